@@ -1,0 +1,1 @@
+"""Running claims: the CLI (``python -m checks``), the runner and the result store."""

@@ -1,0 +1,171 @@
+"""``python -m checks``: argparse wiring, argument translation, then plain functions.
+
+Exit codes: 0 every claim reached a verdict; 1 some claim ended in ``error``; 2 bad usage.
+"""
+from __future__ import annotations
+
+import argparse
+import ast
+import json
+import sys
+import textwrap
+from typing import Sequence
+
+from claims import _registry
+from claims._base import PAPERS
+from models.errors import BadOverride, SuiteError
+
+from . import runner
+
+
+class _Parser(argparse.ArgumentParser):
+    def error(self, message):  # argparse's own usage errors also exit 2, with a hint
+        self.print_usage(sys.stderr)
+        self.exit(2, f"{self.prog}: error: {message}\n(see `{self.prog} --help`)\n")
+
+
+def build_parser() -> argparse.ArgumentParser:
+    p = _Parser(prog="python -m checks", description="Verify the claims of ML-theory papers.")
+    sub = p.add_subparsers(dest="command", required=True, parser_class=_Parser)
+
+    ls = sub.add_parser("list", help="one row per claim")
+    ls.add_argument("--paper", choices=sorted(PAPERS))
+    ls.add_argument("--json", action="store_true", help="print a JSON array")
+
+    sh = sub.add_parser("show", help="statement, source, assumptions, derivation status")
+    sh.add_argument("id")
+
+    rn = sub.add_parser("run", help="run claims and store result JSON")
+    rn.add_argument("--claim", action="append", default=[], metavar="ID",
+                    help="claim id or unique bare label; repeatable; default all")
+    rn.add_argument("--paper", choices=sorted(PAPERS))
+    rn.add_argument("--profile", choices=["quick", "full"], default="quick")
+    rn.add_argument("--device", choices=["auto", "cpu", "cuda"], default="auto")
+    rn.add_argument("--seed", type=int, default=0)
+    rn.add_argument("--results", default="results", metavar="DIR")
+    rn.add_argument("--set", action="append", default=[], metavar="FIELD=VALUE", dest="overrides",
+                    help="override a configuration field (with one --claim)")
+    rn.add_argument("--report", action="store_true", help="write the HTML report afterwards")
+    rn.add_argument("--no-progress", action="store_true")
+
+    rp = sub.add_parser("report", help="write the HTML report from stored results")
+    rp.add_argument("--results", default="results", metavar="DIR")
+    rp.add_argument("--out", default=None, metavar="PATH", help="default: DIR/report.html")
+    return p
+
+
+def parse_overrides(items: Sequence[str]) -> dict:
+    out = {}
+    for text in items:
+        if "=" not in text:
+            raise BadOverride(text, "no '='")
+        key, raw = text.split("=", 1)
+        key = key.strip()
+        if not key.isidentifier():
+            raise BadOverride(text, f"{key!r} is not a field name")
+        try:
+            value = ast.literal_eval(raw)
+        except (ValueError, SyntaxError):
+            value = raw
+        out[key] = value
+    return out
+
+
+# ----------------------------------------------------------------------------- commands
+def cmd_list(args) -> int:
+    rows = [{"id": c.id, "title": c.title, "paper": c.paper, "kind": c.kind,
+             "section": c.source.section, "source": c.source.quote, "depends_on": list(c.depends_on),
+             "has_derivation": c.has_derivation, "has_check": c.has_check,
+             "not_checkable": c.not_checkable}
+            for c in _registry.all_claims(args.paper)]
+    if args.json:
+        print(json.dumps(rows, indent=1))
+        return 0
+    for r in rows:
+        flags = ("S" if r["has_derivation"] else "-") + ("N" if r["has_check"] else "-")
+        extra = f"  [not checkable: {r['not_checkable']}]" if r["not_checkable"] else ""
+        print(f"{r['id']:<24} {flags}  {r['title']}{extra}")
+    print(f"{len(rows)} claims (S = SymPy derivation, N = numerical check)")
+    return 0
+
+
+def cmd_show(args) -> int:
+    c = _registry.get(args.id)
+    w = textwrap.TextWrapper(width=96, initial_indent="  ", subsequent_indent="  ")
+    print(f"{c.id}: {c.title}  [{c.kind}, {c.source.section}]")
+    print("statement:\n" + w.fill(c.statement))
+    print("source (seed):\n" + w.fill("“" + c.source.quote + "”"))
+    print("assumptions:")
+    for a in c.assumptions:
+        print(f"  - {a.text}")
+    if c.config is not None:
+        cfg = c.resolve_config("quick")
+        print("quick configuration: " + ", ".join(f"{k}={v}" for k, v in vars(cfg).items()))
+        print("profiles: " + "; ".join(f"{k}: {dict(v) or 'defaults'}" for k, v in c.profiles.items()))
+    if c.depends_on:
+        print("depends on: " + ", ".join(c.depends_on))
+    if c.derive is not None:
+        der = c.derive(c.resolve_config("quick"))
+        print(f"derivation: {der.status}")
+        for o in der.obligations:
+            print(f"  [{o.status}] {o.name}: {o.statement}")
+    else:
+        print(f"derivation: none ({c.not_algebraic or 'not algebraic'})")
+    if c.predictions is not None and c.config is not None:
+        print("predictions (quick):")
+        for p in c.predictions(c.resolve_config("quick")):
+            print(f"  - {p.describe()}: {p.statement}")
+    if c.not_checkable:
+        print(f"not checkable: {c.not_checkable}")
+    if c.notes:
+        print("notes:\n" + w.fill(c.notes))
+    return 0
+
+
+def cmd_run(args) -> int:
+    overrides = parse_overrides(args.overrides)
+    if overrides and len(args.claim) != 1:
+        raise BadOverride(args.overrides[0], "--set needs exactly one --claim")
+    runner.resolve_device(args.device)
+    if args.claim:
+        ids = list(dict.fromkeys(_registry.resolve(c) for c in args.claim))  # all ids checked first
+        if args.paper:
+            ids = [i for i in ids if i.startswith(args.paper + ".")]
+    else:
+        ids = [c.id for c in _registry.all_claims(args.paper)]
+    if overrides:  # validate the override against the claim before running anything
+        _registry.get(ids[0]).resolve_config(args.profile, overrides)
+    progress = not args.no_progress and sys.stderr.isatty()
+    counts: dict[str, int] = {}
+    for cid in ids:
+        try:
+            result = runner.run_claim(cid, profile=args.profile, seed=args.seed, device=args.device,
+                                      overrides=overrides, results_dir=args.results, progress=progress)
+        except SuiteError as exc:  # e.g. a profile breaking an assumption: this claim only
+            print(f"error        {cid:<22} {exc}", file=sys.stderr)
+            result = {"claim_id": cid, "verdict": "error", "error": str(exc)}
+        else:
+            print(runner.headline(result), flush=True)
+        counts[result["verdict"]] = counts.get(result["verdict"], 0) + 1
+    print("totals: " + ", ".join(f"{v}={counts.get(v, 0)}" for v in
+                                 ("holds", "fails", "inconclusive", "error", "skipped")))
+    print(f"results in {args.results}/")
+    if args.report:
+        from report import write_report
+        print(f"report: {write_report(args.results, None)}")
+    return 1 if counts.get("error") else 0
+
+
+def cmd_report(args) -> int:
+    from report import write_report
+    print(write_report(args.results, args.out))
+    return 0
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    args = build_parser().parse_args(argv)
+    try:
+        return {"list": cmd_list, "show": cmd_show, "run": cmd_run, "report": cmd_report}[args.command](args)
+    except SuiteError as exc:
+        print(f"python -m checks: error: {exc}", file=sys.stderr)
+        return 2

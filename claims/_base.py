@@ -1,0 +1,291 @@
+"""The shape of a claim: frozen dataclasses for the claim, its assumptions, predictions,
+symbolic obligations and the measurement a numerical check returns.
+
+A claim module builds one :class:`Claim` and registers it (see ``claims/_registry.py``).
+The runner (``checks/runner.py``) does the rest: it resolves the configuration of the
+chosen profile, refuses one that breaks an assumption, records the predictions *before*
+calling ``check``, and judges the returned values against them. A check therefore never
+decides its own verdict: it measures.
+"""
+from __future__ import annotations
+
+import dataclasses
+import math
+import operator
+from dataclasses import dataclass, field
+from typing import Any, Callable, Mapping, Sequence
+
+from models.errors import InvalidParameter, UnknownProfile
+
+VERDICTS = ("holds", "fails", "inconclusive", "error", "skipped")
+SYMBOLIC_STATUSES = ("proved", "refuted", "inconclusive", "not_applicable", "error")
+PAPERS = {
+    "fpc": "Transformers Provably Learn Feature-Position Correlations in Masked Image Modeling "
+           "(Huang, Wen, Chi, Liang; arXiv 2403.02233 v1)",
+    "ssl": "A Theoretical Analysis of Self-Supervised Learning for Vision Transformers "
+           "(Huang, Wen, Chi, Liang; arXiv 2403.02233 v3)",
+    "tlc": "Mask Models are Token Level Contrastive Learners (anonymous submission)",
+}
+
+
+@dataclass(frozen=True)
+class Source:
+    """Where a claim comes from: paper short name, location, and the seed's own words."""
+
+    paper: str      # "fpc" | "ssl" | "tlc"
+    section: str    # e.g. "Theorem 4.1 (Section 4)"
+    quote: str      # the sentence(s) of the seed this claim encodes, verbatim
+
+
+# ----------------------------------------------------------------------------- assumptions
+@dataclass(frozen=True)
+class Assumption:
+    """A named constraint on configuration fields, e.g. ``0 < gamma < 1``.
+
+    ``predicate`` receives the values of ``fields`` in order and returns True when the
+    assumption holds. Build them with :meth:`range`, :meth:`integer`, :meth:`relation`.
+    """
+
+    text: str
+    fields: tuple[str, ...]
+    predicate: Callable[..., bool]
+
+    def violation(self, cfg) -> str | None:
+        try:
+            values = [getattr(cfg, f) for f in self.fields]
+        except AttributeError as exc:  # a claim bug, not a user error
+            raise AttributeError(f"assumption {self.text!r} names a field the config lacks: {exc}") from exc
+        if self.predicate(*values):
+            return None
+        shown = ", ".join(f"{f}={v!r}" for f, v in zip(self.fields, values))
+        return f"{self.text} (got {shown})"
+
+    @classmethod
+    def range(cls, name: str, lo: float | None = None, hi: float | None = None, *,
+              lo_open: bool = True, hi_open: bool = True) -> "Assumption":
+        lo_op = operator.lt if lo_open else operator.le
+        hi_op = operator.lt if hi_open else operator.le
+        parts = []
+        if lo is not None:
+            parts.append(f"{lo} {'<' if lo_open else '<='} ")
+        text = "".join(parts) + name
+        if hi is not None:
+            text += f" {'<' if hi_open else '<='} {hi}"
+
+        def pred(v, lo=lo, hi=hi):
+            try:
+                v = float(v)
+            except (TypeError, ValueError):
+                return False
+            if math.isnan(v):
+                return False
+            return (lo is None or lo_op(lo, v)) and (hi is None or hi_op(v, hi))
+
+        return cls(text, (name,), pred)
+
+    @classmethod
+    def integer(cls, name: str, minimum: int = 1) -> "Assumption":
+        return cls(f"{name} is an integer >= {minimum}", (name,),
+                   lambda v: isinstance(v, int) and not isinstance(v, bool) and v >= minimum)
+
+    @classmethod
+    def relation(cls, text: str, fields: Sequence[str], fn: Callable[..., bool]) -> "Assumption":
+        return cls(text, tuple(fields), fn)
+
+
+# ----------------------------------------------------------------------------- predictions
+_OPS = {"<=": operator.le, ">=": operator.ge, "<": operator.lt, ">": operator.gt}
+
+
+@dataclass(frozen=True)
+class Prediction:
+    """What the check must measure, fixed from the configuration before it runs.
+
+    ``op`` is one of ``<=, >=, <, >`` (against ``threshold``), ``within`` (|value -
+    threshold| <= tol) or ``between`` (threshold is a ``(lo, hi)`` pair, inclusive).
+    """
+
+    name: str            # key of the measured value in Measurement.values
+    statement: str       # what is predicted, in words
+    op: str
+    threshold: Any
+    tol: float = 0.0
+
+    def __post_init__(self):
+        if self.op not in (*_OPS, "within", "between"):
+            raise ValueError(f"prediction {self.name}: unknown op {self.op!r}")
+
+    def judge(self, value) -> str:
+        if value is None:
+            return "error"
+        if isinstance(value, bool):
+            value = float(value)
+        v = float(value)
+        if math.isnan(v):
+            return "error"
+        if self.op in _OPS:
+            ok = _OPS[self.op](v, float(self.threshold))
+        elif self.op == "within":
+            ok = abs(v - float(self.threshold)) <= self.tol
+        else:
+            lo, hi = self.threshold
+            ok = float(lo) <= v <= float(hi)
+        return "holds" if ok else "fails"
+
+    def describe(self) -> str:
+        if self.op == "within":
+            return f"{self.name} = {self.threshold} ± {self.tol}"
+        if self.op == "between":
+            return f"{self.threshold[0]} <= {self.name} <= {self.threshold[1]}"
+        return f"{self.name} {self.op} {self.threshold}"
+
+    def as_json(self) -> dict:
+        thr = list(self.threshold) if isinstance(self.threshold, tuple) else self.threshold
+        return {"name": self.name, "statement": self.statement, "op": self.op,
+                "threshold": thr, "tol": self.tol, "rule": self.describe()}
+
+
+@dataclass
+class Measurement:
+    """What a numerical check returns: numbers, not a verdict.
+
+    values:    measured scalars; every prediction's ``name`` must be a key.
+    evidence:  any further JSON-able numbers (per-configuration tables, counterexamples).
+    series:    data for plots, ``{name: {"x": [...], "ys": {label: [...]}, "xlabel", "ylabel",
+               "logx", "logy", "kind": "line"|"scatter"|"box"|"heatmap"}}``.
+    undecided: prediction name -> why this scale cannot decide it (verdict inconclusive).
+    """
+
+    values: dict[str, Any]
+    evidence: dict[str, Any] = field(default_factory=dict)
+    series: dict[str, Any] = field(default_factory=dict)
+    undecided: dict[str, str] = field(default_factory=dict)
+    notes: str = ""
+
+
+# ----------------------------------------------------------------------------- symbolic part
+@dataclass(frozen=True)
+class Obligation:
+    """One proof obligation of a derivation (see ``claims/_sym.py`` for constructors)."""
+
+    name: str
+    statement: str
+    kind: str            # "identity" | "inequality" | "fact"
+    status: str          # "proved" | "refuted" | "inconclusive"
+    expr: str = ""       # the residual / expression, as SymPy prints it
+    latex: str = ""
+    mathml: str = ""
+    detail: str = ""     # how it was decided, or the counterexample
+
+    def as_json(self) -> dict:
+        return dataclasses.asdict(self)
+
+
+@dataclass(frozen=True)
+class Derivation:
+    obligations: tuple[Obligation, ...]
+    note: str = ""
+
+    @property
+    def status(self) -> str:
+        states = {o.status for o in self.obligations}
+        if not states:
+            return "not_applicable"
+        if "refuted" in states:
+            return "refuted"
+        if states == {"proved"}:
+            return "proved"
+        return "inconclusive"
+
+
+# ----------------------------------------------------------------------------- the claim
+@dataclass(frozen=True)
+class Claim:
+    """One theorem, lemma, equation or empirical assertion of a source paper.
+
+    config:     a frozen dataclass *class* whose defaults are the quick-profile values.
+    profiles:   profile name -> field overrides (``quick`` and ``full`` at least).
+    predictions(cfg) -> Sequence[Prediction], called by the runner before ``check``.
+    check(cfg, ctx)  -> Measurement; ``ctx`` is a ``checks.runner.RunContext``.
+    derive(cfg)      -> Derivation: the SymPy part.
+    not_algebraic:   one line saying why there is no derivation, when there is none.
+    not_checkable:   why the statement cannot be encoded (e.g. its equations were lost);
+                     such a claim is listed and reported ``skipped`` with this reason.
+    """
+
+    id: str
+    title: str
+    statement: str
+    source: Source
+    kind: str = "lemma"
+    assumptions: tuple[Assumption, ...] = ()
+    depends_on: tuple[str, ...] = ()
+    config: type | None = None
+    profiles: Mapping[str, Mapping[str, Any]] = field(default_factory=lambda: {"quick": {}, "full": {}})
+    predictions: Callable[[Any], Sequence[Prediction]] | None = None
+    check: Callable[[Any, Any], Measurement] | None = None
+    derive: Callable[[Any], Derivation] | None = None
+    not_algebraic: str = ""
+    not_checkable: str = ""
+    notes: str = ""
+
+    @property
+    def paper(self) -> str:
+        return self.id.split(".", 1)[0]
+
+    @property
+    def label(self) -> str:
+        return self.id.split(".", 1)[1]
+
+    @property
+    def has_derivation(self) -> bool:
+        return self.derive is not None
+
+    @property
+    def has_check(self) -> bool:
+        return self.check is not None
+
+    def resolve_config(self, profile: str = "quick", overrides: Mapping[str, Any] | None = None):
+        """The configuration for ``profile`` with ``overrides`` applied (None if no config)."""
+        if profile not in self.profiles:
+            raise UnknownProfile(self.id, profile, self.profiles)
+        if self.config is None:
+            if overrides:
+                raise InvalidParameter(next(iter(overrides)), overrides[next(iter(overrides))],
+                                       f"claim {self.id} has no configuration")
+            return None
+        names = {f.name: f for f in dataclasses.fields(self.config)}
+        merged = dict(self.profiles[profile])
+        for key, value in (overrides or {}).items():
+            if key not in names:
+                raise InvalidParameter(key, value, f"claim {self.id} has no such field",
+                                       f"known fields: {', '.join(sorted(names))}")
+            merged[key] = _coerce(names[key], value)
+        return dataclasses.replace(self.config(), **merged)
+
+    def violations(self, cfg) -> list[str]:
+        if cfg is None:
+            return []
+        return [v for a in self.assumptions if (v := a.violation(cfg)) is not None]
+
+
+def _coerce(f: dataclasses.Field, value):
+    """Make a CLI override match the field's default type where that is unambiguous."""
+    default = f.default if f.default is not dataclasses.MISSING else None
+    if isinstance(default, bool) or isinstance(value, bool):
+        return value
+    if isinstance(default, float) and isinstance(value, int):
+        return float(value)
+    if isinstance(default, tuple) and isinstance(value, list):
+        return tuple(value)
+    return value
+
+
+def config_as_json(cfg) -> dict | None:
+    if cfg is None:
+        return None
+    out = {}
+    for f in dataclasses.fields(cfg):
+        v = getattr(cfg, f.name)
+        out[f.name] = list(v) if isinstance(v, tuple) else v
+    return out

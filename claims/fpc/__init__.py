@@ -1,0 +1,1 @@
+"""Claims of the `fpc` paper (see claims/_base.PAPERS)."""

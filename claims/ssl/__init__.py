@@ -1,0 +1,1 @@
+"""Claims of the `ssl` paper (see claims/_base.PAPERS)."""

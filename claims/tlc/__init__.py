@@ -1,0 +1,1 @@
+"""Claims of the `tlc` paper (see claims/_base.PAPERS)."""

@@ -1,0 +1,1 @@
+"""Models, data and training; generic and unaware of claims."""

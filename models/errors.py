@@ -1,0 +1,121 @@
+"""Every user-facing exception of the suite, under one root.
+
+Lives in ``models`` because that is the lowest layer: ``claims``, ``checks`` and ``report``
+all import it, ``models`` imports nothing of theirs. Each message is built in the
+constructor and names the argument, its value and the fix (cf. Hypothesis ``errors.py``).
+``checks.cli.main`` catches :class:`SuiteError` only; anything else is a bug and keeps
+its traceback.
+"""
+from __future__ import annotations
+
+import difflib
+from typing import Iterable, Sequence
+
+
+class SuiteError(Exception):
+    """Root of all errors a user can cause and fix."""
+
+
+class InvalidParameter(SuiteError, ValueError):
+    """A configuration field has a value the model or claim cannot use."""
+
+    def __init__(self, field: str, value, requirement: str, fix: str | None = None):
+        self.field, self.value, self.requirement = field, value, requirement
+        msg = f"invalid parameter {field}={value!r}: {requirement}"
+        if fix:
+            msg += f"; {fix}"
+        super().__init__(msg)
+
+
+class AssumptionViolated(SuiteError):
+    """The run configuration breaks one of the claim's stated assumptions."""
+
+    def __init__(self, claim_id: str, violations: Sequence[str]):
+        self.claim_id, self.violations = claim_id, list(violations)
+        lines = "\n  - ".join(self.violations)
+        super().__init__(
+            f"configuration for {claim_id} violates its assumptions:\n  - {lines}\n"
+            "change the offending field (see `python -m checks show "
+            f"{claim_id}`), or pass allow_violations=True for a deliberate violation control"
+        )
+
+
+class UnknownClaim(SuiteError, KeyError):
+    def __init__(self, claim_id: str, known: Iterable[str]):
+        known = sorted(known)
+        self.claim_id = claim_id
+        close = difflib.get_close_matches(claim_id, known, n=5, cutoff=0.5)
+        labels = {k.split(".", 1)[1]: k for k in known}
+        close += [labels[m] for m in difflib.get_close_matches(claim_id, list(labels), n=5, cutoff=0.5)
+                  if labels[m] not in close]
+        hint = f" Did you mean: {', '.join(close[:6])}?" if close else ""
+        super().__init__(f"unknown claim id {claim_id!r}.{hint} Run `python -m checks list` for all ids.")
+
+    def __str__(self) -> str:  # KeyError would quote the message
+        return self.args[0]
+
+
+class AmbiguousClaim(SuiteError, KeyError):
+    def __init__(self, label: str, candidates: Sequence[str]):
+        self.label, self.candidates = label, sorted(candidates)
+        super().__init__(
+            f"claim label {label!r} is ambiguous: it could mean {', '.join(self.candidates)}. "
+            "Give the full id `<paper>.<label>`."
+        )
+
+    def __str__(self) -> str:
+        return self.args[0]
+
+
+class DuplicateClaim(SuiteError):
+    def __init__(self, claim_id: str):
+        super().__init__(f"claim id {claim_id!r} is registered twice; every claim id must be unique")
+
+
+class InvalidClaimId(SuiteError):
+    def __init__(self, claim_id: str, pattern: str):
+        super().__init__(
+            f"claim id {claim_id!r} does not match the grammar {pattern} "
+            "(`<paper>.<label>`, e.g. `fpc.thm4.1`, `tlc.lem4.6`, `ssl.cl-collapse`)"
+        )
+
+
+class UnknownPaper(SuiteError):
+    def __init__(self, paper: str, known: Iterable[str]):
+        super().__init__(f"unknown paper {paper!r}; known papers: {', '.join(sorted(known))}")
+
+
+class UnknownProfile(SuiteError):
+    def __init__(self, claim_id: str, profile: str, known: Iterable[str]):
+        super().__init__(
+            f"claim {claim_id} has no profile {profile!r}; choose one of {', '.join(sorted(known))}"
+        )
+
+
+class DeviceUnavailable(SuiteError):
+    def __init__(self, device: str):
+        super().__init__(
+            f"device {device!r} was requested but is not available on this machine; "
+            "use --device auto (CUDA when present, else CPU) or --device cpu"
+        )
+
+
+class NonFiniteValue(SuiteError, FloatingPointError):
+    """Training produced NaN or inf."""
+
+    def __init__(self, what: str, step: int | None = None, fix: str = "lower the step size eta"):
+        where = f" at step {step}" if step is not None else ""
+        super().__init__(f"{what} became non-finite (NaN or inf){where}; {fix}")
+
+
+class ResultSchemaError(SuiteError):
+    def __init__(self, path: str, found, expected):
+        super().__init__(
+            f"result file {path} has schema_version {found!r}, this suite reads {expected}; "
+            "re-run the claim with `python -m checks run --claim ID` to regenerate it"
+        )
+
+
+class BadOverride(SuiteError):
+    def __init__(self, text: str, reason: str):
+        super().__init__(f"bad --set {text!r}: {reason}; write it as FIELD=VALUE, e.g. --set P=128")
