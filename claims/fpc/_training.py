@@ -1,0 +1,116 @@
+"""Training runs of the reduced model shared by the fpc dynamics claims.
+
+``train_reduced`` runs full-batch GD from Q = 0 (Phi = Ups = 0) on a fixed sample of
+masked images (the empirical version of the population objective (2.8)) and records, at
+every ``record_every`` steps, the loss, Phi, its gradient, and summaries of Ups.
+``Trajectory`` then reads the quantities the paper talks about off the record:
+target FP correlation Phi_{p->v_{k,j}} (j = area of p in cluster k), global FP
+Phi_{p->v_{k,1}}, PP correlations, per-patch loss gaps and own-area attention.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+import numpy as np
+import torch
+
+from models.attention import ReducedMIM
+from models.data import Batch, Distribution
+from models.mim import PatchStats, patch_stats
+from models.train import Recorder, gradient_descent
+
+
+@dataclass(frozen=True)
+class TrainSpec:
+    n_samples: int = 512        # images (with their masks) in the fixed training sample
+    steps: int = 1000           # GD steps
+    lr: float = 5.0             # step size eta
+    record_every: int = 10
+    dtype: str = "float32"
+    freeze_phi: bool = False    # positional-only attention (Section 3.1): Phi stays 0
+    keep_ups: bool = True       # store the full Ups matrix at each record (P*P floats)
+
+
+@dataclass
+class Trajectory:
+    dist: Distribution
+    batch: Batch
+    model: ReducedMIM
+    steps: np.ndarray                 # (T,)
+    loss: np.ndarray                  # (T,)
+    Phi: np.ndarray                   # (T, P, Nf)
+    gPhi: np.ndarray                  # (T, P, Nf) gradient dL/dPhi
+    Ups: np.ndarray | None            # (T, P, P) or None
+    gUps: np.ndarray | None           # (T, P, P) or None
+    ups_absmax: np.ndarray            # (T,) max |Ups|
+    final: PatchStats = field(default=None)
+
+    # -- indices of the paper's correlations -------------------------------------------------
+    def own_feature(self) -> np.ndarray:
+        """(P, K) global feature index f(k, j(p,k)) of each position's own area per cluster."""
+        d = self.dist
+        return (d.feat_offset[None, :] + d.area.T).numpy()
+
+    def global_feature(self) -> np.ndarray:
+        """(K,) feature index of each cluster's global area v_{k,1}."""
+        return self.dist.feat_offset.numpy().copy()
+
+    def is_local(self) -> np.ndarray:
+        """(P, K) True where p lies in a local area of cluster k."""
+        return (self.dist.area.T != 0).numpy()
+
+    def target_fp(self, grad: bool = False) -> np.ndarray:
+        """(T, P, K) Phi_{p -> v_{k, j}} (or its gradient) for p's own area j in cluster k."""
+        src = self.gPhi if grad else self.Phi
+        P = self.dist.P
+        return src[:, np.arange(P)[:, None], self.own_feature()]
+
+    def global_fp(self, grad: bool = False) -> np.ndarray:
+        """(T, P, K) Phi_{p -> v_{k,1}} (or its gradient)."""
+        src = self.gPhi if grad else self.Phi
+        return src[:, :, self.global_feature()]
+
+
+def train_reduced(dist: Distribution, spec: TrainSpec, g: torch.Generator, *, device: str = "cpu",
+                  steps_iter=range, batch: Batch | None = None) -> Trajectory:
+    dtype = {"float32": torch.float32, "float64": torch.float64}[spec.dtype]
+    b = batch if batch is not None else dist.sample(spec.n_samples, g)
+    b_dev = b.to(device=device, dtype=dtype)
+    model = ReducedMIM(dist, dtype=dtype, device=device)
+    model.dist = dist
+    if device != "cpu":
+        model.dist = _dist_on(dist, device)
+
+    def fn(state):
+        row = {"loss": state.loss, "Phi": state.params[0], "gPhi": state.grads[0],
+               "ups_absmax": float(state.params[1].detach().abs().max())}
+        if spec.keep_ups:
+            row["Ups"] = state.params[1]
+            row["gUps"] = state.grads[1]
+        return row
+
+    rec = Recorder(fn)
+    gradient_descent([model.Phi, model.Ups], lambda: model(b_dev).loss, steps=spec.steps, lr=spec.lr,
+                     callbacks=[rec], record_every=spec.record_every, steps_iter=steps_iter,
+                     frozen=[model.Phi] if spec.freeze_phi else [])
+    with torch.no_grad():
+        fwd = model(b_dev)
+    final = patch_stats(dist, b, _to_cpu(fwd))
+    st = lambda k: rec.stacked(k).to(torch.float64).numpy()  # noqa: E731
+    return Trajectory(dist, b, model, np.asarray(rec.steps), st("loss"), st("Phi"), st("gPhi"),
+                      st("Ups") if spec.keep_ups else None, st("gUps") if spec.keep_ups else None,
+                      st("ups_absmax"), final)
+
+
+def _to_cpu(fwd):
+    from models.attention import Forward
+    return Forward(*(getattr(fwd, f).detach().cpu() for f in ("attn", "A", "own", "loss_q", "loss")))
+
+
+def _dist_on(dist: Distribution, device: str) -> Distribution:
+    """A shallow copy of ``dist`` whose index tensors live on ``device``."""
+    import copy
+    d = copy.copy(dist)
+    d.area = dist.area.to(device)
+    d.feat_offset = dist.feat_offset.to(device)
+    return d
