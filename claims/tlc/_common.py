@@ -1,0 +1,89 @@
+"""Pieces shared by the ``tlc`` claims: the seed's source line, linear-algebra helpers
+(normalised adjacency of Sec 3.3 / Thm 4.3, rank-r truncation of Sec 3.2), a single-thread
+context for small CPU training, and a minimal-counterexample search with hypothesis."""
+from __future__ import annotations
+
+import contextlib
+
+import numpy as np
+
+PAPER = "tlc"
+
+
+def truncate(D: np.ndarray, r: int) -> np.ndarray:
+    """Rank-r truncated SVD U_r Sigma_r V_r^T of D (m, n) (Sec 3.2)."""
+    U, s, Vt = np.linalg.svd(D, full_matrices=False)
+    return (U[:, :r] * s[:r]) @ Vt[:r]
+
+
+def normalized_adjacency(W: np.ndarray) -> np.ndarray:
+    """D^{-1/2} W D^{-1/2} with D = diag(row sums) (Sec 3.3); (n, n) -> (n, n)."""
+    deg = W.sum(1)
+    if np.any(deg <= 0):
+        raise ValueError("a node has non-positive degree; D^{-1/2} is undefined")
+    d = deg ** -0.5
+    return d[:, None] * W * d[None, :]
+
+
+def effective_rank(M: np.ndarray) -> float:
+    """Entropy effective rank exp(H(sigma / sum sigma)) (Roy & Vetterli 2007)."""
+    s = np.linalg.svd(M, compute_uv=False)
+    p = s / s.sum()
+    p = p[p > 0]
+    return float(np.exp(-(p * np.log(p)).sum()))
+
+
+def numerical_rank(M: np.ndarray, eps: float = np.finfo(np.float32).eps) -> int:
+    """Rank with the numpy rule sigma > sigma_1 * max(shape) * eps (eps of float32 outputs)."""
+    s = np.linalg.svd(M, compute_uv=False)
+    return int((s > s[0] * max(M.shape) * eps).sum()) if s.size and s[0] > 0 else 0
+
+
+@contextlib.contextmanager
+def single_thread():
+    """Run small torch models on one thread (faster than two on a shared 2-core CPU)."""
+    import torch
+    old = torch.get_num_threads()
+    torch.set_num_threads(1)
+    try:
+        yield
+    finally:
+        torch.set_num_threads(old)
+
+
+def minimal_counterexample(strategy, is_counterexample, max_examples: int = 400):
+    """Hypothesis ``find``: the shrunk (minimal) example with ``is_counterexample(x)`` true,
+    or None when none is found within ``max_examples``."""
+    from hypothesis import HealthCheck, find, settings
+    from hypothesis.errors import NoSuchExample
+    try:
+        return find(strategy, is_counterexample,
+                    settings=settings(max_examples=max_examples, database=None, derandomize=True,
+                                      deadline=None, suppress_health_check=list(HealthCheck)))
+    except NoSuchExample:
+        return None
+
+
+def int_matrix(rows: int, cols: int, lo: int = -3, hi: int = 3):
+    """Hypothesis strategy: a (rows, cols) integer matrix as nested lists."""
+    from hypothesis import strategies as st
+    return st.lists(st.lists(st.integers(lo, hi), min_size=cols, max_size=cols),
+                    min_size=rows, max_size=rows)
+
+
+def fit_loglog(x, y) -> tuple[float, float]:
+    """Least-squares slope of log y on log x and its standard error."""
+    lx, ly = np.log(np.asarray(x, float)), np.log(np.asarray(y, float))
+    return fit_line(lx, ly)
+
+
+def fit_line(x, y) -> tuple[float, float]:
+    """Least-squares slope of y on x and its standard error."""
+    x, y = np.asarray(x, float), np.asarray(y, float)
+    X = np.stack([x, np.ones_like(x)], 1)
+    coef, *_ = np.linalg.lstsq(X, y, rcond=None)
+    resid = y - X @ coef
+    dof = max(1, len(x) - 2)
+    s2 = float(resid @ resid) / dof
+    cov = s2 * np.linalg.inv(X.T @ X)
+    return float(coef[0]), float(np.sqrt(max(cov[0, 0], 0.0)))
