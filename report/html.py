@@ -1,29 +1,123 @@
-"""Render stored results as one self-contained HTML file."""
+"""Render stored results as one self-contained HTML file, plus JSON and JUnit exports.
+
+Entry point: :func:`write_report` (called by ``python -m checks report``). Reads result JSON
+only (``checks.store``); never re-runs a check. Styles, script, plots (base64 PNG), MathML and
+the dependency graph (SVG) are all inline, so the file works offline.
+"""
 from __future__ import annotations
 
+import datetime as _dt
+import json
 import os
+import re
+from importlib import resources
 from pathlib import Path
+from typing import Iterable
 
 import jinja2
+from markupsafe import Markup
 
-from checks.store import load_results
+from checks.store import NoResults, load_result
+
+from . import exports, graph, plots
+from .mathml import render_mathml
+from .summary import VERDICTS, anchor, claim_view, metadata
 
 _ENV = jinja2.Environment(loader=jinja2.PackageLoader("report", "templates"),
-                          autoescape=jinja2.select_autoescape(["html"]))
+                          autoescape=jinja2.select_autoescape(["html"]), trim_blocks=True, lstrip_blocks=True)
+_ENV.filters["anchor"] = anchor
 
 
-def render(results: list[dict]) -> str:
-    counts: dict[str, int] = {}
+def _natural(claim_id: str):
+    return [int(t) if t.isdigit() else t for t in re.split(r"(\d+)", str(claim_id))]
+
+
+def load(results_dir: str | os.PathLike) -> list[dict]:
+    """Every result JSON in ``results_dir`` (as ``checks.store.load_results``), skipping the
+    report's own JSON export if it was written there; sorted by paper and natural label."""
+    d = Path(results_dir)
+    if not d.is_dir():
+        raise NoResults(str(d))
+    results = []
+    for path in sorted(d.glob("*.json")):
+        try:
+            head = json.loads(path.read_text(encoding="utf-8"))
+        except (OSError, json.JSONDecodeError):
+            head = None  # let load_result raise its own clear error
+        if exports.is_export(head):
+            continue
+        results.append(load_result(path))
+    return sorted(results, key=lambda r: _natural(r.get("claim_id", "")))
+
+
+def _asset(name: str) -> str:
+    return resources.files("report").joinpath("templates", name).read_text(encoding="utf-8")
+
+
+def _obligations(view: dict) -> list[dict]:
+    out = []
+    for o in view["obligations"]:
+        math = render_mathml(o.get("mathml"), display="inline")
+        out.append({**o, "math": Markup(math) if math else None})
+    return out
+
+
+def render(results: list[dict], *, expected: Iterable[str] = (), export_names: dict | None = None,
+           generated_at: str | None = None) -> tuple[str, dict]:
+    """(HTML text, dependency-graph analysis) for ``results``; ``expected`` lists claim ids
+    that should have a result (the catalogue), so the report can name the ones missing."""
+    g = graph.analyse(results)
+    views = []
     for r in results:
-        counts[r["verdict"]] = counts.get(r["verdict"], 0) + 1
-    return _ENV.get_template("report.html").render(results=results, counts=counts)
+        v = claim_view(r)
+        v["obligations"] = _obligations(v)
+        v["plots"] = plots.render_all((r.get("numeric") or {}).get("series"))
+        v["unsupported_by"] = g["unsupported"].get(v["id"], [])
+        views.append(v)
+    meta = metadata(results)
+    have = {v["id"] for v in views}
+    html = _ENV.get_template("report.html").render(
+        meta=meta, views=views, verdicts=VERDICTS, graph=g, depgraph=Markup(g["svg"]),
+        not_run=sorted(set(expected) - have, key=_natural),
+        generated_at=generated_at or _dt.datetime.now(_dt.timezone.utc).isoformat(timespec="seconds"),
+        exports=export_names or {}, css=Markup(_asset("report.css")), js=Markup(_asset("report.js")))
+    return html, g
 
 
-def write_report(results_dir: str | os.PathLike, out: str | os.PathLike | None = None) -> Path:
-    results = load_results(results_dir)
+def _catalogue() -> list[str]:
+    """Ids of every registered claim; empty if the catalogue cannot be imported."""
+    try:
+        from claims import _registry
+        return [c.id for c in _registry.all_claims()]
+    except Exception:  # the report must render even if a claim module is broken
+        return []
+
+
+def _write(path: Path, text: str) -> None:
+    tmp = path.with_name(f".{path.name}.tmp")
+    tmp.write_text(text, encoding="utf-8")
+    os.replace(tmp, path)
+
+
+def export_paths(html_path: str | os.PathLike) -> dict[str, Path]:
+    """Where the exports of the report at ``html_path`` go: ``<stem>.json``, ``<stem>.junit.xml``."""
+    p = Path(html_path)
+    return {"json": p.with_name(p.stem + ".json"), "junit": p.with_name(p.stem + ".junit.xml")}
+
+
+def write_report(results_dir: str | os.PathLike, out: str | os.PathLike | None = None, *,
+                 expected: Iterable[str] | None = None) -> Path:
+    """Write the HTML report of ``results_dir`` to ``out`` (default ``results_dir/report.html``)
+    and its JSON / JUnit exports next to it; return the HTML path. ``expected`` defaults to
+    the claim catalogue, so claims without a result are listed as not run."""
+    results = load(results_dir)
     path = Path(out) if out else Path(results_dir) / "report.html"
     path.parent.mkdir(parents=True, exist_ok=True)
-    tmp = path.with_suffix(".tmp")
-    tmp.write_text(render(results), encoding="utf-8")
-    os.replace(tmp, path)
+    paths = export_paths(path)
+    stamp = _dt.datetime.now(_dt.timezone.utc).isoformat(timespec="seconds")
+    html, g = render(results, expected=_catalogue() if expected is None else expected,
+                     export_names={k: p.name for k, p in paths.items()}, generated_at=stamp)
+    _write(paths["json"], exports.json_document(results, g, stamp))
+    _write(paths["junit"], exports.junit_xml(results, g))
+    _write(path, html)
     return path

@@ -1,0 +1,89 @@
+"""Obligations as mathematics: SymPy's presentation MathML (``Obligation.mathml``), checked
+against a whitelist of MathML Core elements and wrapped in ``<math>`` so browsers render it
+natively, offline. Anything else (content MathML, a stray tag, malformed text) returns None
+and the report shows the SymPy string instead.
+"""
+from __future__ import annotations
+
+import html
+import re
+import xml.etree.ElementTree as ET
+
+_TAGS = {
+    "math", "mrow", "mi", "mn", "mo", "ms", "mtext", "mspace", "msup", "msub", "msubsup",
+    "mfrac", "msqrt", "mroot", "mover", "munder", "munderover", "mtable", "mtr", "mtd",
+    "mstyle", "mpadded", "mphantom", "menclose", "merror", "semantics", "annotation",
+    "mmultiscripts", "mprescripts", "none", "mfenced",
+}
+_ATTRS = {
+    "mathvariant", "open", "close", "separators", "stretchy", "fence", "separator", "form",
+    "columnalign", "rowalign", "displaystyle", "scriptlevel", "lspace", "rspace", "accent",
+    "accentunder", "linethickness", "largeop", "movablelimits", "symmetric", "minsize",
+    "maxsize", "width", "height", "depth", "columnspan", "rowspan", "notation", "mathsize",
+    "encoding", "display", "xmlns",
+}
+_XML_ENTITIES = {"lt", "gt", "amp", "quot", "apos"}
+_ENTITY = re.compile(r"&([A-Za-z][A-Za-z0-9]*);")
+MATHML_NS = "http://www.w3.org/1998/Math/MathML"
+
+
+def _named_entities_to_chars(text: str) -> str:
+    """``&InvisibleTimes;`` -> U+2062 so an XML parser accepts SymPy's output."""
+    def sub(m):
+        return m.group(0) if m.group(1) in _XML_ENTITIES else html.unescape(m.group(0))
+    return _ENTITY.sub(sub, text)
+
+
+def _local(tag: str) -> str:
+    return tag.rsplit("}", 1)[-1]
+
+
+def _expand_mfenced(el: ET.Element) -> None:
+    """``<mfenced>`` is not MathML Core (Chromium ignores it): rewrite as ``<mrow><mo>(``..."""
+    for child in list(el):
+        _expand_mfenced(child)
+    for i, child in enumerate(list(el)):
+        if _local(child.tag) != "mfenced":
+            continue
+        row = ET.Element("mrow")
+        seps = (child.get("separators", ",") or "").split() or [""]
+        seps = list("".join(seps)) or [""]
+        ET.SubElement(row, "mo").text = child.get("open", "(")
+        items = list(child)
+        for j, item in enumerate(items):
+            row.append(item)
+            if j < len(items) - 1 and seps[0]:
+                ET.SubElement(row, "mo").text = seps[min(j, len(seps) - 1)]
+        ET.SubElement(row, "mo").text = child.get("close", ")")
+        row.tail = child.tail
+        el.remove(child)
+        el.insert(i, row)
+
+
+def render_mathml(markup: str | None, display: str = "block") -> str | None:
+    """A safe ``<math>`` element for ``markup``, or None if it is empty or not plain
+    presentation MathML."""
+    if not markup or not isinstance(markup, str) or not markup.strip():
+        return None
+    text = _named_entities_to_chars(markup.strip())
+    try:
+        root = ET.fromstring(f"<wrap>{text}</wrap>")
+    except ET.ParseError:
+        return None
+    for el in root.iter():
+        if el is root:
+            continue
+        if _local(el.tag) not in _TAGS:
+            return None
+        if any(_local(a) not in _ATTRS for a in el.attrib):
+            return None
+    children = list(root)
+    if len(children) == 1 and _local(children[0].tag) == "math":
+        root = children[0]
+        root.attrib.clear()
+    _expand_mfenced(root)
+    for el in root.iter():  # drop namespaces: the HTML parser assigns the MathML one
+        el.tag = _local(el.tag)
+    inner = (html.escape(root.text) if root.text else "") + "".join(
+        ET.tostring(c, encoding="unicode", method="xml") for c in root)
+    return f'<math xmlns="{MATHML_NS}" display="{display}">{inner}</math>'

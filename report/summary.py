@@ -1,0 +1,218 @@
+"""What the report shows, computed from result dicts alone (the schema of
+``checks.runner.evaluate``): per-claim rows, counts per verdict and paper, run metadata.
+
+Every accessor tolerates a missing or malformed field: a result written by an older
+runner, or one that ended in ``error`` before it measured anything, must still render.
+"""
+from __future__ import annotations
+
+import json
+import math
+import re
+from typing import Any, Iterable
+
+VERDICTS = ("holds", "fails", "inconclusive", "error", "skipped")
+VERDICT_RANK = {v: i for i, v in enumerate(("fails", "error", "inconclusive", "skipped", "holds"))}
+PAPER_TITLES = {
+    "fpc": "Transformers Provably Learn Feature-Position Correlations in Masked Image Modeling",
+    "ssl": "A Theoretical Analysis of Self-Supervised Learning for Vision Transformers",
+    "tlc": "Mask Models are Token Level Contrastive Learners",
+}
+
+
+def anchor(claim_id: str) -> str:
+    """HTML id of a claim's section: ``fpc.eq3.2`` -> ``claim-fpc-eq3-2``."""
+    return "claim-" + re.sub(r"[^A-Za-z0-9_-]+", "-", str(claim_id))
+
+
+def fmt(value: Any, digits: int = 4) -> str:
+    """A measured value as a short string (4 significant digits for floats)."""
+    if value is None:
+        return "—"
+    if isinstance(value, bool):
+        return str(value).lower()
+    if isinstance(value, float):
+        if math.isnan(value) or math.isinf(value):
+            return str(value)
+        if value == 0:
+            return "0"
+        if 1e-3 <= abs(value) < 1e5:
+            return f"{value:.{digits}g}"
+        return f"{value:.{max(digits - 1, 1)}e}"
+    if isinstance(value, (int, str)):
+        return str(value)
+    if isinstance(value, (list, tuple)):
+        return "[" + ", ".join(fmt(v, digits) for v in value[:8]) + (", …]" if len(value) > 8 else "]")
+    return json.dumps(value, sort_keys=True, default=str)[:200]
+
+
+def _dict(x) -> dict:
+    return x if isinstance(x, dict) else {}
+
+
+def _list(x) -> list:
+    return x if isinstance(x, list) else []
+
+
+def key_prediction(result: dict) -> dict:
+    """The prediction a reader should see first: the first that did not hold, else the first.
+
+    Returns ``{"rule", "statement", "measured", "outcome", "reason"}`` (empty strings if none)."""
+    num = _dict(result.get("numeric"))
+    preds = {p.get("name"): p for p in _list(num.get("predictions")) if isinstance(p, dict)}
+    outcomes = [o for o in _list(num.get("outcomes")) if isinstance(o, dict)]
+    chosen = next((o for o in outcomes if o.get("outcome") != "holds"), outcomes[0] if outcomes else None)
+    if chosen is None:
+        if preds:  # predictions fixed but the check raised before judging
+            p = next(iter(preds.values()))
+            return {"rule": p.get("rule", ""), "statement": p.get("statement", ""),
+                    "measured": "—", "outcome": num.get("status", ""), "reason": ""}
+        return {"rule": "", "statement": "", "measured": "", "outcome": "", "reason": ""}
+    p = preds.get(chosen.get("name"), {})
+    return {"rule": p.get("rule", chosen.get("name", "")), "statement": p.get("statement", ""),
+            "measured": fmt(chosen.get("measured")), "outcome": chosen.get("outcome", ""),
+            "reason": chosen.get("reason", "")}
+
+
+def predictions_table(result: dict) -> list[dict]:
+    """One row per prediction: rule, statement, measured value, outcome, reason."""
+    num = _dict(result.get("numeric"))
+    outcomes = {o.get("name"): o for o in _list(num.get("outcomes")) if isinstance(o, dict)}
+    measured = _dict(num.get("measured"))
+    rows = []
+    for p in _list(num.get("predictions")):
+        if not isinstance(p, dict):
+            continue
+        o = outcomes.get(p.get("name"), {})
+        value = o.get("measured", measured.get(p.get("name")))
+        rows.append({"name": p.get("name", ""), "rule": p.get("rule", p.get("name", "")),
+                     "statement": p.get("statement", ""), "measured": fmt(value),
+                     "outcome": o.get("outcome", num.get("status", "")), "reason": o.get("reason", "")})
+    return rows
+
+
+def scalar_rows(mapping: Any) -> tuple[list[tuple[str, str]], dict]:
+    """Split a dict into (key, short value) rows for scalars/short lists, and the rest."""
+    rows, rest = [], {}
+    for k, v in sorted(_dict(mapping).items()):
+        if isinstance(v, (int, float, str, bool)) or v is None:
+            rows.append((k, fmt(v)))
+        elif isinstance(v, list) and len(v) <= 12 and all(isinstance(x, (int, float, str, bool)) or x is None
+                                                          for x in v):
+            rows.append((k, fmt(v, 4) if len(v) <= 8 else "[" + ", ".join(fmt(x) for x in v) + "]"))
+        else:
+            rest[k] = v
+    return rows, rest
+
+
+def errors_of(result: dict) -> list[dict]:
+    """Error blocks (type, message, traceback) and problems recorded anywhere in the result."""
+    out = []
+    for part in ("symbolic", "numeric"):
+        block = _dict(result.get(part))
+        err = block.get("error")
+        if isinstance(err, dict):
+            out.append({"where": part, "type": err.get("type", ""), "message": err.get("message", ""),
+                        "traceback": err.get("traceback", "")})
+        for prob in _list(block.get("problems")):
+            out.append({"where": part, "type": "problem", "message": str(prob), "traceback": ""})
+    if isinstance(result.get("error"), str):
+        out.append({"where": "run", "type": "error", "message": result["error"], "traceback": ""})
+    return out
+
+
+def why(result: dict) -> str:
+    """One line explaining the verdict: the failing rule, the error, or the skip reason."""
+    verdict = result.get("verdict")
+    if verdict == "skipped":
+        return str(result.get("reason") or _dict(result.get("numeric")).get("note", ""))
+    if verdict == "error":
+        errs = errors_of(result)
+        return f"{errs[0]['type']}: {errs[0]['message']}" if errs else "the run ended in error"
+    sym = _dict(result.get("symbolic"))
+    refuted = [o for o in _list(sym.get("obligations")) if isinstance(o, dict) and o.get("status") == "refuted"]
+    kp = key_prediction(result)
+    if kp["outcome"] in ("fails", "inconclusive") and kp["rule"]:
+        extra = f" ({kp['reason']})" if kp["reason"] else ""
+        return f"{kp['rule']}: measured {kp['measured']}{extra}"
+    if refuted:
+        return f"obligation {refuted[0].get('name', '')} refuted: {refuted[0].get('detail', '')}"
+    if kp["rule"]:
+        return f"{kp['rule']}: measured {kp['measured']}"
+    return str(sym.get("note", ""))
+
+
+def claim_view(result: dict) -> dict:
+    """Everything the template needs about one claim, with safe defaults."""
+    source = _dict(result.get("source"))
+    sym, num = _dict(result.get("symbolic")), _dict(result.get("numeric"))
+    cid = str(result.get("claim_id", "?"))
+    paper = result.get("paper") or source.get("paper") or cid.split(".", 1)[0]
+    evidence_rows, evidence_rest = scalar_rows(num.get("evidence"))
+    wall = result.get("wall_s")
+    return {
+        "id": cid, "anchor": anchor(cid), "title": result.get("title", ""), "paper": paper,
+        "paper_title": PAPER_TITLES.get(paper, paper), "section": source.get("section", ""),
+        "quote": source.get("quote", ""), "kind": result.get("kind", ""),
+        "statement": result.get("statement", ""), "verdict": result.get("verdict", "error"),
+        "symbolic_status": sym.get("status", "—"), "symbolic_note": sym.get("note", ""),
+        "numeric_status": num.get("status", "—"), "numeric_note": num.get("note", ""),
+        "key": key_prediction(result), "why": why(result), "predictions": predictions_table(result),
+        "wall_s": wall if isinstance(wall, (int, float)) else None,
+        "time": f"{wall:.2f}" if isinstance(wall, (int, float)) else "—",
+        "assumptions": [str(a) for a in _list(result.get("assumptions"))],
+        "violations": [str(v) for v in _list(result.get("assumption_violations"))],
+        "config": scalar_rows(result.get("config"))[0] + [
+            (k, json.dumps(v)[:300]) for k, v in scalar_rows(result.get("config"))[1].items()],
+        "depends_on": [str(d) for d in _list(result.get("depends_on"))],
+        "obligations": [o for o in _list(sym.get("obligations")) if isinstance(o, dict)],
+        "evidence": evidence_rows, "evidence_rest": json.dumps(evidence_rest, indent=1, sort_keys=True)[:20000]
+        if evidence_rest else "",
+        "undecided": sorted(_dict(num.get("undecided")).items()),
+        "errors": errors_of(result), "notes": result.get("notes", ""),
+        "command": result.get("command") or f"python -m checks run --claim {cid}",
+        "seed": result.get("seed"), "profile": result.get("profile", ""), "device": result.get("device", ""),
+        "started_at": result.get("started_at", ""), "commit": result.get("commit") or "",
+        "reason": result.get("reason", ""),
+    }
+
+
+def _distinct(values: Iterable) -> list:
+    seen = []
+    for v in values:
+        if v not in (None, "") and v not in seen:
+            seen.append(v)
+    return seen
+
+
+def metadata(results: list[dict]) -> dict:
+    """Run-level facts: commits, dates, profiles, devices, versions, total time, counts."""
+    versions: dict[str, list] = {}
+    for r in results:
+        for mod, ver in _dict(r.get("versions")).items():
+            versions.setdefault(mod, [])
+            if ver not in versions[mod]:
+                versions[mod].append(ver)
+    dates = sorted(str(r["started_at"]) for r in results if r.get("started_at"))
+    counts = {v: 0 for v in VERDICTS}
+    papers: dict[str, dict[str, int]] = {}
+    for r in results:
+        v = r.get("verdict", "error")
+        counts[v] = counts.get(v, 0) + 1
+        p = r.get("paper") or str(r.get("claim_id", "?")).split(".", 1)[0]
+        papers.setdefault(p, {x: 0 for x in VERDICTS})
+        papers[p][v] = papers[p].get(v, 0) + 1
+    total = sum(r["wall_s"] for r in results if isinstance(r.get("wall_s"), (int, float)))
+    return {
+        "n": len(results), "counts": counts,
+        "papers": {p: {"counts": c, "total": sum(c.values()), "title": PAPER_TITLES.get(p, p)}
+                   for p, c in sorted(papers.items())},
+        "commits": _distinct(r.get("commit") for r in results),
+        "profiles": _distinct(r.get("profile") for r in results),
+        "devices": _distinct(r.get("device") for r in results),
+        "platforms": _distinct(r.get("platform") for r in results),
+        "seeds": _distinct(r.get("seed") for r in results),
+        "first": dates[0] if dates else "", "last": dates[-1] if dates else "",
+        "versions": {m: ", ".join("—" if v is None else str(v) for v in vs) for m, vs in sorted(versions.items())},
+        "total_s": total,
+    }
