@@ -264,5 +264,33 @@ def main() -> None:
         print(runner.headline(result))
 
 
+# ----------------------------------------------------------------------------- the frozen fixtures
+def _frozen() -> list[dict]:
+    return store.load_results(OUT)
+
+
+def test_fixtures_load_and_cover_every_verdict():
+    results = _frozen()
+    assert {r["verdict"] for r in results} == {"holds", "fails", "inconclusive", "error", "skipped"}
+    assert all(r["schema_version"] == store.SCHEMA_VERSION for r in results)
+
+
+def test_fixtures_cover_what_the_report_must_draw():
+    results = {r["claim_id"]: r for r in _frozen()}
+    kinds = {s.get("kind") for r in results.values() for s in (r.get("numeric", {}).get("series") or {}).values()}
+    assert {"line", "scatter", "box", "heatmap"} <= kinds and kinds - {"line", "scatter", "box", "heatmap"}
+    assert any(o.get("mathml") for r in results.values() for o in r.get("symbolic", {}).get("obligations", []))
+    assert results["fpc.fixture-sweep"]["symbolic"]["status"] == "refuted"
+    assert results["tlc.fixture-error"]["symbolic"]["error"]["traceback"]
+    deps = {d for r in results.values() for d in r.get("depends_on", [])}
+    assert deps - set(results), "some dependency must have no result (not verified)"
+
+
+def test_fixtures_carry_no_machine_paths():
+    for path in OUT.glob("*.json"):
+        text = path.read_text(encoding="utf-8")
+        assert str(ROOT) not in text and "/site-packages/" not in text.replace("<site-packages>/", ""), path.name
+
+
 if __name__ == "__main__":
     main()

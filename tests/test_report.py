@@ -1,0 +1,219 @@
+"""The HTML report and its exports, rendered from the checked-in fixture results
+(``tests/fixtures/results``: every verdict) and from small hand-made results."""
+from __future__ import annotations
+
+import base64
+import copy
+import json
+import re
+import shutil
+import xml.etree.ElementTree as ET
+from pathlib import Path
+
+import pytest
+import sympy as sp
+
+from checks import cli, store
+from models.errors import ResultSchemaError
+from report import write_report
+from report import graph as rgraph
+from report.html import load, render
+from report.mathml import render_mathml
+from report.plots import render_series
+from report.summary import claim_view, key_prediction, metadata
+
+FIXTURES = Path(__file__).parent / "fixtures" / "results"
+PNG = b"\x89PNG\r\n\x1a\n"
+
+
+@pytest.fixture(scope="module")
+def results():
+    return store.load_results(FIXTURES)
+
+
+@pytest.fixture(scope="module")
+def rendered(tmp_path_factory):
+    out = tmp_path_factory.mktemp("rep") / "report.html"
+    path = write_report(FIXTURES, out, expected=["fpc.eq3.2", "fpc.thm4.1"])
+    return path, path.read_text(encoding="utf-8")
+
+
+def _result(cid: str, verdict: str = "holds", deps=(), **extra) -> dict:
+    return {"claim_id": cid, "verdict": verdict, "paper": cid.split(".")[0], "title": f"title of {cid}",
+            "depends_on": list(deps), "schema_version": store.SCHEMA_VERSION, **extra}
+
+
+# ----------------------------------------------------------------------------- the page
+def test_every_result_has_a_row_and_a_section(results, rendered):
+    _, html = rendered
+    rows = re.findall(r'<tr data-id="([^"]+)" data-verdict="([^"]+)"', html)
+    assert sorted(rows) == sorted((r["claim_id"], r["verdict"]) for r in results)
+    for r in results:
+        assert f'id="{claim_view(r)["anchor"]}"' in html
+        assert r["command"] in html
+
+
+def test_header_counts_and_metadata(results, rendered):
+    _, html = rendered
+    meta = metadata(results)
+    assert meta["counts"] == {"holds": 3, "fails": 1, "inconclusive": 1, "error": 1, "skipped": 1}
+    assert meta["papers"]["tlc"]["counts"]["error"] == 1
+    for v, n in meta["counts"].items():
+        assert re.search(rf'data-only="{v}"[^>]*>\s*<span class="n">{n}</span>', html)
+    assert meta["commits"][0] in html and "torch" in html and "quick" in html
+    assert "fpc.thm4.1" in html and "have no result" in html          # catalogue claim not run
+
+
+def test_self_contained_offline(rendered):
+    _, html = rendered
+    assert not re.search(r'(src|href)\s*=\s*"(https?:)?//', html), "the report links out"
+    assert "<link " not in html and "<script src" not in html
+    imgs = re.findall(r'<img src="data:image/png;base64,([^"]+)"', html)
+    assert len(imgs) >= 5 and all(base64.b64decode(i)[:8] == PNG for i in imgs)
+    assert html.count("<math ") >= 3 and "<svg" in html
+
+
+def test_failing_and_erroring_claims_show_their_evidence(rendered):
+    _, html = rendered
+    assert "exponent = 0.2 ± 0.05" in html and "-0.1091" in html     # rule and measured value
+    assert "IndexError" in html and "invalid parameter lr=-0.1" in html
+    assert "the seed lost this equation" in html
+    assert "Undecided at this scale" in html
+    assert "surface3d" in html and "shown as a table" in html        # unknown plot kind
+
+
+def test_unsupported_claim_is_flagged(results):
+    g = rgraph.analyse(results)
+    assert set(g["unsupported"]) == {"tlc.fixture-eym"}
+    assert dict(g["unsupported"]["tlc.fixture-eym"]) == {"fpc.fixture-sweep": "fails", "tlc.asm4.1": "not verified"}
+    assert g["missing"] == ["tlc.asm4.1", "tlc.thm4.3"]
+
+
+def test_html_escapes_result_text(tmp_path):
+    d = tmp_path / "res"
+    store.write_result(d, _result("fpc.x1", title="<script>alert(1)</script>", statement="a < b & c"))
+    html = write_report(d, tmp_path / "r.html", expected=()).read_text()
+    assert "<script>alert(1)" not in html and "&lt;script&gt;alert(1)" in html
+
+
+def test_minimal_and_odd_results_still_render():
+    odd = [_result("fpc.a", "error", error="profile breaks an assumption"),
+           _result("ssl.b", "holds", numeric={"status": "holds", "series": {"s": "not a dict", "t": {"kind": "line"}},
+                                              "predictions": [{"name": "v", "rule": "v > 0"}],
+                                              "outcomes": [{"name": "v", "measured": "nan", "outcome": "holds"}]},
+                   symbolic={"status": "proved", "obligations": [{"name": "o", "mathml": "<mrow><mi>x"}]}),
+           {"claim_id": "tlc.c"}]
+    html, _ = render(odd)
+    for cid in ("fpc.a", "ssl.b", "tlc.c"):
+        assert f'data-id="{cid}"' in html
+    assert "profile breaks an assumption" in html
+
+
+# ----------------------------------------------------------------------------- exports
+def test_json_export(rendered, results):
+    path, _ = rendered
+    doc = json.loads(path.with_name("report.json").read_text())
+    assert doc["document"] == "mlclaims-report"
+    assert [c["id"] for c in doc["claims"]] == [r["claim_id"] for r in load(FIXTURES)]
+    assert doc["summary"]["counts"]["fails"] == 1 and len(doc["results"]) == len(results)
+    eym = next(c for c in doc["claims"] if c["id"] == "tlc.fixture-eym")
+    assert {"claim": "fpc.fixture-sweep", "verdict": "fails"} in eym["unsupported_by"]
+
+
+def test_junit_export(rendered, results):
+    path, _ = rendered
+    root = ET.parse(path.with_name("report.junit.xml")).getroot()
+    assert root.tag == "testsuites" and root.get("tests") == str(len(results))
+    cases = {c.get("name"): c for c in root.iter("testcase")}
+    assert set(cases) == {r["claim_id"] for r in results}
+    assert cases["fpc.fixture-sweep"].find("failure") is not None
+    assert cases["tlc.fixture-error"].find("error") is not None
+    assert cases["tlc.fixture-skipped"].find("skipped") is not None
+    assert cases["ssl.fixture-phase"].find("skipped").get("message").startswith("inconclusive")
+    assert all(list(cases["fpc.eq3.2"].iter(t)) == [] for t in ("failure", "error", "skipped"))
+    assert (root.get("failures"), root.get("errors"), root.get("skipped")) == ("1", "1", "2")
+
+
+def test_report_written_into_results_dir_can_be_rerendered(tmp_path):
+    d = tmp_path / "results"
+    shutil.copytree(FIXTURES, d)
+    first = write_report(d, None, expected=())
+    assert first == d / "report.html" and (d / "report.json").exists()
+    again = write_report(d, None, expected=())                         # the export is not a result
+    assert again.read_text().count('<tr data-id="') == len(list(FIXTURES.glob("*.json")))
+
+
+def test_cli_report_command(tmp_path, capsys):
+    out = tmp_path / "x" / "r.html"
+    assert cli.main(["report", "--results", str(FIXTURES), "--out", str(out)]) == 0
+    assert str(out) in capsys.readouterr().out and out.exists()
+    assert cli.main(["report", "--results", str(tmp_path / "nowhere")]) == 2
+    assert "no results directory" in capsys.readouterr().err
+
+
+def test_unknown_schema_is_refused(tmp_path):
+    d = tmp_path / "res"
+    d.mkdir()
+    (d / "fpc.a.json").write_text(json.dumps({**_result("fpc.a"), "schema_version": 99}))
+    with pytest.raises(ResultSchemaError, match="schema_version 99"):
+        write_report(d, tmp_path / "r.html", expected=())
+
+
+# ----------------------------------------------------------------------------- pieces
+def test_key_prediction_is_the_first_that_did_not_hold(results):
+    r = copy.deepcopy(next(x for x in results if x["claim_id"] == "tlc.fixture-eym"))
+    assert key_prediction(r)["rule"] == "tail_rel_diff <= 1e-10"
+    r["numeric"]["outcomes"][1]["outcome"] = "fails"
+    assert key_prediction(r)["rule"] == "random_minus_svd >= 0.0"
+
+
+@pytest.mark.parametrize("kind, series", [
+    ("line", {"x": [1, 2, 3], "ys": {"a": [1, "nan", 3], "b": [2, 2, 2]}, "logy": True}),
+    ("scatter", {"x": [8, 16, 32], "ys": {"m": [1, .5, .25]}, "logx": True, "logy": True,
+                 "fit": {"x": [8, 32], "y": [1, .25], "slope": -1.0, "stderr": 0.01}}),
+    ("box", {"ys": {"a": [1, 2, 3, 4], "b": [2, 3, "inf"]}}),
+    ("heatmap", {"x": [0.1, 0.2], "y": [1, 2, 3], "z": [[1, 2], [3, 4], [5, 6]]}),
+    ("heatmap", {"x": [0.1, 0.2], "ys": {"1": [1, 2], "2": [3, 4]}}),
+])
+def test_plot_kinds_draw_a_png(kind, series):
+    out = render_series("s", {**series, "kind": kind})
+    assert out["png"] and base64.b64decode(out["png"])[:8] == PNG and not out["problem"]
+    assert out["table"]["rows"]
+    if "fit" in series:
+        assert "slope = -1" in out["caption"]
+
+
+@pytest.mark.parametrize("series, why", [
+    ({"kind": "violin", "x": [1], "ys": {"a": [1]}}, "not one of"),
+    ({"kind": "line", "ys": {"a": "oops"}}, "could not draw"),
+    ({"kind": "heatmap", "z": [[1, 2], [3]]}, "could not draw"),
+    ("not a dict", "not one of"),
+])
+def test_undrawable_series_become_tables(series, why):
+    out = render_series("s", series)
+    assert out["png"] is None and why in out["problem"] and out["table"]["columns"]
+
+
+def test_mathml_from_sympy_renders_and_is_sanitised():
+    x, y = sp.symbols("x y")
+    m = render_mathml(sp.mathml(sp.Eq(x ** 2 / 3, x * y), printer="presentation"))
+    assert m.startswith("<math") and "<mfrac>" in m and "\u2062" in m          # &InvisibleTimes; kept as a char
+    assert render_mathml('<mrow><mi onclick="x()">a</mi></mrow>') is None
+    assert render_mathml("<mrow><script>alert(1)</script></mrow>") is None
+    assert render_mathml("<apply><plus/><ci>x</ci></apply>") is None           # content MathML
+    assert render_mathml("<mrow><mi>x</mrow>") is None and render_mathml("") is None
+    fenced = render_mathml("<mfenced><mi>a</mi><mi>b</mi></mfenced>")
+    assert "mfenced" not in fenced and "<mo>(</mo><mi>a</mi><mo>,</mo><mi>b</mi><mo>)</mo>" in fenced
+
+
+def test_graph_transitive_support_missing_and_cycles():
+    rs = [_result("fpc.a", "fails"), _result("fpc.b", "holds", ["fpc.a"]), _result("fpc.c", "holds", ["fpc.b"]),
+          _result("fpc.d", "holds", ["fpc.zz"]), _result("fpc.e", "holds"),
+          _result("ssl.p", "holds", ["ssl.q"]), _result("ssl.q", "holds", ["ssl.p"])]
+    g = rgraph.analyse(rs)
+    assert dict(g["unsupported"]["fpc.c"]) == {"fpc.a": "fails"}           # transitively
+    assert g["unsupported"]["fpc.d"] == [("fpc.zz", "not verified")]
+    assert "fpc.e" not in g["unsupported"] and g["missing"] == ["fpc.zz"]
+    assert g["cycles"] == [["ssl.p", "ssl.q"]]
+    ET.fromstring(g["svg"])                                                # well-formed SVG
+    assert g["svg"].count('class="gnode') == 8
