@@ -1,0 +1,116 @@
+"""fpc.lema.7: the probability that a whole area of C patches is masked is
+C(P-C, m-C)/C(P, m) = prod_{i<C} (m - i)/(P - i) <= gamma^C (Lemma A.7, Appendix A.2)."""
+from __future__ import annotations
+
+from dataclasses import dataclass
+from fractions import Fraction
+
+import sympy as sp
+import torch
+
+from claims import Claim, Derivation, Measurement, Prediction, Source, register
+from claims._base import Assumption
+from claims._sym import identity, nonnegative
+
+from ._hypergeom import full_mask_prob_exact, full_mask_prob_product
+
+
+@dataclass(frozen=True)
+class Config:
+    P_max: int = 80             # every P in [2, P_max], every m in [1, P-1], every C <= m
+    P_step: int = 1
+    power_shift: int = 0        # compare with gamma^(C - shift); -1 (gamma^(C+1)) is a wrong bound
+    sample_P: int = 64          # sampled check of the model's masking sampler
+    sample_gamma: float = 0.5
+    sample_C: int = 3
+    n_sample: int = 20000
+
+
+def derive(cfg) -> Derivation:
+    P, i = sp.symbols("P i", positive=True)
+    g = sp.Symbol("gamma", positive=True)
+    # factor (gamma P - i)/(P - i) <= gamma  <=>  gamma - factor = i (1 - gamma)/(P - i) >= 0
+    gap = g - (g * P - i) / (P - i)
+    s = sp.Symbol("s", positive=True)               # s = P - i > 0
+    u = sp.Symbol("u", positive=True)               # u = 1 - gamma > 0
+    cert = (i * u / s)
+    Pn, mn, Cn = sp.symbols("P m C", positive=True, integer=True)
+    ratio = sp.binomial(Pn - Cn, mn - Cn) / sp.binomial(Pn, mn)
+    prod_form = sp.ff(mn, Cn) / sp.ff(Pn, Cn)       # prod_{i<C} (m - i)/(P - i)
+    return Derivation((
+        identity("factor_gap", gap, i * (1 - g) / (P - i),
+                 "gamma - (gamma P - i)/(P - i) = i (1 - gamma)/(P - i)"),
+        nonnegative("factor_le_gamma", cert,
+                    "i (1 - gamma)/(P - i) >= 0 for 0 <= i < P, gamma < 1: each factor is <= gamma",
+                    certificate=cert),
+        identity("binomial_is_product", sp.gammasimp(sp.expand_func(ratio)),
+                 sp.gammasimp(sp.expand_func(prod_form)),
+                 "C(P-C, m-C)/C(P, m) = prod_{i<C} (m-i)/(P-i)", simplifier=sp.gammasimp),
+    ), note="i < C <= m = gamma P, so every factor lies in [0, gamma] (s = P - i, u = 1 - gamma); "
+            "the product of C such factors is at most gamma^C.")
+
+
+def predictions(cfg):
+    return (
+        Prediction("forms_disagree", "binomial ratio equals the product form exactly (count of "
+                   "disagreeing grid points)", "<=", 0),
+        Prediction("max_ratio_to_bound", f"P(area fully masked) / gamma^(C - {cfg.power_shift}) <= 1 "
+                   "on every grid point (exact rationals)", "<=", 1.0),
+        Prediction("sampler_z", "the model's masking sampler hits the exact probability "
+                   "(|freq - p| / binomial standard error)", "<=", 4.0),
+    )
+
+
+def grid(P_lo: int, P_hi: int, step: int, shift: int) -> dict:
+    worst, at, bad, n = Fraction(-1), None, 0, 0
+    for P in range(max(P_lo, 2), P_hi, step):
+        for m in range(1, P):
+            g = Fraction(m, P)
+            p = Fraction(1)
+            for C in range(1, m + 1):
+                p *= Fraction(m - C + 1, P - C + 1)          # running product form
+                if C <= 6 or C % 7 == 0:                      # exact binomial cross-check
+                    bad += int(full_mask_prob_exact(P, m, C) != p)
+                r = p / g ** (C - shift)
+                n += 1
+                if r > worst:
+                    worst, at = r, [P, m, C]
+    return {"worst": float(worst), "at": at, "bad": bad, "n": n}
+
+
+def check(cfg, ctx) -> Measurement:
+    pts = [{"P_lo": lo, "P_hi": min(lo + 40, cfg.P_max + 1), "step": cfg.P_step, "shift": cfg.power_shift}
+           for lo in range(2, cfg.P_max + 1, 40)]
+    res = ctx.map(grid, pts, desc="full-mask probabilities")
+    w = max(res, key=lambda r: r["worst"])
+    # the model's sampler: how often are the first C positions all masked?
+    from models.data import DataConfig, Distribution
+    dist = Distribution(DataConfig(P=cfg.sample_P, gamma=cfg.sample_gamma, kappa_c=0.9, kappa_s=0.2))
+    mask, _ = dist.sample_masks(cfg.n_sample, ctx.torch_generator(7))
+    freq = float(mask[:, : cfg.sample_C].all(1).double().mean())
+    p = float(full_mask_prob_product(cfg.sample_P, dist.cfg.n_masked, cfg.sample_C))
+    z = abs(freq - p) / max((p * (1 - p) / cfg.n_sample) ** 0.5, 1e-12)
+    return Measurement(
+        {"forms_disagree": sum(r["bad"] for r in res), "max_ratio_to_bound": w["worst"], "sampler_z": z},
+        {"worst_at_P_m_C": w["at"], "grid_points": sum(r["n"] for r in res),
+         "sampled": {"P": cfg.sample_P, "m": dist.cfg.n_masked, "C": cfg.sample_C, "freq": freq, "exact": p}},
+        notes="The ratio is 1 exactly at C = 1 (P(p masked) = m/P = gamma).")
+
+
+CLAIM = register(Claim(
+    id="fpc.lema.7",
+    title="Probability that an area is fully masked, and its bound gamma^C",
+    statement="With m = gamma P of P patches masked uniformly without replacement, an area of C <= m "
+              "patches is fully masked with probability C(P-C, m-C)/C(P, m) = prod_{i<C} (m-i)/(P-i) <= gamma^C.",
+    source=Source("fpc", "Lemma A.7 (Appendix A.2)",
+                  "We further have the following fact, which will be useful for proving the property of "
+                  "loss objective in the next subsection. Lemma A.7. For and , we have | (A.5) | where is "
+                  "some constant. Proof. By the form of probability density for , we have ∎"),
+    assumptions=(Assumption.integer("P_max", 2),
+                 Assumption.relation("the bound is gamma^C: power_shift = 0", ("power_shift",), lambda s: s == 0)),
+    config=Config,
+    profiles={"quick": {}, "full": {"P_max": 240}},
+    predictions=predictions, check=check, derive=derive,
+    notes="The seed's (A.5) is lost; its proof 'by the form of the probability density' gives the "
+          "product form, bounded factor by factor by gamma.",
+))
