@@ -47,6 +47,17 @@ def build_parser() -> argparse.ArgumentParser:
                     help="override a configuration field (with one --claim)")
     rn.add_argument("--report", action="store_true", help="write the HTML report afterwards")
     rn.add_argument("--no-progress", action="store_true")
+    rn.add_argument("--executor", choices=["auto", "serial", "process", "dask"], default="auto",
+                    help="where sweep points run: auto = local processes when there are several "
+                         "cores and points, else serial; dask = a Dask cluster (see --scheduler)")
+    rn.add_argument("--workers", type=int, default=None, metavar="N",
+                    help="worker processes for process/dask (default: one per core)")
+    rn.add_argument("--scheduler", default=None, metavar="ADDRESS",
+                    help="Dask scheduler, e.g. tcp://10.0.0.5:8786 (implies --executor dask; "
+                         "without it, dask starts a LocalCluster)")
+    rn.add_argument("--threads-per-point", type=int, default=1, metavar="N",
+                    help="torch threads for each sweep point, the same for every executor so that "
+                         "results do not depend on it (default 1)")
 
     rp = sub.add_parser("report", help="write the HTML report from stored results")
     rp.add_argument("--results", default="results", metavar="DIR")
@@ -136,6 +147,20 @@ def cmd_run(args) -> int:
     if overrides:  # validate the override against the claim before running anything
         _registry.get(ids[0]).resolve_config(args.profile, overrides)
     progress = not args.no_progress and sys.stderr.isatty()
+    from . import executors
+    with executors.using(executors.make(args.executor, args.workers, args.scheduler,
+                                        args.threads_per_point)):
+        counts = _run_ids(ids, args, overrides, progress)
+    print("totals: " + ", ".join(f"{v}={counts.get(v, 0)}" for v in
+                                 ("holds", "fails", "inconclusive", "error", "skipped")))
+    print(f"results in {args.results}/")
+    if args.report:
+        from report import write_report
+        print(f"report: {write_report(args.results, None)}")
+    return 1 if counts.get("error") else 0
+
+
+def _run_ids(ids, args, overrides, progress) -> dict[str, int]:
     counts: dict[str, int] = {}
     for cid in ids:
         try:
@@ -147,13 +172,7 @@ def cmd_run(args) -> int:
         else:
             print(runner.headline(result), flush=True)
         counts[result["verdict"]] = counts.get(result["verdict"], 0) + 1
-    print("totals: " + ", ".join(f"{v}={counts.get(v, 0)}" for v in
-                                 ("holds", "fails", "inconclusive", "error", "skipped")))
-    print(f"results in {args.results}/")
-    if args.report:
-        from report import write_report
-        print(f"report: {write_report(args.results, None)}")
-    return 1 if counts.get("error") else 0
+    return counts
 
 
 def cmd_report(args) -> int:

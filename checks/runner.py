@@ -36,6 +36,7 @@ class RunContext:
     device: str = "cpu"              # resolved: "cpu" or "cuda"
     profile: str = "quick"
     progress: bool = False           # show progress bars (stderr)
+    executor: Any = None             # checks.executors.Executor for map(); None: executors.current()
     rng: np.random.Generator = field(init=False)
 
     def __post_init__(self):
@@ -59,10 +60,11 @@ class RunContext:
 
         ``fn`` must be a module-level function (picklable) and each point a dict of plain
         values carrying its own seed, so that a point's result does not depend on where or
-        in which order it runs. The executor (serial here) is chosen by the runner, never by
-        the claim."""
-        points = list(points)
-        return [fn(**pt) for pt in self.tqdm(points, desc=desc, total=len(points))]
+        in which order it runs. The executor (serial, local processes or Dask; see
+        ``checks/executors.py``) is chosen by the runner, never by the claim."""
+        from . import executors
+        ex = self.executor or executors.current()
+        return ex.map(fn, list(points), desc=desc, progress=self.progress, device=self.device)
 
     def tqdm(self, iterable, desc: str = "", total: int | None = None):
         if not self.progress:

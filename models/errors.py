@@ -15,6 +15,18 @@ from typing import Iterable, Sequence
 class SuiteError(Exception):
     """Root of all errors a user can cause and fix."""
 
+    def __reduce__(self):
+        # picklable whatever the constructor's signature, so an error raised in a sweep
+        # worker process reaches the caller with its type and message
+        return _restore_error, (type(self), self.args, dict(self.__dict__))
+
+
+def _restore_error(cls, args, state):
+    exc = cls.__new__(cls)
+    exc.args = args
+    exc.__dict__.update(state)
+    return exc
+
 
 class InvalidParameter(SuiteError, ValueError):
     """A configuration field has a value the model or claim cannot use."""
@@ -119,3 +131,17 @@ class ResultSchemaError(SuiteError):
 class BadOverride(SuiteError):
     def __init__(self, text: str, reason: str):
         super().__init__(f"bad --set {text!r}: {reason}; write it as FIELD=VALUE, e.g. --set P=128")
+
+
+class InvalidSweep(SuiteError):
+    """A claim handed ``RunContext.map`` something a worker process cannot run."""
+
+    def __init__(self, what: str, fix: str):
+        super().__init__(f"invalid sweep: {what}; {fix}")
+
+
+class ExecutorUnavailable(SuiteError):
+    """The requested sweep executor cannot be started here."""
+
+    def __init__(self, kind: str, reason: str, fix: str):
+        super().__init__(f"executor {kind!r} is unavailable: {reason}; {fix}")

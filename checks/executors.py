@@ -1,0 +1,374 @@
+"""Where the points of a sweep run: serially, in local processes, or on a Dask cluster.
+
+``RunContext.map(fn, points)`` hands every sweep to an :class:`Executor`; a claim never
+chooses one. Every executor runs ``fn(**point)`` through :func:`run_point`, which pins the
+number of torch threads (``threads_per_point``, default 1) and seeds the global RNGs from
+the point itself, so a point's numbers do not depend on the executor, the worker, or the
+order: serial, process and Dask runs of a sweep give bit-identical results on one machine
+(or on a cluster of identical machines and library builds).
+
+``auto`` (the default) runs serially when there is one core, fewer than two points, or the
+device is CUDA (one GPU is shared better by one process), and in local processes otherwise.
+"""
+from __future__ import annotations
+
+import atexit
+import contextlib
+import hashlib
+import multiprocessing as mp
+import os
+import pickle
+import random
+import sys
+import traceback
+from collections.abc import Mapping
+from concurrent.futures import ProcessPoolExecutor, as_completed
+from typing import Any, Callable, Sequence
+
+from models.errors import ExecutorUnavailable, InvalidParameter, InvalidSweep
+
+KINDS = ("auto", "serial", "process", "dask")
+# imported once by the fork server, so that each worker starts warm
+_PRELOAD = ["numpy", "scipy", "sympy", "torch", "claims", "models.attention", "models.train",
+            "checks.executors"]
+
+
+def cpu_count() -> int:
+    """Cores this process may use (affinity-aware)."""
+    try:
+        return len(os.sched_getaffinity(0))
+    except AttributeError:  # pragma: no cover - not Linux
+        return os.cpu_count() or 1
+
+
+# ----------------------------------------------------------------------------- one point
+def point_seed(point: Mapping) -> int:
+    """A stable 32-bit seed from a point's contents (same on every machine and process)."""
+    text = repr(sorted((str(k), repr(v)) for k, v in point.items()))
+    return int.from_bytes(hashlib.sha256(text.encode()).digest()[:4], "little")
+
+
+def run_point(fn: Callable, point: Mapping, threads: int) -> Any:
+    """``fn(**point)`` with ``threads`` torch threads and global RNGs seeded from the point.
+
+    Runs in whichever process the executor picks; restores the thread count and the global
+    RNG states afterwards (in the serial case they are the caller's)."""
+    import numpy as np
+    import torch
+    old = torch.get_num_threads()
+    states = random.getstate(), np.random.get_state(), torch.get_rng_state()
+    torch.set_num_threads(threads)
+    s = point_seed(point)
+    random.seed(s)
+    np.random.seed(s)
+    torch.manual_seed(s)
+    try:
+        return fn(**point)
+    except Exception as exc:
+        try:
+            pickle.loads(pickle.dumps(exc))
+        except Exception:   # would break the pool on its way back: send its text instead
+            raise PointFailed(f"sweep point {dict(point)!r:.200} raised {type(exc).__name__}: {exc}\n"
+                              + "".join(traceback.format_exception(exc))) from None
+        raise
+    finally:
+        torch.set_num_threads(old)
+        random.setstate(states[0])
+        np.random.set_state(states[1])
+        torch.set_rng_state(states[2])
+
+
+class PointFailed(RuntimeError):
+    """A sweep point raised an exception that cannot cross a process boundary; carries its
+    type, message and traceback as text."""
+
+
+def validate_sweep(fn: Callable, points: Sequence) -> None:
+    """A sweep function must be importable by name and every point a dict with str keys."""
+    name = getattr(fn, "__qualname__", repr(fn))
+    mod = sys.modules.get(getattr(fn, "__module__", None) or "")
+    obj = mod
+    for part in name.split("."):
+        obj = getattr(obj, part, None)
+    if mod is None or "<" in name or obj is not fn:
+        raise InvalidSweep(f"sweep function {name!r} is not a module-level function",
+                           "define it with `def` at the top level of the claim module "
+                           "(no lambda, closure or method) so a worker process can import it")
+    for i, pt in enumerate(points):
+        if not isinstance(pt, Mapping) or not all(isinstance(k, str) for k in pt):
+            raise InvalidSweep(f"point {i} of the sweep is {type(pt).__name__} {pt!r:.80}",
+                               "each point must be a dict of keyword arguments for the function, "
+                               "including its own seed")
+
+
+def _picklable(points: Sequence) -> None:
+    for i, pt in enumerate(points):
+        try:
+            pickle.dumps(pt)
+        except Exception as exc:
+            raise InvalidSweep(f"point {i} of the sweep cannot be pickled ({exc})",
+                               "pass plain values (numbers, strings, tuples), not tensors or "
+                               "models; build those inside the sweep function") from exc
+
+
+def _bar(progress: bool, total: int, desc: str):
+    if not progress:
+        return contextlib.nullcontext(None)
+    from tqdm.auto import tqdm
+    return tqdm(total=total, desc=desc, leave=False, file=sys.stderr, mininterval=0.5)
+
+
+# ----------------------------------------------------------------------------- executors
+class Executor:
+    """Runs ``fn(**pt)`` for each point and returns the results in the points' order."""
+
+    kind = "base"
+
+    def __init__(self, workers: int | None = None, threads_per_point: int = 1):
+        if workers is not None and (not isinstance(workers, int) or workers < 1):
+            raise InvalidParameter("--workers", workers, "must be a positive integer")
+        if not isinstance(threads_per_point, int) or threads_per_point < 1:
+            raise InvalidParameter("--threads-per-point", threads_per_point, "must be a positive integer")
+        self.workers = workers or max(1, cpu_count() // threads_per_point)
+        self.threads = threads_per_point
+
+    def map(self, fn: Callable, points: Sequence[Mapping], *, desc: str = "", progress: bool = False,
+            device: str = "cpu") -> list:
+        points = list(points)
+        validate_sweep(fn, points)
+        if not points:
+            return []
+        return self._map(fn, points, desc, progress, device)
+
+    def _map(self, fn, points, desc, progress, device) -> list:  # pragma: no cover - abstract
+        raise NotImplementedError
+
+    def describe(self) -> dict:
+        return {"kind": self.kind, "workers": self.workers, "threads_per_point": self.threads}
+
+    def close(self) -> None:
+        pass
+
+    def __enter__(self):
+        return self
+
+    def __exit__(self, *exc):
+        self.close()
+
+
+class SerialExecutor(Executor):
+    kind = "serial"
+
+    def __init__(self, workers: int | None = None, threads_per_point: int = 1):
+        super().__init__(1, threads_per_point)
+
+    def _map(self, fn, points, desc, progress, device):
+        out = []
+        with _bar(progress, len(points), desc) as bar:
+            for pt in points:
+                out.append(run_point(fn, pt, self.threads))
+                if bar is not None:
+                    bar.update()
+        return out
+
+
+def _init_worker(threads: int) -> None:
+    os.environ.setdefault("OMP_NUM_THREADS", str(threads))
+    import torch
+    torch.set_num_threads(threads)
+
+
+class ProcessExecutor(Executor):
+    """A pool of local worker processes started from a fork server (CUDA-safe, and warm:
+    the server has imported torch and the claim framework once). The pool lives until
+    :meth:`close`, so consecutive sweeps reuse it."""
+
+    kind = "process"
+
+    def __init__(self, workers: int | None = None, threads_per_point: int = 1):
+        super().__init__(workers, threads_per_point)
+        self._pool: ProcessPoolExecutor | None = None
+
+    def _get_pool(self) -> ProcessPoolExecutor:
+        if self._pool is None:
+            method = "forkserver" if "forkserver" in mp.get_all_start_methods() else "spawn"
+            ctx = mp.get_context(method)
+            if method == "forkserver":
+                ctx.set_forkserver_preload(_PRELOAD)
+            self._pool = ProcessPoolExecutor(self.workers, mp_context=ctx, initializer=_init_worker,
+                                             initargs=(self.threads,))
+        return self._pool
+
+    def _map(self, fn, points, desc, progress, device):
+        _picklable(points)
+        pool = self._get_pool()
+        futs = {pool.submit(run_point, fn, pt, self.threads): i for i, pt in enumerate(points)}
+        out: list = [None] * len(points)
+        try:
+            with _bar(progress, len(points), desc) as bar:
+                for f in as_completed(futs):
+                    out[futs[f]] = f.result()
+                    if bar is not None:
+                        bar.update()
+        except BaseException:
+            for f in futs:
+                f.cancel()
+            raise
+        return out
+
+    def close(self) -> None:
+        if self._pool is not None:
+            self._pool.shutdown(wait=True, cancel_futures=True)
+            self._pool = None
+
+
+class DaskExecutor(Executor):
+    """Points as tasks on a Dask distributed cluster: an existing scheduler (``address``,
+    e.g. ``tcp://10.0.0.5:8786``) or, without one, a ``LocalCluster`` of ``workers``
+    single-threaded worker processes. Workers must be able to import this package."""
+
+    kind = "dask"
+
+    def __init__(self, workers: int | None = None, threads_per_point: int = 1,
+                 address: str | None = None, timeout: float = 30.0):
+        super().__init__(workers, threads_per_point)
+        try:
+            from distributed import Client, LocalCluster
+        except ImportError as exc:
+            raise ExecutorUnavailable("dask", "the package `distributed` is not installed",
+                                      "pip install -e '.[dist]'") from exc
+        self.address = address
+        self._cluster = None
+        if address:
+            try:
+                self.client = Client(address, timeout=timeout)
+            except (OSError, TimeoutError) as exc:
+                raise ExecutorUnavailable("dask", f"no Dask scheduler answered at {address!r} ({exc})",
+                                          "start one with `dask scheduler` and `dask worker ADDRESS`, "
+                                          "or check --scheduler") from exc
+            self.workers = max(1, len(self.client.scheduler_info().get("workers", {})))
+        else:
+            self._cluster = LocalCluster(n_workers=self.workers, threads_per_worker=1, processes=True,
+                                         dashboard_address=None)
+            self.client = Client(self._cluster)
+
+    def _map(self, fn, points, desc, progress, device):
+        _picklable(points)
+        from distributed import as_completed as d_as_completed
+        futs = [self.client.submit(run_point, fn, pt, self.threads, pure=False) for pt in points]
+        index = {f.key: i for i, f in enumerate(futs)}
+        out: list = [None] * len(points)
+        try:
+            with _bar(progress, len(points), desc) as bar:
+                for f in d_as_completed(futs):
+                    out[index[f.key]] = f.result()
+                    if bar is not None:
+                        bar.update()
+        except BaseException:
+            self.client.cancel(futs)
+            raise
+        return out
+
+    def describe(self) -> dict:
+        return {**super().describe(), "scheduler": self.address or "LocalCluster"}
+
+    def close(self) -> None:
+        self.client.close()
+        if self._cluster is not None:
+            self._cluster.close()
+
+
+class AutoExecutor(Executor):
+    """Serial for one core, fewer than two points or CUDA; local processes otherwise."""
+
+    kind = "auto"
+
+    def __init__(self, workers: int | None = None, threads_per_point: int = 1):
+        super().__init__(workers, threads_per_point)
+        self._serial = SerialExecutor(threads_per_point=threads_per_point)
+        self._process: ProcessExecutor | None = None
+
+    def choose(self, n_points: int, device: str = "cpu") -> Executor:
+        if n_points < 2 or self.workers < 2 or device == "cuda":
+            return self._serial
+        if self._process is None:
+            self._process = ProcessExecutor(self.workers, self.threads)
+        return self._process
+
+    def _map(self, fn, points, desc, progress, device):
+        return self.choose(len(points), device)._map(fn, points, desc, progress, device)
+
+    def close(self) -> None:
+        if self._process is not None:
+            self._process.close()
+            self._process = None
+
+
+def make(kind: str = "auto", workers: int | None = None, scheduler: str | None = None,
+         threads_per_point: int = 1) -> Executor:
+    """Executor from CLI-style options; a scheduler address implies ``dask``."""
+    if kind not in KINDS:
+        raise InvalidParameter("--executor", kind, f"must be one of {', '.join(KINDS)}")
+    if scheduler and kind not in ("auto", "dask"):
+        raise InvalidParameter("--scheduler", scheduler, f"only applies to --executor dask (got {kind})")
+    if scheduler or kind == "dask":
+        return DaskExecutor(workers, threads_per_point, address=scheduler)
+    cls = {"auto": AutoExecutor, "serial": SerialExecutor, "process": ProcessExecutor}[kind]
+    return cls(workers, threads_per_point)
+
+
+# ----------------------------------------------------------------------------- a probe sweep
+def probe_point(P: int, K: int, n: int, steps: int, lr: float, seed: int) -> dict:
+    """A small sweep point: ``steps`` GD steps of the reduced model (autograd) on ``n`` fresh
+    images. Used to check that executors agree to the last bit."""
+    import torch
+
+    from models.attention import ReducedMIM
+    from models.data import DataConfig, Distribution
+    dist = Distribution(DataConfig(P=P, K=K))
+    g = torch.Generator().manual_seed(seed)
+    b = dist.sample(n, g)
+    model = ReducedMIM(dist)
+    losses = []
+    for _ in range(steps):
+        loss = model(b).loss
+        gP, gU = torch.autograd.grad(loss, [model.Phi, model.Ups])
+        losses.append(float(loss.detach()))
+        with torch.no_grad():
+            model.Phi.sub_(lr * gP)
+            model.Ups.sub_(lr * gU)
+    noise = float(torch.rand(()))          # global RNG: seeded from the point by run_point
+    return {"loss": losses, "Phi": model.Phi.detach().numpy().copy(),
+            "Ups": model.Ups.detach().numpy().copy(), "noise": noise, "pid": os.getpid()}
+
+
+# ----------------------------------------------------------------------------- the default
+_current: Executor | None = None
+
+
+def current() -> Executor:
+    """The executor ``RunContext.map`` uses when the context names none (auto, created lazily)."""
+    global _current
+    if _current is None:
+        _current = AutoExecutor()
+    return _current
+
+
+@contextlib.contextmanager
+def using(executor: Executor, close: bool = True):
+    """Make ``executor`` the default for the block, then restore the old one (and close
+    ``executor`` unless ``close=False``)."""
+    global _current
+    old, _current = _current, executor
+    try:
+        yield executor
+    finally:
+        _current = old
+        if close:
+            executor.close()
+
+
+@atexit.register
+def _shutdown() -> None:  # pragma: no cover - interpreter exit
+    if _current is not None:
+        _current.close()

@@ -1,0 +1,190 @@
+"""Sweep executors (serial, local processes, Dask LocalCluster) give identical results, the
+auto choice, clear errors; and the analytic reduced-model gradient equals autograd."""
+import numpy as np
+import pytest
+import torch
+
+from checks import executors as ex
+from checks.cli import main
+from checks.runner import RunContext, evaluate
+from models.attention import ReducedMIM
+from models.data import DataConfig, Distribution
+from models.errors import ExecutorUnavailable, InvalidParameter, InvalidSweep
+from models.fastmim import FastReducedMIM
+
+PROBE = [dict(P=24, K=2, n=16, steps=8, lr=1.0, seed=s) for s in range(4)]
+
+
+@pytest.fixture(scope="module")
+def process_ex():
+    with ex.ProcessExecutor(workers=2) as e:
+        yield e
+
+
+@pytest.fixture(scope="module")
+def dask_ex():
+    pytest.importorskip("distributed")
+    with ex.DaskExecutor(workers=2) as e:          # a LocalCluster of 2 single-threaded workers
+        yield e
+
+
+def _same(a, b) -> bool:
+    """Bitwise equality of nested results (dicts, lists, numpy arrays, floats)."""
+    if isinstance(a, dict):
+        return a.keys() == b.keys() and all(_same(a[k], b[k]) for k in a if k != "pid")
+    if isinstance(a, (list, tuple)):
+        return len(a) == len(b) and all(_same(x, y) for x, y in zip(a, b))
+    if isinstance(a, np.ndarray):
+        return a.dtype == b.dtype and np.array_equal(a, b)
+    return a == b or (a != a and b != b)       # nan == nan
+
+
+# ----------------------------------------------------------------------------- identity
+def test_probe_sweep_is_bit_identical_on_every_executor(process_ex, dask_ex):
+    serial = ex.SerialExecutor().map(ex.probe_point, PROBE)
+    process = process_ex.map(ex.probe_point, PROBE)
+    dask = dask_ex.map(ex.probe_point, PROBE)
+    assert {r["pid"] for r in process} - {r["pid"] for r in serial}      # really other processes
+    assert _same(serial, process) and _same(serial, dask)
+    assert not _same(serial[0], serial[1])                                # the seed matters
+    # reversed order: a point's numbers do not depend on what ran before it in a worker
+    assert _same(process_ex.map(ex.probe_point, PROBE[::-1])[::-1], serial)
+
+
+def test_serial_point_leaves_the_callers_rng_and_threads_alone():
+    torch.manual_seed(123)
+    threads = torch.get_num_threads()
+    ex.SerialExecutor(threads_per_point=1).map(ex.probe_point, PROBE[:1])
+    assert torch.get_num_threads() == threads
+    after = torch.rand(3)
+    torch.manual_seed(123)
+    assert torch.equal(after, torch.rand(3))
+
+
+@pytest.mark.parametrize("claim_id, overrides", [
+    ("fpc.propa.5", {"N_max": 26, "chunk": 6}),
+    ("tlc.sec3.2", {"n_matrices": 2, "n_random": 20, "n_local": 20, "n_opt": 1}),
+])
+def test_real_claim_sweep_is_identical_serial_process_dask(claim_id, overrides, process_ex, dask_ex):
+    out = {}
+    for name, executor in (("serial", ex.SerialExecutor()), ("process", process_ex), ("dask", dask_ex)):
+        with ex.using(executor, close=False):
+            r = evaluate(claim_id, overrides=overrides, symbolic=False)
+        assert r["numeric"]["status"] != "error", r["numeric"].get("error")
+        out[name] = {k: r["numeric"][k] for k in ("measured", "evidence", "series", "outcomes")}
+    assert _same(out["serial"], out["process"]) and _same(out["serial"], out["dask"])
+
+
+# ----------------------------------------------------------------------------- choice
+def test_auto_uses_processes_only_for_several_points_on_several_cores():
+    auto = ex.AutoExecutor(workers=2)
+    try:
+        assert auto.choose(1).kind == "serial"
+        assert auto.choose(5).kind == "process"
+        assert auto.choose(5, device="cuda").kind == "serial"
+        assert ex.AutoExecutor(workers=1).choose(5).kind == "serial"
+    finally:
+        auto.close()
+
+
+def test_context_map_uses_its_executor():
+    ctx = RunContext(seed=0, executor=ex.SerialExecutor())
+    res = ctx.map(ex.probe_point, PROBE[:2])
+    assert [r["pid"] for r in res] == [res[0]["pid"]] * 2 and len(res[0]["loss"]) == 8
+
+
+def test_worker_errors_keep_their_type(process_ex):
+    bad = [dict(PROBE[0], P=2)]                     # DataConfig refuses P < 4
+    with pytest.raises(InvalidParameter, match="P=2"):
+        process_ex.map(ex.probe_point, bad)
+    assert len(process_ex.map(ex.probe_point, PROBE[:1])) == 1   # the pool survives
+
+
+# ----------------------------------------------------------------------------- errors
+def test_lambda_and_bad_points_are_refused_with_the_fix():
+    with pytest.raises(InvalidSweep, match="module-level function"):
+        ex.SerialExecutor().map(lambda **k: 0, [{}])
+    with pytest.raises(InvalidSweep, match="each point must be a dict"):
+        ex.SerialExecutor().map(ex.probe_point, [(24, 2)])
+    with pytest.raises(InvalidSweep, match="cannot be pickled"):
+        ex._picklable([{"f": lambda: 0}])
+
+
+def test_bad_executor_options():
+    with pytest.raises(InvalidParameter, match="--executor"):
+        ex.make("threads")
+    with pytest.raises(InvalidParameter, match="--scheduler"):
+        ex.make("process", scheduler="tcp://127.0.0.1:8786")
+    with pytest.raises(InvalidParameter, match="--workers"):
+        ex.make("process", workers=0)
+
+
+def test_unreachable_scheduler_is_a_clear_error():
+    pytest.importorskip("distributed")
+    with pytest.raises(ExecutorUnavailable, match="no Dask scheduler answered at 'tcp://127.0.0.1:9'"):
+        ex.DaskExecutor(address="tcp://127.0.0.1:9", timeout=1)
+
+
+def test_cli_executor_options(tmp_path, capsys):
+    args = ["run", "--claim", "fpc.propa.5", "--set", "N_max=14", "--results", str(tmp_path)]
+    assert main(args + ["--executor", "process", "--workers", "2"]) == 0
+    assert "holds" in capsys.readouterr().out
+    assert main(args + ["--executor", "serial", "--scheduler", "tcp://127.0.0.1:9"]) == 2
+    assert "--scheduler" in capsys.readouterr().err
+
+
+# ----------------------------------------------------------------------------- fast gradient
+def _models(P, K, n, scale, seed=0):
+    dist = Distribution(DataConfig(P=P, K=K))
+    g = torch.Generator().manual_seed(seed)
+    b = dist.sample(n, g)
+    red = ReducedMIM(dist, dtype=torch.float64)
+    fast = FastReducedMIM(dist, dtype=torch.float64)
+    with torch.no_grad():
+        red.Phi.copy_(scale * torch.randn(red.Phi.shape, dtype=torch.float64, generator=g))
+        red.Ups.copy_(scale * torch.randn(red.Ups.shape, dtype=torch.float64, generator=g))
+        fast.Phi.copy_(red.Phi)
+        fast.Ups.copy_(red.Ups)
+    return dist, b, red, fast
+
+
+def _rel(a, b):
+    return float((a - b).abs().max() / b.abs().max())
+
+
+@pytest.mark.parametrize("form", ["exp", "logits"])
+@pytest.mark.parametrize("P, K", [(24, 2), (40, 3)])
+def test_analytic_gradient_equals_autograd_to_roundoff(P, K, form):
+    _, b, red, fast = _models(P, K, 12, scale=1.5)
+    loss = red(b).loss
+    gP, gU = torch.autograd.grad(loss, [red.Phi, red.Ups])
+    l2, gP2, gU2 = fast.loss_and_grad(fast.prepare(b), form)
+    assert abs(float(l2 - loss.detach())) <= 1e-13 * float(loss.detach())
+    assert _rel(gP2, gP) <= 1e-12 and _rel(gU2, gU) <= 1e-12
+    # the comparison can fail: a gradient off by one Lemma 5.2 term is far outside round-off
+    assert _rel(gU2 * 1.001, gU) > 1e-6
+
+
+def test_analytic_gd_trajectory_equals_autograd():
+    _, b, red, fast = _models(32, 2, 16, scale=0.0)
+    pr = fast.prepare(b)
+    for _ in range(6):
+        gP, gU = torch.autograd.grad(red(b).loss, [red.Phi, red.Ups])
+        with torch.no_grad():
+            red.Phi.sub_(2.0 * gP)
+            red.Ups.sub_(2.0 * gU)
+        fast.step(pr, 2.0)
+    assert _rel(fast.Phi.detach(), red.Phi.detach()) <= 1e-12
+    assert _rel(fast.Ups.detach(), red.Ups.detach()) <= 1e-12
+
+
+def test_exp_form_refuses_a_spread_exp_cannot_hold_and_auto_falls_back():
+    _, b, red, fast = _models(24, 2, 8, scale=300.0)       # logits spread >> 400
+    pr = fast.prepare(b)
+    with pytest.raises(InvalidParameter, match="form='exp'.*spread"):
+        fast.loss_and_grad(pr, "exp")
+    _, gP, gU = fast.loss_and_grad(pr, "auto")
+    _, gP2, gU2 = fast.loss_and_grad(pr, "logits")
+    assert torch.equal(gP, gP2) and torch.equal(gU, gU2)
+    with pytest.raises(InvalidParameter, match="form"):
+        FastReducedMIM(Distribution(DataConfig(P=24)), form="fused")
