@@ -1,0 +1,182 @@
+"""Pieces shared by the ``ssl`` claims: the data-model fields, the CL instantiation
+(SPEC section 2, stated as assumptions), and the two training runs on the one-layer model
+(MAE on the exact reduction of ``fpc`` eq. (3.2), CL on the exact reduction of
+``models.contrastive``). The run functions are module-level so that ``ctx.map`` can call
+them; each takes plain values (its own seed included) and returns plain numbers."""
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+import torch
+
+from claims._base import Assumption
+from claims.fpc._common import DATA_ASSUMPTIONS, MIMConfig  # noqa: F401  (re-exported)
+from models.attention import ReducedMIM
+from models.contrastive import ReducedCL, cl_loss, two_views
+from models.data import DataConfig, Distribution
+from models.errors import InvalidParameter
+from models.mim import patch_stats
+from models.train import gradient_descent
+
+# objective name -> (loss, similarity); taus come from the config
+CL_OBJECTIVES = {"infonce-cosine": ("infonce", "cosine"), "infonce-dot": ("infonce", "dot"),
+                 "spectral": ("spectral", "cosine")}
+
+CL_INSTANTIATION = (
+    "CL instantiation (SPEC section 2; the summary does not give the paper's objective): two views "
+    "of each image by independent uniform masking of round(gamma*P) patches, the attention output "
+    "of every query mean-pooled into one representation (exact in feature coordinates), and "
+    "InfoNCE over the batch with cosine similarity (SimCLR / MoCo v3, temperature tau_cosine) or "
+    "raw inner product (CPC, tau_dot), or the spectral contrastive loss (HaoChen et al. 2021); "
+    "GD from Q = 0 on fresh batches of two-view pairs")
+
+
+def cl_assumptions() -> tuple[Assumption, ...]:
+    return (
+        Assumption.relation(CL_INSTANTIATION + f"; objectives among {tuple(CL_OBJECTIVES)}",
+                            ("objectives",),
+                            lambda o: len(o) > 0 and all(x in CL_OBJECTIVES for x in o)),
+        Assumption.range("tau_cosine", 0), Assumption.range("tau_dot", 0),
+        Assumption.integer("cl_batch", 2), Assumption.integer("cl_steps", 1),
+    )
+
+
+def data_fields(cfg) -> dict:
+    return {k: getattr(cfg, k) for k in ("P", "K", "kappa_c", "kappa_s", "gamma", "z_low", "z_high",
+                                         "z_dist", "c_global", "c_local", "partition_seed")}
+
+
+def _generator(seed: int) -> torch.Generator:
+    g = torch.Generator()
+    g.manual_seed(int(seed))
+    return g
+
+
+def local_mask(dist: Distribution) -> np.ndarray:
+    """(P, K) True where position p lies in a local area of cluster k."""
+    return (dist.area.T != 0).numpy()
+
+
+# ----------------------------------------------------------------------------- MAE
+def run_mae(*, data: dict, n_train: int, steps: int, lr: float, n_eval: int, record_every: int,
+            seed: int) -> dict:
+    """GD from Q = 0 on the MAE objective (2.8), reduced model, fixed training sample;
+    statistics on a fresh evaluation sample. Arrays are (P, K): position x cluster."""
+    dist = Distribution(DataConfig(**data))
+    g = _generator(seed)
+    train, held = dist.sample(n_train, g), dist.sample(n_eval, g)
+    model = ReducedMIM(dist, dtype=torch.float32)
+    curve = []
+
+    def record(step, state):
+        with torch.no_grad():
+            st = patch_stats(dist, held, model(held))
+        curve.append((step, float(st.gap.max()), float(st.gap.mean())))
+
+    gradient_descent([model.Phi, model.Ups], lambda: model(train).loss, steps=steps, lr=lr,
+                     callbacks=[record], record_every=record_every)
+    with torch.no_grad():
+        fwd = model(held)
+    st = patch_stats(dist, held, fwd)
+    P, K = dist.P, dist.K
+    # own-area attention per (position, cluster) over reachable masked occurrences
+    pos = held.masked_idx                                              # (n, m)
+    cl = held.cluster[:, None].expand_as(pos)
+    w = st.reachable_q.to(torch.float64)
+    s = torch.zeros(P, K, dtype=torch.float64).index_put_((pos, cl), st.own_attn_q * w, accumulate=True)
+    c = torch.zeros(P, K, dtype=torch.float64).index_put_((pos, cl), w, accumulate=True)
+    own = (s / c).numpy()
+    Phi = model.Phi.detach().to(torch.float64)
+    own_f = dist.feat_offset[None, :] + dist.area.T                    # (P, K)
+    blocks = Phi.reshape(P, K, dist.N)                                 # (P, K, N) FP per cluster
+    return {"own_attn": own.tolist(), "gap": st.gap.tolist(), "loss": st.loss.tolist(),
+            "loss_star": st.loss_star.tolist(), "area": dist.area.T.tolist(),
+            "fp_own": Phi.gather(1, own_f).tolist(),
+            "fp_own_is_max": (blocks.argmax(-1) == dist.area.T).tolist(),
+            "curve": curve, "delta": dist.cfg.delta, "sizes": dist.sizes_per_area}
+
+
+# ----------------------------------------------------------------------------- CL
+def cl_area_stats(dist: Distribution, b, A: torch.Tensor) -> tuple[np.ndarray, np.ndarray]:
+    """Mean over images of the global-area and own-area attention of each query, as
+    (P, K) arrays (position x cluster). A: (n, P, N)."""
+    P, K = dist.P, dist.K
+    own = A.gather(2, b.area_idx[..., None])[..., 0].to(torch.float64)   # (n, P)
+    glob = A[..., 0].to(torch.float64)
+    onehot = torch.nn.functional.one_hot(b.cluster, K).to(torch.float64)  # (n, K)
+    cnt = onehot.sum(0).clamp_min(1)
+    return ((glob.T @ onehot) / cnt).numpy(), ((own.T @ onehot) / cnt).numpy()
+
+
+def run_cl(*, data: dict, objective: str, tau: float, batch: int, steps: int, lr: float,
+           n_eval: int, record_every: int, seed: int, pool: str = "all") -> dict:
+    """GD from Q = 0 on a CL objective, fresh two-view batches each step; attention
+    statistics of every query on a fresh evaluation sample, at Q = 0 and at the end."""
+    if objective not in CL_OBJECTIVES:
+        raise InvalidParameter("objective", objective, f"must be one of {tuple(CL_OBJECTIVES)}")
+    loss_name, sim = CL_OBJECTIVES[objective]
+    dist = Distribution(DataConfig(**data))
+    g = _generator(seed)
+    held, _ = two_views(dist, n_eval, g)
+    model = ReducedCL(dist, dtype=torch.float32, pool=pool)
+    with torch.no_grad():
+        glob0, own0 = cl_area_stats(dist, held, model(held).A)
+    curve = []
+
+    def loss_fn():
+        b1, b2 = two_views(dist, batch, g)
+        return cl_loss(model(b1).rep, model(b2).rep, loss_name, tau, sim)
+
+    def record(step, state):
+        curve.append((step, state.loss))
+
+    params = list(model.blocks().values())
+    gradient_descent(params, loss_fn, steps=steps, lr=lr, callbacks=[record], record_every=record_every)
+    with torch.no_grad():
+        glob, own = cl_area_stats(dist, held, model(held).A)
+    P, K = dist.P, dist.K
+    Phi = model.Phi.detach().to(torch.float64)
+    own_f = dist.feat_offset[None, :] + dist.area.T
+    return {"objective": objective, "global_attn": glob.tolist(), "own_attn": own.tolist(),
+            "global_attn_init": glob0.tolist(), "own_attn_init": own0.tolist(),
+            "fp_global": Phi[:, dist.feat_offset].tolist(), "fp_own": Phi.gather(1, own_f).tolist(),
+            "local": local_mask(dist).tolist(), "curve": curve, "delta": dist.cfg.delta,
+            "sizes": dist.sizes_per_area}
+
+
+def collapse_summary(run: dict) -> dict:
+    """Numbers of the collapse criterion from a ``run_cl`` result (local queries only)."""
+    loc = np.asarray(run["local"], bool)
+    glob = np.asarray(run["global_attn"])[loc]
+    own, own0 = np.asarray(run["own_attn"])[loc], np.asarray(run["own_attn_init"])[loc]
+    return {"global_share_min": float(glob.min()), "global_share_median": float(np.median(glob)),
+            "own_gain": float(own.mean() / own0.mean()), "own_attn_mean": float(own.mean()),
+            "global_attn_local_queries": glob.tolist()}
+
+
+@dataclass(frozen=True)
+class TrainFields:
+    """Training fields shared by the ssl claim configs (quick-profile defaults)."""
+
+    n_train: int = 256          # MAE: images in the fixed training sample
+    mae_steps: int = 300        # MAE: GD steps
+    mae_lr: float = 5.0         # MAE: step size eta
+    n_eval: int = 1024          # fresh images on which the statistics are measured
+    objectives: tuple = ("infonce-cosine", "infonce-dot", "spectral")
+    tau_cosine: float = 0.1     # InfoNCE temperature, cosine similarity
+    tau_dot: float = 1.0        # InfoNCE temperature, inner product
+    cl_batch: int = 128         # CL: two-view pairs per step (fresh each step)
+    cl_steps: int = 300         # CL: GD steps
+    cl_lr: float = 5.0          # CL: step size
+    record_every: int = 25
+
+
+def cl_points(cfg, data: dict, seed: int, objectives=None) -> list[dict]:
+    out = []
+    for i, obj in enumerate(objectives or cfg.objectives):
+        tau = cfg.tau_cosine if obj == "infonce-cosine" else cfg.tau_dot
+        out.append({"data": data, "objective": obj, "tau": tau, "batch": cfg.cl_batch,
+                    "steps": cfg.cl_steps, "lr": cfg.cl_lr, "n_eval": cfg.n_eval,
+                    "record_every": cfg.record_every, "seed": seed * 1000 + i})
+    return out
