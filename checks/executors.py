@@ -55,6 +55,9 @@ def run_point(fn: Callable, point: Mapping, threads: int) -> Any:
     RNG states afterwards (in the serial case they are the caller's)."""
     import numpy as np
     import torch
+    if torch.cuda.is_available():           # a GPU worker trains in TF32, as the runner does
+        torch.backends.cuda.matmul.allow_tf32 = True
+        torch.backends.cudnn.allow_tf32 = True
     old = torch.get_num_threads()
     states = random.getstate(), np.random.get_state(), torch.get_rng_state()
     torch.set_num_threads(threads)

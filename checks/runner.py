@@ -41,6 +41,8 @@ class RunContext:
 
     def __post_init__(self):
         self.rng = np.random.default_rng(self.seed)
+        if self.device == "cuda":
+            enable_tf32()
 
     def torch_generator(self, offset: int = 0):
         import torch
@@ -71,6 +73,14 @@ class RunContext:
             return iterable
         from tqdm.auto import tqdm
         return tqdm(iterable, desc=desc, total=total, leave=False, file=sys.stderr, mininterval=0.5)
+
+
+def enable_tf32() -> None:
+    """TF32 tensor cores for float32 matmuls and convolutions on CUDA (float32 training runs;
+    float64 comparisons are unaffected)."""
+    import torch
+    torch.backends.cuda.matmul.allow_tf32 = True
+    torch.backends.cudnn.allow_tf32 = True
 
 
 def resolve_device(device: str) -> str:

@@ -99,29 +99,32 @@ class FastReducedMIM(torch.nn.Module):
         """The "exp" form, class-major (n, C, m) layout; None when exp() is unsafe."""
         Ups, Phi = self.Ups.detach(), self.Phi.detach()
         N, P, n = self.dist.N, self.dist.P, pr.n
-        row_max = Ups.max(1, keepdim=True).values                                    # (P, 1)
+        lo, hi = torch.aminmax(Ups, dim=1, keepdim=True)                             # (P, 1) each
         zphi = pr.z_t * Phi.reshape(-1)[pr.phi_idx_t]                                # (n, N, m)
-        spread = max(float((row_max - Ups.min(1, keepdim=True).values).max()),
-                     2 * float(zphi.abs().max()))
-        if spread > self._max_spread:
+        zlo, zhi = torch.aminmax(zphi)
+        if max(float((hi - lo).max()), 2 * float(max(-zlo, zhi))) > self._max_spread:
             return None
-        E = torch.exp(Ups - row_max)                                                 # (P, P)
-        T = (pr.w_cp @ E.T).view(n, N + 1, P)                    # [i, c, p] = sum_{q in c} E[p, q]
+        Et = (Ups - hi).T.exp()                                                      # (P, P): E^T
+        T = (pr.w_cp @ Et).view(n, N + 1, P)                     # [i, c, p] = sum_{q in c} E[p, q]
         u = T.gather(2, pr.mi_t)                                                     # (n, N+1, m)
         w = zphi.exp_()                                                              # exp(z_a Phi_{p,a})
         u[:, :N] *= w                                                                # unnormalised A
         Z = u.sum(1, keepdim=True)                                                   # (n, 1, m)
         A = u[:, :N] / Z                                                             # (3.1)
-        loss = 0.5 * (pr.zz_t * (pr.target_t - A) ** 2).sum() / n                    # (2.8)
-        G = pr.zz_t * (A - pr.target_t) / n                                          # dL/dA
-        s = (G * A).sum(1, keepdim=True)                                             # (n, 1, m)
-        r = torch.cat([G - s, -s], 1).div_(Z)                                        # dL/du, (n, N+1, m)
+        diff = A - pr.target_t
+        G = diff * pr.zz_t / n                                                       # dL/dA
+        loss = 0.5 * (G * diff).sum()                                                # (2.8)
+        r = torch.empty_like(u)                                                      # dL/du, (n, N+1, m)
+        s = torch.sum(G * A, 1, keepdim=True, out=r[:, N:])                          # (n, 1, m)
+        torch.sub(G, s, out=r[:, :N])
+        r[:, N:].neg_()
+        r.div_(Z)
         dPhi = torch.zeros(P * self.dist.n_features, dtype=A.dtype, device=A.device)
-        dPhi.index_add_(0, pr.phi_idx_t.reshape(-1), (r[:, :N] * u[:, :N] * pr.z_t).reshape(-1))
+        dPhi.index_add_(0, pr.phi_idx_t.reshape(-1), (r[:, :N] * u[:, :N]).mul_(pr.z_t).reshape(-1))
         r[:, :N] *= w                                                                # dL/dS
         D = torch.zeros(n, N + 1, P, dtype=A.dtype, device=A.device).scatter_(2, pr.mi_t, r)
-        dE = (pr.w_pc @ D.view(n * (N + 1), P)).T                                    # (P, P)
-        return loss, dPhi.view(P, -1), dE.mul_(E)
+        dEt = pr.w_pc @ D.view(n * (N + 1), P)                                       # (P, P): dL/dE^T
+        return loss, dPhi.view(P, -1), dEt.mul_(Et).T.contiguous()
 
     def loss_and_grad(self, pr: Prepared, form: str | None = None):
         """(loss, dL/dPhi (P, Nf), dL/dUps (P, P)), all detached."""
