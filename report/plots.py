@@ -63,13 +63,13 @@ def _fit_parts(fit: Any, label: str = "fit") -> tuple[list[tuple[str, list, list
             n = min(len(fit["x"]), len(fit["y"]))
             lines.append((str(fit.get("label", label)), [num(v) for v in fit["x"][:n]],
                           [num(v) for v in fit["y"][:n]]))
-        scalars = [(k, v) for k, v in fit.items() if isinstance(v, (int, float, str)) and k not in ("label",)
-                   and not isinstance(v, bool)]
+        scalars = [(k, v) for k, v in fit.items() if k != "label" and not isinstance(v, bool) and (
+            isinstance(v, (int, float, str)) or (isinstance(v, list) and len(v) == 2
+                                                 and all(isinstance(e, (int, float, str)) for e in v)))]
         if scalars:
-            notes.append(f"{fit.get('label', label)}: " + ", ".join(
-                f"{k} = {v:.4g}" if isinstance(v, (int, float)) else f"{k} = {v}" for k, v in scalars))
+            notes.append(f"{fit.get('label', label)}: " + ", ".join(f"{k} = {_short(v)}" for k, v in scalars))
         for k, v in fit.items():
-            if isinstance(v, (dict, list)) and k not in ("x", "y"):
+            if isinstance(v, (dict, list)) and k not in ("x", "y") and (k, v) not in scalars:
                 sub_lines, sub_notes = _fit_parts(v, str(k))
                 lines += sub_lines
                 notes += sub_notes
@@ -80,6 +80,30 @@ def _fit_parts(fit: Any, label: str = "fit") -> tuple[list[tuple[str, list, list
                 lines += sub_lines
                 notes += sub_notes
     return lines, notes
+
+
+def _short(v) -> str:
+    if isinstance(v, list):
+        return "[" + ", ".join(_short(e) for e in v) + "]"
+    return f"{v:.4g}" if isinstance(v, (int, float)) else str(v)
+
+
+def _power_lines(series: dict, curves) -> list[tuple[str, list, list]]:
+    """Lines y = e^intercept x^slope for fits given only as numbers on log-log axes (the
+    convention of a least-squares fit of log y on log x)."""
+    fits = series.get("fit")
+    fits = fits if isinstance(fits, list) else [fits]
+    xs = [x for _, xv, _ in curves for x in xv if math.isfinite(x) and x > 0]
+    out = []
+    if not (series.get("logx") and series.get("logy") and xs):
+        return out
+    for i, f in enumerate(fits):
+        if isinstance(f, dict) and "x" not in f and isinstance(f.get("slope"), (int, float)) \
+                and isinstance(f.get("intercept"), (int, float)):
+            lo, hi = min(xs), max(xs)
+            y = [math.exp(f["intercept"]) * x ** f["slope"] for x in (lo, hi)]
+            out.append((str(f.get("label", f"fit: slope {f['slope']:.3g}")), [lo, hi], y))
+    return out
 
 
 def _axes(fig: Figure, series: dict):
@@ -98,7 +122,7 @@ def _draw_xy(ax, series: dict, scatter: bool) -> None:
             ax.plot(x, y, "o", ms=4, label=label)
         else:
             ax.plot(x, y, "-", lw=1.5, label=label, marker="." if len(x) <= 30 else None)
-    for label, x, y in _fit_parts(series.get("fit"))[0]:
+    for label, x, y in _fit_parts(series.get("fit"))[0] + _power_lines(series, curves):
         ax.plot(x, y, "--", lw=1.2, color="black", label=label)
     if series.get("logx"):
         ax.set_xscale("log")

@@ -105,6 +105,37 @@ def scalar_rows(mapping: Any) -> tuple[list[tuple[str, str]], dict]:
     return rows, rest
 
 
+def _flat(row: dict) -> dict[str, str]:
+    """One table row from a dict: scalars as they are, nested dicts one level deep (``fit.slope``),
+    longer lists as their length."""
+    out = {}
+    for k, v in row.items():
+        if isinstance(v, dict):
+            for k2, v2 in v.items():
+                if not isinstance(v2, (dict, list)) or (isinstance(v2, list) and len(v2) <= 4):
+                    out[f"{k}.{k2}"] = fmt(v2)
+        elif isinstance(v, list) and (len(v) > 6 or any(isinstance(e, (dict, list)) for e in v)):
+            out[k] = f"[{len(v)} items]"
+        else:
+            out[k] = fmt(v)
+    return out
+
+
+def evidence_tables(rest: dict, max_rows: int = 200) -> tuple[list[dict], dict]:
+    """Lists of dicts in the evidence (per-configuration rows, counterexamples) as tables
+    ``{"name", "columns", "rows", "truncated"}``; what is not tabular is returned as is."""
+    tables, other = [], {}
+    for k, v in rest.items():
+        if isinstance(v, list) and v and all(isinstance(e, dict) for e in v):
+            flat = [_flat(e) for e in v]
+            cols = list(dict.fromkeys(c for row in flat for c in row))
+            tables.append({"name": k, "columns": cols, "rows": [[row.get(c, "") for c in cols] for row in flat[:max_rows]],
+                           "truncated": max(0, len(flat) - max_rows)})
+        else:
+            other[k] = v
+    return tables, other
+
+
 def errors_of(result: dict) -> list[dict]:
     """Error blocks (type, message, traceback) and problems recorded anywhere in the result."""
     out = []
@@ -149,6 +180,7 @@ def claim_view(result: dict) -> dict:
     cid = str(result.get("claim_id", "?"))
     paper = result.get("paper") or source.get("paper") or cid.split(".", 1)[0]
     evidence_rows, evidence_rest = scalar_rows(num.get("evidence"))
+    evidence_tabs, evidence_rest = evidence_tables(evidence_rest)
     wall = result.get("wall_s")
     return {
         "id": cid, "anchor": anchor(cid), "title": result.get("title", ""), "paper": paper,
@@ -166,7 +198,7 @@ def claim_view(result: dict) -> dict:
             (k, json.dumps(v)[:300]) for k, v in scalar_rows(result.get("config"))[1].items()],
         "depends_on": [str(d) for d in _list(result.get("depends_on"))],
         "obligations": [o for o in _list(sym.get("obligations")) if isinstance(o, dict)],
-        "evidence": evidence_rows, "evidence_rest": json.dumps(evidence_rest, indent=1, sort_keys=True)[:20000]
+        "evidence": evidence_rows, "evidence_tables": evidence_tabs, "evidence_rest": json.dumps(evidence_rest, indent=1, sort_keys=True)[:20000]
         if evidence_rest else "",
         "undecided": sorted(_dict(num.get("undecided")).items()),
         "errors": errors_of(result), "notes": result.get("notes", ""),

@@ -217,3 +217,26 @@ def test_graph_transitive_support_missing_and_cycles():
     assert g["cycles"] == [["ssl.p", "ssl.q"]]
     ET.fromstring(g["svg"])                                                # well-formed SVG
     assert g["svg"].count('class="gnode') == 8
+
+
+def test_evidence_lists_become_tables_and_controls_are_marked():
+    r = _result("fpc.v", "fails", assumption_violations=["overlap = 0 (got overlap=0.3)"],
+                numeric={"status": "fails", "evidence": {"pairs": [
+                    {"kappa_c": 0.9, "fit": {"slope": -0.11, "ci95": [-0.2, 0.0]}, "points": list(range(20))},
+                    {"kappa_c": 0.8, "decidable": False}]}})
+    v = claim_view(r)
+    (t,) = v["evidence_tables"]
+    assert t["columns"] == ["kappa_c", "fit.slope", "fit.ci95", "points", "decidable"]
+    assert t["rows"][0][:2] == ["0.9", "-0.11"] and t["rows"][0][3] == "[20 items]" and t["rows"][1][4] == "false"
+    html, _ = render([r])
+    assert 'class="control"' in html and "overlap = 0 (got overlap=0.3)" in html
+
+
+def test_power_fit_given_as_numbers_is_drawn_on_log_axes():
+    series = {"kind": "line", "x": [8, 16, 32], "ys": {"a": [1, .5, .25]}, "logx": True, "logy": True,
+              "fit": {"slope": -1.0, "stderr": 0.01, "ci95": [-1.1, -0.9], "intercept": 2.0794}}
+    out = render_series("s", series)
+    assert out["png"] and "ci95 = [-1.1, -0.9]" in out["caption"] and "slope = -1" in out["caption"]
+    from report.plots import _curves, _power_lines
+    ((label, x, y),) = _power_lines(series, _curves(series))
+    assert x == [8.0, 32.0] and y[0] == pytest.approx(1.0, rel=1e-3)
