@@ -240,3 +240,15 @@ def test_power_fit_given_as_numbers_is_drawn_on_log_axes():
     from report.plots import _curves, _power_lines
     ((label, x, y),) = _power_lines(series, _curves(series))
     assert x == [8.0, 32.0] and y[0] == pytest.approx(1.0, rel=1e-3)
+
+
+def test_every_catalogue_claim_appears_as_a_row_or_as_not_run(tmp_path):
+    from checks import runner
+    from claims import _registry
+    d = tmp_path / "results"
+    runner.run_claim("fpc.eq3.2", results_dir=d, device="cpu")
+    html = write_report(d).read_text()                                # default: the whole catalogue
+    assert '<tr data-id="fpc.eq3.2" data-verdict="holds"' in html
+    warning = re.search(r"have no result</b> in this run: ([^<]*)\.", html)
+    missing = {c.id for c in _registry.all_claims()} - {"fpc.eq3.2"}
+    assert (set(warning.group(1).split(", ")) if warning else set()) == missing
