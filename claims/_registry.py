@@ -13,10 +13,11 @@ from models.errors import (AmbiguousClaim, DuplicateClaim, InvalidClaimId, Unkno
 
 from ._base import PAPERS, Claim
 
-ID_PATTERN = r"^(?P<paper>[a-z]+)\.(?P<label>[a-z][a-z0-9]*(?:[.\-][a-z0-9]+)*)$"
+ID_PATTERN = r"^(?P<paper>[a-z]+)\.(?P<label>[a-z][A-Za-z0-9]*(?:[.\-][A-Za-z0-9]+)*)$"
 _ID_RE = re.compile(ID_PATTERN)
 
 _REGISTRY: dict[str, Claim] = {}
+LOAD_ERRORS: dict[str, str] = {}   # module -> why it could not be imported
 _loaded = False
 
 
@@ -29,7 +30,7 @@ def register(claim: Claim) -> Claim:
         raise UnknownPaper(m["paper"], PAPERS)
     if claim.source.paper != m["paper"]:
         raise InvalidClaimId(claim.id, f"{ID_PATTERN} with paper {claim.source.paper!r} (from its source)")
-    if claim.id in _REGISTRY:
+    if claim.id.lower() in {c.lower() for c in _REGISTRY}:
         raise DuplicateClaim(claim.id)
     _REGISTRY[claim.id] = claim
     return claim
@@ -44,7 +45,11 @@ def load_all() -> None:
         pkg = importlib.import_module(f"claims.{paper}")
         for info in sorted(pkgutil.iter_modules(pkg.__path__), key=lambda i: i.name):
             if not info.name.startswith("_"):
-                importlib.import_module(f"claims.{paper}.{info.name}")
+                name = f"claims.{paper}.{info.name}"
+                try:
+                    importlib.import_module(name)
+                except Exception as exc:  # one broken claim module must not hide the others
+                    LOAD_ERRORS[name] = f"{type(exc).__name__}: {exc}"
     _loaded = True
 
 
@@ -60,11 +65,12 @@ def resolve(claim_id: str) -> str:
     """Full id for ``claim_id``; a bare label resolves when it is unique across papers."""
     load_all()
     key = claim_id.strip().lower()
-    if key in _REGISTRY:
-        return key
+    by_lower = {cid.lower(): cid for cid in _REGISTRY}
+    if key in by_lower:
+        return by_lower[key]
     if "." in key and key.split(".", 1)[0] in PAPERS:
         raise UnknownClaim(claim_id, _REGISTRY)
-    candidates = [cid for cid in _REGISTRY if cid.split(".", 1)[1] == key]
+    candidates = [cid for cid in _REGISTRY if cid.split(".", 1)[1].lower() == key]
     if len(candidates) == 1:
         return candidates[0]
     if len(candidates) > 1:

@@ -16,11 +16,21 @@ import sympy as sp
 from ._base import Obligation
 
 
+MAX_CHARS = 4000   # longer expressions are shortened in stored results
+
+
+def _short(text: str) -> str:
+    return text if len(text) <= MAX_CHARS else text[: MAX_CHARS // 2] + " ... " + text[-MAX_CHARS // 4:]
+
+
 def _render(expr) -> tuple[str, str, str]:
     try:
-        return sp.sstr(expr), sp.latex(expr), sp.mathml(expr, printer="presentation")
+        text = sp.sstr(expr)
+        if len(text) > MAX_CHARS:      # too big to typeset usefully
+            return _short(text), "", ""
+        return text, sp.latex(expr), sp.mathml(expr, printer="presentation")
     except Exception:  # printing must never sink a derivation
-        return str(expr), "", ""
+        return _short(str(expr)), "", ""
 
 
 def _sample_value(sym: sp.Symbol, rnd: random.Random):
@@ -59,15 +69,17 @@ def identity(name: str, lhs, rhs, statement: str = "", *, points: int = 12,
     if residual == 0:
         return Obligation(name, statement, "identity", "proved", text, latex, mathml,
                           "SymPy simplifies lhs - rhs to 0")
+    res_text = _short(sp.sstr(residual))
     for pt in random_points(residual.free_symbols, points, constraint=constraint):
-        val = residual.subs(pt)
+        val = residual.xreplace(pt)
         val = sp.nsimplify(val) if val.is_number else val
         if val.is_number and val != 0:
             shown = ", ".join(f"{k}={v}" for k, v in sorted(pt.items(), key=lambda kv: kv[0].name))
-            return Obligation(name, statement, "identity", "refuted", sp.sstr(residual), latex, mathml,
-                              f"residual lhs - rhs = {sp.sstr(residual)}; at {shown} it equals {val}")
-    return Obligation(name, statement, "identity", "inconclusive", sp.sstr(residual), latex, mathml,
-                      f"SymPy left residual {sp.sstr(residual)}, which vanished at every sampled point")
+            return Obligation(name, statement, "identity", "refuted", res_text, latex, mathml,
+                              f"lhs - rhs does not simplify to 0; at {shown} it equals {val} "
+                              f"(residual: {res_text})")
+    return Obligation(name, statement, "identity", "inconclusive", res_text, latex, mathml,
+                      f"SymPy left residual {res_text}, which vanished at every sampled point")
 
 
 def nonnegative(name: str, expr, statement: str = "", *, certificate=None, points: int = 40,
@@ -85,7 +97,7 @@ def nonnegative(name: str, expr, statement: str = "", *, certificate=None, point
         return Obligation(name, statement, "inequality", "proved", text, latex, mathml,
                           "SymPy's assumption system shows it is non-negative")
     for pt in random_points(expr.free_symbols, points, constraint=constraint):
-        val = expr.subs(pt)
+        val = expr.xreplace(pt)
         if val.is_number and val < 0:
             shown = ", ".join(f"{k}={v}" for k, v in sorted(pt.items(), key=lambda kv: kv[0].name))
             return Obligation(name, statement, "inequality", "refuted", text, latex, mathml,

@@ -56,9 +56,10 @@ class UnknownClaim(SuiteError, KeyError):
     def __init__(self, claim_id: str, known: Iterable[str]):
         known = sorted(known)
         self.claim_id = claim_id
-        close = difflib.get_close_matches(claim_id, known, n=5, cutoff=0.5)
-        labels = {k.split(".", 1)[1]: k for k in known}
-        close += [labels[m] for m in difflib.get_close_matches(claim_id, list(labels), n=5, cutoff=0.5)
+        lower = {k.lower(): k for k in known}
+        close = [lower[m] for m in difflib.get_close_matches(claim_id.lower(), list(lower), n=5, cutoff=0.5)]
+        labels = {k.split(".", 1)[1].lower(): k for k in known}
+        close += [labels[m] for m in difflib.get_close_matches(claim_id.lower(), list(labels), n=5, cutoff=0.5)
                   if labels[m] not in close]
         hint = f" Did you mean: {', '.join(close[:6])}?" if close else ""
         super().__init__(f"unknown claim id {claim_id!r}.{hint} Run `python -m checks list` for all ids.")
