@@ -203,7 +203,7 @@ def table(series: Any) -> dict:
     """The numbers of a series as ``{"columns", "rows", "truncated"}`` for an HTML table."""
     if not isinstance(series, dict):
         return {"columns": ["value"], "rows": [[str(series)[:500]]], "truncated": 0}
-    if series.get("kind") == "heatmap":
+    if series.get("kind") == "heatmap" or isinstance(series.get("z"), list):
         try:
             rows, x, y = _heat_matrix(series)
             return {"columns": [""] + [_tick(v) for v in x],
@@ -213,6 +213,10 @@ def table(series: Any) -> dict:
             pass
     ys = series.get("ys") if isinstance(series.get("ys"), dict) else {}
     cols = {str(k): v for k, v in ys.items() if isinstance(v, list)}
+    for k, v in series.items():  # other per-point lists (error bars, a second coordinate, ...)
+        if k not in ("x", "ys") and isinstance(v, list) and str(k) not in cols \
+                and all(not isinstance(e, (dict, list)) for e in v):
+            cols[str(k)] = v
     x = series.get("x") if isinstance(series.get("x"), list) else None
     n = max([len(v) for v in cols.values()] + [len(x) if x else 0] + [0])
     if not cols and not x:

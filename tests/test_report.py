@@ -252,3 +252,10 @@ def test_every_catalogue_claim_appears_as_a_row_or_as_not_run(tmp_path):
     warning = re.search(r"have no result</b> in this run: ([^<]*)\.", html)
     missing = {c.id for c in _registry.all_claims()} - {"fpc.eq3.2"}
     assert (set(warning.group(1).split(", ")) if warning else set()) == missing
+
+
+def test_unknown_kind_keeps_all_its_numbers_in_the_table():
+    out = render_series("s", {"kind": "surface3d", "x": [0, 1, 2], "z": [[1, 2, 3], [4, 5, 6]]})
+    assert out["png"] is None and out["table"]["rows"] == [["0", "1", "2", "3"], ["1", "4", "5", "6"]]
+    out = render_series("s", {"kind": "errorbar", "x": [0, 1], "ys": {"a": [1, 2]}, "err": [0.1, 0.2]})
+    assert out["table"]["columns"] == ["x", "a", "err"] and out["table"]["rows"][1] == ["1", "2", "0.2"]
