@@ -54,6 +54,7 @@ class Prepared:
     target_t: torch.Tensor  # (n, N, m)
     z_t: torch.Tensor       # (n, N, 1)
     zz_t: torch.Tensor      # (n, N, 1) z_a^2
+    phi_row: torch.Tensor   # (n*m,) row p * K + k of Phi viewed as (P*K, N)
 
 
 class FastReducedMIM(torch.nn.Module):
@@ -92,19 +93,21 @@ class FastReducedMIM(torch.nn.Module):
         return Prepared(b.masked_idx, cls, onehot, w_cp, w_pc, amp, b.feat_idx, z, target, phi_idx, n,
                         b.masked_idx[:, None, :].expand(n, N + 1, m).contiguous(),
                         phi_idx.transpose(1, 2).contiguous(), target.transpose(1, 2).contiguous(),
-                        z[..., None], z[..., None] ** 2)
+                        z[..., None], z[..., None] ** 2,
+                        (b.masked_idx * self.dist.K + b.cluster[:, None]).reshape(-1))
 
     # ------------------------------------------------------------------------- forward
     def _loss_and_grad_exp(self, pr: Prepared):
         """The "exp" form, class-major (n, C, m) layout; None when exp() is unsafe."""
         Ups, Phi = self.Ups.detach(), self.Phi.detach()
         N, P, n = self.dist.N, self.dist.P, pr.n
-        lo, hi = torch.aminmax(Ups, dim=1, keepdim=True)                             # (P, 1) each
-        zphi = pr.z_t * Phi.reshape(-1)[pr.phi_idx_t]                                # (n, N, m)
+        hi = Ups.amax(1, keepdim=True)                                               # (P, 1)
+        zphi = pr.z_t * Phi.take(pr.phi_idx_t)                                       # (n, N, m)
         zlo, zhi = torch.aminmax(zphi)
-        if max(float((hi - lo).max()), 2 * float(max(-zlo, zhi))) > self._max_spread:
+        # spread of the logits of one row (bounded above by the global minimum of Ups)
+        if max(float(hi.max() - Ups.min()), 2 * float(max(-zlo, zhi))) > self._max_spread:
             return None
-        Et = (Ups - hi).T.exp()                                                      # (P, P): E^T
+        Et = (Ups - hi).T.contiguous().exp_()                                        # (P, P): E^T
         T = (pr.w_cp @ Et).view(n, N + 1, P)                     # [i, c, p] = sum_{q in c} E[p, q]
         u = T.gather(2, pr.mi_t)                                                     # (n, N+1, m)
         w = zphi.exp_()                                                              # exp(z_a Phi_{p,a})
@@ -119,8 +122,8 @@ class FastReducedMIM(torch.nn.Module):
         torch.sub(G, s, out=r[:, :N])
         r[:, N:].neg_()
         r.div_(Z)
-        dPhi = torch.zeros(P * self.dist.n_features, dtype=A.dtype, device=A.device)
-        dPhi.index_add_(0, pr.phi_idx_t.reshape(-1), (r[:, :N] * u[:, :N]).mul_(pr.z_t).reshape(-1))
+        dPhi = torch.zeros(P * self.dist.K, N, dtype=A.dtype, device=A.device)      # rows (p, k)
+        dPhi.index_add_(0, pr.phi_row, (r[:, :N] * u[:, :N]).mul_(pr.z_t).transpose(1, 2).reshape(-1, N))
         r[:, :N] *= w                                                                # dL/dS
         D = torch.zeros(n, N + 1, P, dtype=A.dtype, device=A.device).scatter_(2, pr.mi_t, r)
         dEt = pr.w_pc @ D.view(n * (N + 1), P)                                       # (P, P): dL/dE^T
