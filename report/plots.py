@@ -192,7 +192,8 @@ def _png(series: dict, kind: str) -> str:
         _draw_heatmap(fig, ax, series)
     if series.get("title"):
         ax.set_title(str(series["title"]), fontsize=9)
-    ax.grid(kind != "heatmap", alpha=0.3)
+    if kind != "heatmap":
+        ax.grid(True, alpha=0.3)
     fig.tight_layout()
     buf = io.BytesIO()
     fig.savefig(buf, format="png")
