@@ -177,7 +177,11 @@ def _run_ids(ids, args, overrides, progress) -> dict[str, int]:
 
 def cmd_report(args) -> int:
     from report import write_report
-    print(write_report(args.results, args.out))
+    from report.html import export_paths
+    path = write_report(args.results, args.out)
+    print(path)
+    for kind, export in export_paths(path).items():  # written next to the HTML
+        print(f"{kind}: {export}")
     return 0
 
 

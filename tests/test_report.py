@@ -146,7 +146,9 @@ def test_report_written_into_results_dir_can_be_rerendered(tmp_path):
 def test_cli_report_command(tmp_path, capsys):
     out = tmp_path / "x" / "r.html"
     assert cli.main(["report", "--results", str(FIXTURES), "--out", str(out)]) == 0
-    assert str(out) in capsys.readouterr().out and out.exists()
+    printed = capsys.readouterr().out.splitlines()
+    assert printed == [str(out), f"json: {out.with_name('r.json')}", f"junit: {out.with_name('r.junit.xml')}"]
+    assert out.exists() and out.with_name("r.junit.xml").exists()
     assert cli.main(["report", "--results", str(tmp_path / "nowhere")]) == 2
     assert "no results directory" in capsys.readouterr().err
 
