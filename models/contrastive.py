@@ -70,23 +70,22 @@ class ReducedCL(torch.nn.Module):
         z = lambda *s: torch.nn.Parameter(torch.zeros(*s, dtype=dtype, device=device))  # noqa: E731
         self.FF, self.FE, self.Phi, self.Ups = z(Nf, Nf), z(Nf, P), z(P, Nf), z(P, P)
 
-    def logits(self, b: Batch) -> torch.Tensor:
-        """(n, P, P) logits of every query to every key."""
+    def inputs(self, b: Batch) -> torch.Tensor:
+        """(n, P, Nf) masked patches in feature coordinates: row p = u_p e_{f(p)}."""
         dt = self.Phi.dtype
         u = b.zq.to(dt) * (~b.mask).to(dt)                                  # (n, P)
-        f = b.feat_idx                                                      # (n, P)
-        n, P = f.shape
-        ff = self.FF[f].gather(2, f[:, None, :].expand(n, P, P))            # FF[f(p), f(q)]
-        fe = self.FE[f]                                                     # FE[f(p), q]
-        phi = self.Phi.T[f].transpose(1, 2)                                 # Phi[p, f(q)]
-        return (u[:, :, None] * u[:, None, :] * ff + u[:, :, None] * fe
-                + u[:, None, :] * phi + self.Ups)
+        return u[..., None] * torch.nn.functional.one_hot(b.feat_idx, self.dist.n_features).to(dt)
+
+    def logits(self, b: Batch, Xt: torch.Tensor | None = None) -> torch.Tensor:
+        """(n, P, P) logits of every query to every key, as matmuls in the basis:
+        u_p u_q FF[f(p), f(q)] + u_p FE[f(p), q] + u_q Phi[p, f(q)] + Ups[p, q]."""
+        Xt = self.inputs(b) if Xt is None else Xt                          # (n, P, Nf)
+        XtT = Xt.transpose(1, 2)                                            # (n, Nf, P)
+        return (Xt @ self.FF @ XtT + Xt @ self.FE + self.Phi @ XtT + self.Ups)
 
     def forward(self, b: Batch) -> CLForward:
-        attn = torch.softmax(self.logits(b), dim=-1)                       # (n, P, P)
-        dt = attn.dtype
-        u = b.zq.to(dt) * (~b.mask).to(dt)
-        Xt = u[..., None] * torch.nn.functional.one_hot(b.feat_idx, self.dist.n_features).to(dt)
+        Xt = self.inputs(b)                                                 # (n, P, Nf)
+        attn = torch.softmax(self.logits(b, Xt), dim=-1)                   # (n, P, P)
         F = attn @ Xt                                                       # (n, P, Nf)
         return CLForward(attn, _area_attention(self.dist, b, attn), _pool(F, b, self.pool))
 

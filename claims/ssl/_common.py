@@ -47,6 +47,18 @@ def data_fields(cfg) -> dict:
                                          "z_dist", "c_global", "c_local", "partition_seed")}
 
 
+class one_thread:
+    """Run small kernels on one thread (restored afterwards): at these sizes extra threads
+    only add synchronisation, and the sweep executor parallelises across points."""
+
+    def __enter__(self):
+        self.n = torch.get_num_threads()
+        torch.set_num_threads(1)
+
+    def __exit__(self, *exc):
+        torch.set_num_threads(self.n)
+
+
 def _generator(seed: int) -> torch.Generator:
     g = torch.Generator()
     g.manual_seed(int(seed))
@@ -59,10 +71,16 @@ def local_mask(dist: Distribution) -> np.ndarray:
 
 
 # ----------------------------------------------------------------------------- MAE
-def run_mae(*, data: dict, n_train: int, steps: int, lr: float, n_eval: int, record_every: int,
-            seed: int) -> dict:
+def run_mae(**kw) -> dict:
     """GD from Q = 0 on the MAE objective (2.8), reduced model, fixed training sample;
-    statistics on a fresh evaluation sample. Arrays are (P, K): position x cluster."""
+    statistics on a fresh evaluation sample. Arrays are (P, K): position x cluster.
+    ``freeze_phi``: positional-only attention (fpc Section 3.1), a control."""
+    with one_thread():
+        return _run_mae(**kw)
+
+
+def _run_mae(*, data: dict, n_train: int, steps: int, lr: float, n_eval: int, record_every: int,
+             seed: int, freeze_phi: bool = False) -> dict:
     dist = Distribution(DataConfig(**data))
     g = _generator(seed)
     train, held = dist.sample(n_train, g), dist.sample(n_eval, g)
@@ -75,7 +93,8 @@ def run_mae(*, data: dict, n_train: int, steps: int, lr: float, n_eval: int, rec
         curve.append((step, float(st.gap.max()), float(st.gap.mean())))
 
     gradient_descent([model.Phi, model.Ups], lambda: model(train).loss, steps=steps, lr=lr,
-                     callbacks=[record], record_every=record_every)
+                     callbacks=[record], record_every=record_every,
+                     frozen=[model.Phi] if freeze_phi else [])
     with torch.no_grad():
         fwd = model(held)
     st = patch_stats(dist, held, fwd)
@@ -109,13 +128,19 @@ def cl_area_stats(dist: Distribution, b, A: torch.Tensor) -> tuple[np.ndarray, n
     return ((glob.T @ onehot) / cnt).numpy(), ((own.T @ onehot) / cnt).numpy()
 
 
-def run_cl(*, data: dict, objective: str, tau: float, batch: int, steps: int, lr: float,
-           n_eval: int, record_every: int, seed: int, pool: str = "all") -> dict:
+def run_cl(**kw) -> dict:
     """GD from Q = 0 on a CL objective, fresh two-view batches each step; attention
     statistics of every query on a fresh evaluation sample, at Q = 0 and at the end."""
-    if objective not in CL_OBJECTIVES:
-        raise InvalidParameter("objective", objective, f"must be one of {tuple(CL_OBJECTIVES)}")
-    loss_name, sim = CL_OBJECTIVES[objective]
+    with one_thread():
+        return _run_cl(**kw)
+
+
+def _run_cl(*, data: dict, objective: str, tau: float, batch: int, steps: int, lr: float,
+            n_eval: int, record_every: int, seed: int, pool: str = "all") -> dict:
+    if objective not in CL_OBJECTIVES and objective != "mae":
+        raise InvalidParameter("objective", objective, f"must be one of {tuple(CL_OBJECTIVES)} "
+                               "(or 'mae', the control)")
+    loss_name, sim = CL_OBJECTIVES.get(objective, ("mae", ""))
     dist = Distribution(DataConfig(**data))
     g = _generator(seed)
     held, _ = two_views(dist, n_eval, g)
@@ -124,15 +149,23 @@ def run_cl(*, data: dict, objective: str, tau: float, batch: int, steps: int, lr
         glob0, own0 = cl_area_stats(dist, held, model(held).A)
     curve = []
 
+    mim = ReducedMIM(dist, dtype=torch.float32) if objective == "mae" else None
+
     def loss_fn():
+        if mim is not None:                      # control: MAE (2.8) on fresh batches
+            return mim(dist.sample(batch, g)).loss
         b1, b2 = two_views(dist, batch, g)
         return cl_loss(model(b1).rep, model(b2).rep, loss_name, tau, sim)
 
     def record(step, state):
         curve.append((step, state.loss))
 
-    params = list(model.blocks().values())
+    params = [mim.Phi, mim.Ups] if mim is not None else list(model.blocks().values())
     gradient_descent(params, loss_fn, steps=steps, lr=lr, callbacks=[record], record_every=record_every)
+    if mim is not None:                          # masked queries see only (Phi, Ups): FF = FE = 0
+        with torch.no_grad():
+            model.Phi.copy_(mim.Phi)
+            model.Ups.copy_(mim.Ups)
     with torch.no_grad():
         glob, own = cl_area_stats(dist, held, model(held).A)
     P, K = dist.P, dist.K
@@ -172,11 +205,70 @@ class TrainFields:
     record_every: int = 25
 
 
-def cl_points(cfg, data: dict, seed: int, objectives=None) -> list[dict]:
+def cl_points(cfg, data: dict, seed: int, n_seeds: int = 1) -> list[dict]:
+    """One point per (objective, training seed), objective-major."""
     out = []
-    for i, obj in enumerate(objectives or cfg.objectives):
+    for i, obj in enumerate(cfg.objectives):
         tau = cfg.tau_cosine if obj == "infonce-cosine" else cfg.tau_dot
-        out.append({"data": data, "objective": obj, "tau": tau, "batch": cfg.cl_batch,
-                    "steps": cfg.cl_steps, "lr": cfg.cl_lr, "n_eval": cfg.n_eval,
-                    "record_every": cfg.record_every, "seed": seed * 1000 + i})
+        for s in range(n_seeds):
+            out.append({"data": data, "objective": obj, "tau": tau, "batch": cfg.cl_batch,
+                        "steps": cfg.cl_steps, "lr": cfg.cl_lr, "n_eval": cfg.n_eval,
+                        "record_every": cfg.record_every, "seed": seed * 1000 + 10 * i + s})
     return out
+
+
+# ----------------------------------------------------------------------------- the two regimes
+@dataclass(frozen=True)
+class RegimeConfig(TrainFields):
+    """The data model at one Delta > 0 and one Delta < 0 setting (quick-profile defaults)."""
+
+    P: int = 32                 # patches
+    K: int = 2                  # clusters
+    gamma: float = 0.5          # masking ratio
+    z_low: float = 1.0          # L
+    z_high: float = 2.0         # U
+    z_dist: str = "uniform"
+    c_global: float = 1.0
+    c_local: float = 1.0
+    partition_seed: int = 0
+    kappa_pos: tuple = (0.9, 0.2)    # (kappa_c, kappa_s): Delta = 0.6 > 0 (two phases)
+    kappa_neg: tuple = (0.55, 0.3)   # Delta = -0.2 < 0 (one phase)
+    delta_min: float = 0.1      # |Delta| = Omega(1): |Delta| >= delta_min
+    seeds: int = 2              # training runs per regime
+
+
+def delta_of(kc: float, ks: float) -> float:
+    """Information gap (4.1)."""
+    return (1 - ks) - 2 * (1 - kc)
+
+
+def regime_data(cfg, kappa: tuple) -> dict:
+    return {"P": cfg.P, "K": cfg.K, "kappa_c": float(kappa[0]), "kappa_s": float(kappa[1]),
+            "gamma": cfg.gamma, "z_low": cfg.z_low, "z_high": cfg.z_high, "z_dist": cfg.z_dist,
+            "c_global": cfg.c_global, "c_local": cfg.c_local, "partition_seed": cfg.partition_seed}
+
+
+def regime_assumptions() -> tuple[Assumption, ...]:
+    ok = lambda k: len(k) == 2 and 0 < k[1] < k[0] <= 1  # noqa: E731
+    return (
+        Assumption.integer("P", 4), Assumption.integer("K", 1), Assumption.range("gamma", 0, 1),
+        Assumption.relation("0 < z_low <= z_high: z in [L, U] with L, U = Theta(1) (Def 2.1)",
+                            ("z_low", "z_high"), lambda lo, hi: 0 < lo <= hi),
+        Assumption.relation("0 < kappa_s < kappa_c <= 1 in both regimes (Assumption 2.2)",
+                            ("kappa_pos", "kappa_neg"), lambda a, b: ok(a) and ok(b)),
+        Assumption.relation("Delta > 0 regime: Delta(kappa_pos) >= delta_min (|Delta| = Omega(1))",
+                            ("kappa_pos", "delta_min"), lambda k, m: delta_of(*k) >= m > 0),
+        Assumption.relation("Delta < 0 regime: Delta(kappa_neg) <= -delta_min (|Delta| = Omega(1))",
+                            ("kappa_neg", "delta_min"), lambda k, m: delta_of(*k) <= -m < 0),
+        Assumption.integer("seeds", 1),
+    )
+
+
+def mae_points(cfg, seed: int, freeze_phi: bool = False) -> list[dict]:
+    pts = []
+    for r, kappa in enumerate((cfg.kappa_pos, cfg.kappa_neg)):
+        for s in range(cfg.seeds):
+            pts.append({"data": regime_data(cfg, kappa), "n_train": cfg.n_train, "steps": cfg.mae_steps,
+                        "lr": cfg.mae_lr, "n_eval": cfg.n_eval, "record_every": cfg.record_every,
+                        "seed": seed * 1000 + 10 * r + s, "freeze_phi": freeze_phi})
+    return pts
