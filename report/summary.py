@@ -187,6 +187,7 @@ def claim_view(result: dict) -> dict:
         "paper_title": PAPER_TITLES.get(paper, paper), "section": source.get("section", ""),
         "quote": source.get("quote", ""), "kind": result.get("kind", ""),
         "statement": result.get("statement", ""), "verdict": result.get("verdict", "error"),
+        "rank": VERDICT_RANK.get(result.get("verdict", "error"), 9),
         "symbolic_status": sym.get("status", "—"), "symbolic_note": sym.get("note", ""),
         "numeric_status": num.get("status", "—"), "numeric_note": num.get("note", ""),
         "key": key_prediction(result), "why": why(result), "predictions": predictions_table(result),

@@ -79,6 +79,9 @@ def test_failing_and_erroring_claims_show_their_evidence(rendered):
     assert "IndexError" in html and "invalid parameter lr=-0.1" in html
     assert "the seed lost this equation" in html
     assert "Undecided at this scale" in html
+    findings = re.search(r'id="findings".*?</ul>', html, re.S).group(0)
+    assert re.findall(r'<a href="#claim-[^"]+">([^<]+)</a>', findings) == [
+        "fpc.fixture-sweep", "tlc.fixture-error", "ssl.fixture-phase"]
     assert "surface3d" in html and "shown as a table" in html        # unknown plot kind
 
 
