@@ -38,7 +38,12 @@ def spec_of(cfg, **changes) -> TrainSpec:
 @lru_cache(maxsize=6)
 def _cached(dc: DataConfig, spec: TrainSpec, seed: int, device: str) -> Trajectory:
     g = torch.Generator().manual_seed(seed)
-    return train_reduced(Distribution(dc), spec, g, device=device)
+    threads = torch.get_num_threads()
+    torch.set_num_threads(1)        # small matrices: one thread is faster than two contended ones
+    try:
+        return train_reduced(Distribution(dc), spec, g, device=device)
+    finally:
+        torch.set_num_threads(threads)
 
 
 def trajectory(cfg, seed: int, device: str = "cpu", **spec_changes) -> Trajectory:

@@ -1,0 +1,38 @@
+"""fpc.hypb.2: Induction Hypothesis B.2 (negative information gap), items (a) and (b),
+checked at every recorded GD step (Appendix B.2)."""
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from claims import Claim, Source, register
+
+from ._common import DATA_ASSUMPTIONS
+from ._stages import DynConfig
+from .hypb1 import SIGN, delta_sign, hypothesis_check, predictions
+
+
+@dataclass(frozen=True)
+class Config(DynConfig):
+    kappa_c: float = 0.5        # Delta = -0.3
+    kappa_s: float = 0.3
+    sign: int = 1
+
+
+CLAIM = register(Claim(
+    id="fpc.hypb.2",
+    title="Induction Hypothesis B.2 (Delta < 0): target FP increasing, global FP decreasing",
+    kind="hypothesis",
+    statement="For Delta < 0, at every step t: (a) the target FP correlation Phi_{p->v_{k,j}} is monotonically "
+              "increasing; (b) if p is in a local area of k, Phi_{p->v_{k,1}} is monotonically decreasing.",
+    source=Source("fpc", "Induction Hypothesis B.2 (Appendix B.2)",
+                  "Now we turn to the case that . Induction Hypothesis B.2. For , given , for , the following "
+                  "holds - a. is monotonically increasing, and ; - b. if , then is monotonically decreasing "
+                  "and ; - c. for ; - d. for , ; - e. ."),
+    assumptions=DATA_ASSUMPTIONS + (delta_sign(False), SIGN),
+    depends_on=("fpc.lem5.1", "fpc.lem5.2"),
+    config=Config,
+    profiles={"quick": {}, "full": {"P": 256, "n_samples": 512, "steps": 1500}},
+    predictions=predictions, check=hypothesis_check,
+    not_algebraic="a statement about a GD trajectory: checked at every recorded step",
+    notes="The bounds after 'and' in (a), (b) and items (c)-(e) are lost in the seed.",
+))
