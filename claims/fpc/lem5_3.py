@@ -1,0 +1,105 @@
+"""fpc.lem5.3: switching of the dominant effect for Delta > 0 (Lemma 5.3, Section 5.2,
+Appendix C.2): after the global FP correlation of a local query has decreased, the target
+FP gradient overtakes the global one at some T1, while the other FP correlations and the
+projected PP correlations are still small."""
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+
+from claims import Claim, Measurement, Prediction, Source, register
+
+from ._common import DATA_ASSUMPTIONS
+from ._runs import projected_pp, target_index, trajectory
+from ._stages import DynConfig, rate_series, stages
+from .hypb1 import delta_sign
+
+
+@dataclass(frozen=True)
+class Config(DynConfig):
+    kappa_c: float = 0.9        # Delta = +0.6
+    kappa_s: float = 0.2
+    steps: int = 120            # the switch happens early; a shorter run suffices
+
+
+def at_switch(tr, st) -> dict:
+    """Per local pair, the correlations at its own switch index T1."""
+    loc = st["loc"]
+    P, K = loc.shape
+    pp_idx, k_idx = np.nonzero(loc)                                   # local pairs, in loc order
+    t1 = st["t1"]
+    ok = t1 > 0
+    t = np.maximum(t1, 0)
+    N = tr.dist.N
+    own = target_index(tr)                                           # (P, K)
+    phi_t = tr.Phi[t, pp_idx]                                        # (n, Nf) at T1 of each pair
+    cols = k_idx[:, None] * N + np.arange(N)[None, :]                # features of cluster k
+    block = np.take_along_axis(phi_t, cols, 1)                       # (n, N)
+    glob, targ = block[:, 0], block[np.arange(len(t)), own[pp_idx, k_idx]]
+    rest = block.copy()
+    rest[:, 0] = 0
+    rest[np.arange(len(t)), own[pp_idx, k_idx]] = 0
+    ups = projected_pp(tr.Ups[t], tr.dist)                           # (n, P, K, N) at each pair's T1
+    pp = np.abs(ups[np.arange(len(t)), pp_idx, k_idx]).max(-1)       # (n,)
+    scale = np.maximum(np.abs(glob), 1e-12)
+    return {"ok": ok, "glob": glob, "targ": targ, "other_ratio": np.abs(rest).max(-1) / scale,
+            "pp_ratio": pp / scale}
+
+
+def predictions(cfg):
+    return (
+        Prediction("frac_switch", "every local pair has a Phase I that ends: 0 < T1 within the run", ">=", 1.0),
+        Prediction("frac_decoupled_first", "at T1 the global FP has decreased by more than the target FP "
+                   "has grown (-Phi_global(T1) >= Phi_target(T1))", ">=", 1.0),
+        Prediction("max_other_fp_ratio", f"(b) other FP correlations at T1 are small: <= {cfg.small_ratio:.3g} "
+                   "|Phi_global(T1)|", "<=", cfg.small_ratio),
+        Prediction("max_projected_pp_ratio", f"(c) projected PP correlations at T1 are small: <= "
+                   f"{cfg.small_ratio:.3g} |Phi_global(T1)|", "<=", cfg.small_ratio),
+    )
+
+
+def check(cfg, ctx) -> Measurement:
+    tr = trajectory(cfg, ctx.seed, ctx.device)
+    st = stages(tr)
+    s = at_switch(tr, st)
+    ok = s["ok"]
+    sel = lambda a: a[ok] if ok.any() else np.array([np.nan])  # noqa: E731
+    undecided = {} if ok.any() else {n: "no local pair has a Phase I, so there is no T1 to look at"
+                                     for n in ("max_other_fp_ratio", "max_projected_pp_ratio")}
+    return Measurement(
+        {"frac_switch": float(ok.mean()), "frac_decoupled_first": float(((-s["glob"] >= s["targ"]) & ok).mean()),
+         "max_other_fp_ratio": float(np.max(sel(s["other_ratio"]))),
+         "max_projected_pp_ratio": float(np.max(sel(s["pp_ratio"])))},
+        {"t1_steps_quantiles": np.percentile(tr.steps[np.maximum(st["t1"], 0)], [0, 25, 50, 75, 100]).tolist(),
+         "phi_global_at_t1_median": float(np.median(sel(s["glob"]))),
+         "phi_target_at_t1_median": float(np.median(sel(s["targ"]))),
+         "Delta": (1 - cfg.kappa_s) - 2 * (1 - cfg.kappa_c), "local_pairs": int(st["loc"].sum())},
+        series={"rates": rate_series(tr),
+                "t1_histogram": {"x": sorted(set(tr.steps[np.maximum(st["t1"], 0)].tolist())),
+                                 "ys": {"pairs": [int((tr.steps[np.maximum(st["t1"], 0)] == v).sum()) for v in
+                                                  sorted(set(tr.steps[np.maximum(st["t1"], 0)].tolist()))]},
+                                 "xlabel": "switch step T1", "ylabel": "local pairs", "kind": "scatter"}},
+        undecided=undecided,
+        notes="T1 = first recorded step with -dL/dPhi_target >= +dL/dPhi_global (claims/fpc/_phases.py).")
+
+
+CLAIM = register(Claim(
+    id="fpc.lem5.3",
+    title="Switching of dominant effects (Delta > 0): the target FP gradient overtakes the global one",
+    statement="Under the conditions of Theorem 4.1 with Delta > 0, for p in a local area of k there is T1 at "
+              "which (a) the global FP correlation has decreased and the target FP gradient dominates, (b) all "
+              "other FP correlations are small, (c) all projected PP correlations are small.",
+    source=Source("fpc", "Lemma 5.3 (Section 5.2; Appendix C.2)",
+                  "Lemma 5.3 (Switching of dominant effects (See Section C.2)). Under the same conditions as "
+                  "Theorem 4.1, for , there exists , such that at iteration , we have - a. , and ; - b. all "
+                  "other FP correlations with are small; - c. all projected PP correlations are small."),
+    assumptions=DATA_ASSUMPTIONS + (delta_sign(True),),
+    depends_on=("fpc.lem5.1", "fpc.lem5.2", "fpc.eq5.1", "fpc.eq4.1", "fpc.lema.6"),
+    config=Config,
+    profiles={"quick": {}, "full": {"P": 256, "n_samples": 512, "steps": 300}},
+    predictions=predictions, check=check,
+    not_algebraic="a statement about a GD trajectory",
+    notes="'Small' is fixed as at most small_ratio (1/3) of |Phi_global(T1)|, the correlation that moved "
+          "in Phase I.",
+))
