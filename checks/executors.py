@@ -9,6 +9,9 @@ order: serial, process and Dask runs of a sweep give bit-identical results on on
 
 ``auto`` (the default) runs serially when there is one core, fewer than two points, or the
 device is CUDA (one GPU is shared better by one process), and in local processes otherwise.
+Workers import the sweep function's module afresh: a change made at run time in the
+calling process (a monkeypatch) does not reach them; false-case controls go through
+configuration fields instead.
 """
 from __future__ import annotations
 

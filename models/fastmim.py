@@ -28,7 +28,9 @@ from dataclasses import dataclass
 
 import torch
 
+from .attention import ReducedMIM
 from .data import Batch, Distribution
+from .errors import InvalidParameter
 
 FORMS = ("auto", "exp", "logits")
 
@@ -57,18 +59,15 @@ class Prepared:
     phi_row: torch.Tensor   # (n*m,) row p * K + k of Phi viewed as (P*K, N)
 
 
-class FastReducedMIM(torch.nn.Module):
-    """(Phi, Ups) as in :class:`ReducedMIM`, with :meth:`loss_and_grad` in closed form."""
+class FastReducedMIM(ReducedMIM):
+    """:class:`ReducedMIM` (same parameters, same autograd ``forward``) plus
+    :meth:`loss_and_grad` in closed form."""
 
     def __init__(self, dist: Distribution, dtype=torch.float32, device="cpu", form: str = "auto"):
-        super().__init__()
         if form not in FORMS:
-            from .errors import InvalidParameter
             raise InvalidParameter("form", form, f"must be one of {FORMS}")
-        self.dist, self.form = dist, form
-        P, Nf = dist.P, dist.n_features
-        self.Phi = torch.nn.Parameter(torch.zeros(P, Nf, dtype=dtype, device=device))   # FP
-        self.Ups = torch.nn.Parameter(torch.zeros(P, P, dtype=dtype, device=device))    # PP
+        super().__init__(dist, dtype=dtype, device=device)
+        self.form = form
         # exp() of a spread larger than this could overflow or lose all of a row
         self._max_spread = 40.0 if dtype in (torch.float32, torch.float16, torch.bfloat16) else 400.0
 
@@ -134,7 +133,6 @@ class FastReducedMIM(torch.nn.Module):
         form = form or self.form
         out = self._loss_and_grad_exp(pr) if form in ("auto", "exp") else None
         if out is None and form == "exp":
-            from .errors import InvalidParameter
             raise InvalidParameter("form", "exp", "the logits' spread is too large for exp()",
                                    "use form='auto' or 'logits'")
         return out if out is not None else self._loss_and_grad_logits(pr)
@@ -157,6 +155,14 @@ class FastReducedMIM(torch.nn.Module):
         dPhi = torch.zeros(P * self.dist.n_features, dtype=A.dtype, device=A.device)
         dPhi.index_add_(0, pr.phi_idx.reshape(-1), (pr.z[:, None, :] * A * (G - s)).reshape(-1))  # Lemma 5.1
         return loss, dPhi.view(P, -1), dUps
+
+    def grad_fn(self, pr: Prepared):
+        """``() -> (loss, (dPhi, dUps))`` for ``models.train.gradient_descent(grad_fn=...)``
+        with params ``[self.Phi, self.Ups]``."""
+        def fn():
+            loss, gP, gU = self.loss_and_grad(pr)
+            return loss, (gP, gU)
+        return fn
 
     def step(self, pr: Prepared, lr: float) -> float:
         """One GD step in place; returns the loss before it."""

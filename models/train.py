@@ -47,9 +47,12 @@ class Recorder:
 def gradient_descent(params: Sequence[torch.Tensor], loss_fn: Callable[[], Any], *, steps: int,
                      lr: float, callbacks: Iterable[Callable[[int, StepState], bool]] = (),
                      record_every: int = 1, steps_iter: Callable[[int], Iterable[int]] = range,
-                     frozen: Sequence[torch.Tensor] = ()) -> StepState:
+                     frozen: Sequence[torch.Tensor] = (),
+                     grad_fn: Callable[[], tuple[Any, Sequence[torch.Tensor]]] | None = None) -> StepState:
     """Full-batch GD. ``frozen`` parameters get gradients computed but are not updated
-    (e.g. Phi frozen at 0 for positional-only attention). Returns the last state."""
+    (e.g. Phi frozen at 0 for positional-only attention). ``grad_fn()``, when given,
+    returns ``(loss, grads)`` in closed form instead of autograd on ``loss_fn`` (e.g.
+    ``models.fastmim.FastReducedMIM.grad_fn``). Returns the last state."""
     if not (isinstance(steps, int) and steps >= 0):
         raise InvalidParameter("steps", steps, "must be a non-negative integer")
     if not lr > 0:
@@ -61,9 +64,12 @@ def gradient_descent(params: Sequence[torch.Tensor], loss_fn: Callable[[], Any],
     callbacks = list(callbacks)
     state = None
     for step in steps_iter(steps + 1):
-        out = loss_fn()
-        loss, aux = (out if isinstance(out, tuple) else (out, None))
-        grads = torch.autograd.grad(loss, params)
+        if grad_fn is not None:
+            (loss, grads), aux = grad_fn(), None
+        else:
+            out = loss_fn()
+            loss, aux = (out if isinstance(out, tuple) else (out, None))
+            grads = torch.autograd.grad(loss, params)
         lv = float(loss.detach())
         if not torch.isfinite(loss.detach()):
             raise NonFiniteValue("the training loss", step)
