@@ -118,3 +118,28 @@ def converged(tr, window: float = 0.1, rel: float = 1e-3) -> tuple[bool, float]:
     i = max(0, int(T * (1 - window)) - 1)
     change = float((tr.loss[i] - tr.loss[-1]) / max(abs(tr.loss[-1]), 1e-12))
     return change < rel, change
+
+
+def query_end_stats(tr) -> dict:
+    """At the end of the run, per class of masked query (local / global in its cluster):
+    mean own-area attention over queries whose area has an unmasked patch, and the mean
+    loss gap loss_q - 1/2 z_j^2 1{area fully masked} (the per-query L_p - L_p*)."""
+    import torch
+    from models.mim import own_area_unmasked_count
+    b = tr.batch.to(device=tr.model.Phi.device, dtype=tr.model.Phi.dtype)
+    with torch.no_grad():
+        fwd = tr.model(b)
+    own = fwd.own.cpu()
+    A = fwd.A.detach().cpu().double()
+    a_own = A.gather(2, own[..., None])[..., 0]                        # (n, m)
+    reach = own_area_unmasked_count(tr.dist, tr.batch, own) > 0
+    zj = tr.batch.z.double().gather(1, own)
+    gap = fwd.loss_q.detach().cpu().double() - 0.5 * zj ** 2 * (~reach).double()
+    out = {}
+    for name, sel in (("local", own != 0), ("global", own == 0)):
+        r = sel & reach
+        out[name] = {"own_attn_mean": float(a_own[r].mean()) if r.any() else float("nan"),
+                     "own_attn_min": float(a_own[r].min()) if r.any() else float("nan"),
+                     "gap_mean": float(gap[sel].mean()) if sel.any() else float("nan"),
+                     "queries": int(sel.sum())}
+    return out

@@ -20,7 +20,6 @@ from .hypb1 import delta_sign
 class Config(DynConfig):
     kappa_c: float = 0.9        # Delta = +0.6
     kappa_s: float = 0.2
-    steps: int = 120            # the switch happens early; a shorter run suffices
 
 
 def at_switch(tr, st) -> dict:
@@ -97,7 +96,7 @@ CLAIM = register(Claim(
     assumptions=DATA_ASSUMPTIONS + (delta_sign(True),),
     depends_on=("fpc.lem5.1", "fpc.lem5.2", "fpc.eq5.1", "fpc.eq4.1", "fpc.lema.6"),
     config=Config,
-    profiles={"quick": {}, "full": {"P": 256, "n_samples": 512, "steps": 300}},
+    profiles={"quick": {}, "full": {"P": 256, "n_samples": 512, "steps": 1500}},
     predictions=predictions, check=check,
     not_algebraic="a statement about a GD trajectory",
     notes="'Small' is fixed as at most small_ratio (1/3) of |Phi_global(T1)|, the correlation that moved "

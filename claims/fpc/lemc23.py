@@ -1,0 +1,56 @@
+"""fpc.lemc.23: end of the rapid-growth stage of Phase II (Lemma C.23, Appendix C.3.4):
+Hypothesis C.3 (items a, b) holds on [T1, T2] and the growth then decelerates."""
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+
+from claims import Claim, Measurement, Source, register
+
+from ._common import DATA_ASSUMPTIONS
+from ._runs import rates
+from ._stages import DynConfig
+from .hypb1 import SIGN, delta_sign
+from .lemc16 import stage_measure, stage_predictions
+
+
+@dataclass(frozen=True)
+class Config(DynConfig):
+    kappa_c: float = 0.9        # Delta = +0.6
+    kappa_s: float = 0.2
+    sign: int = 1
+
+
+def predictions(cfg):
+    return stage_predictions(cfg, "the rapid-growth stage [T1, T2]",
+                             "the stage ends: after the growth peak T2 the growth rate falls below half its peak")
+
+
+def decelerates(tr, st) -> np.ndarray:
+    grow = rates(tr)[0][:, st["loc"]]                                 # (T, n)
+    n = grow.shape[1]
+    peak = grow[st["t2"], np.arange(n)]
+    return (st["t1"] >= 0) & (grow[-1] < 0.5 * peak)
+
+
+def check(cfg, ctx) -> Measurement:
+    return stage_measure(cfg, ctx, lambda st: np.maximum(st["t1"], 0), lambda st: st["t2"] + 1, decelerates)
+
+
+CLAIM = register(Claim(
+    id="fpc.lemc.23",
+    title="End of Phase II rapid growth (Delta > 0): Hypothesis C.3 holds, then growth decelerates",
+    statement="For Delta > 0 and p local in k, Hypothesis C.3 (target FP increasing, global FP decreasing) "
+              "holds through the rapid-growth stage of Phase II, which ends.",
+    source=Source("fpc", "Lemma C.23 (Appendix C.3.4)",
+                  "Lemma C.23. C.3 holds for all , and at iteration , we have - a. ; - b. if ."),
+    assumptions=DATA_ASSUMPTIONS + (delta_sign(True), SIGN),
+    depends_on=("fpc.lemc.16", "fpc.lem5.1", "fpc.lem5.2"),
+    config=Config,
+    profiles={"quick": {}, "full": {"P": 256, "n_samples": 512, "steps": 1500}},
+    predictions=predictions, check=check,
+    not_algebraic="a statement about a GD trajectory",
+    notes="Stage boundaries are lost in the seed; the rapid-growth stage is [T1, T2] with T2 the peak of the "
+          "target growth rate after T1 (claims/fpc/_phases.py). Items a, b of the lemma are lost.",
+))
