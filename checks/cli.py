@@ -13,9 +13,9 @@ from typing import Sequence
 
 from claims import _registry
 from claims._base import PAPERS
-from models.errors import BadOverride, SuiteError
+from models.errors import AssumptionViolated, BadOverride, SuiteError
 
-from . import runner
+from . import runner, store
 
 
 class _Parser(argparse.ArgumentParser):
@@ -145,7 +145,10 @@ def cmd_run(args) -> int:
     else:
         ids = [c.id for c in _registry.all_claims(args.paper)]
     if overrides:  # validate the override against the claim before running anything
-        _registry.get(ids[0]).resolve_config(args.profile, overrides)
+        claim = _registry.get(ids[0])
+        violations = claim.violations(claim.resolve_config(args.profile, overrides))
+        if violations:
+            raise AssumptionViolated(claim.id, violations)
     progress = not args.no_progress and sys.stderr.isatty()
     from . import executors
     with executors.using(executors.make(args.executor, args.workers, args.scheduler,
@@ -168,7 +171,8 @@ def _run_ids(ids, args, overrides, progress) -> dict[str, int]:
                                       overrides=overrides, results_dir=args.results, progress=progress)
         except SuiteError as exc:  # e.g. a profile breaking an assumption: this claim only
             print(f"error        {cid:<22} {exc}", file=sys.stderr)
-            result = {"claim_id": cid, "verdict": "error", "error": str(exc)}
+            result = runner.refused_result(cid, exc, profile=args.profile, seed=args.seed)
+            store.write_result(args.results, result)
         else:
             print(runner.headline(result), flush=True)
         counts[result["verdict"]] = counts.get(result["verdict"], 0) + 1

@@ -218,7 +218,7 @@ def evaluate(claim_id: str, *, profile: str = "quick", seed: int = 0, device: st
         "assumption_violations": violations, "seed": seed, "profile": profile, "device": dev,
         "config": config_as_json(cfg), "started_at": started, "versions": env["versions"],
         "platform": env["platform"], "commit": env["commit"], "notes": claim.notes,
-        "command": f"python -m checks run --claim {claim.id} --profile {profile} --seed {seed}"
+        "command": f"python -m checks run --claim {claim.id} --profile {profile} --seed {seed} --device {device}"
                    + "".join(f" --set {k}={v!r}".replace("'", "") for k, v in (overrides or {}).items()),
     }
     if claim.not_checkable:
@@ -235,6 +235,25 @@ def evaluate(claim_id: str, *, profile: str = "quick", seed: int = 0, device: st
     result.update(symbolic=sym, numeric=num, verdict=combine(sym["status"], num["status"]),
                   wall_s=time.perf_counter() - t0)
     return result
+
+
+def refused_result(claim_id: str, exc: SuiteError, *, profile: str, seed: int) -> dict:
+    """An ``error`` result for a claim the runner refused before running it (e.g. its profile
+    breaks an assumption), so the refusal is stored and reported like any other outcome."""
+    claim = _registry.get(claim_id)
+    started = _dt.datetime.now(_dt.timezone.utc).isoformat(timespec="seconds")
+    err = {"type": type(exc).__name__, "message": str(exc), "traceback": ""}
+    env = environment()
+    return {"claim_id": claim.id, "title": claim.title, "paper": claim.paper, "kind": claim.kind,
+            "statement": claim.statement, "source": dataclasses.asdict(claim.source),
+            "depends_on": list(claim.depends_on), "assumptions": [a.text for a in claim.assumptions],
+            "seed": seed, "profile": profile, "device": None, "config": None, "started_at": started,
+            "versions": env["versions"], "platform": env["platform"], "commit": env["commit"],
+            "verdict": "error", "wall_s": 0.0, "error": err, "notes": claim.notes,
+            "symbolic": {"status": "not_applicable", "obligations": [], "note": "not run: " + str(exc)},
+            "numeric": {"status": "error", "predictions": [], "measured": {}, "error": err,
+                        "note": "refused before running"},
+            "command": f"python -m checks run --claim {claim.id} --profile {profile} --seed {seed} --device {device}"}
 
 
 def run_claim(claim_id: str, *, profile: str = "quick", seed: int = 0, device: str = "auto",

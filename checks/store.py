@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import math
 import os
+import re
 import tempfile
 from pathlib import Path
 from typing import Any
@@ -12,6 +13,7 @@ from typing import Any
 from models.errors import ResultSchemaError, SuiteError
 
 SCHEMA_VERSION = 1
+_RESULT_NAME = re.compile(r"^[a-z]+\.[A-Za-z0-9]")
 
 
 def _jsonable(obj: Any):
@@ -76,7 +78,8 @@ def load_results(results_dir: str | os.PathLike) -> list[dict]:
     d = Path(results_dir)
     if not d.is_dir():
         raise NoResults(str(d))
-    results = [load_result(p) for p in sorted(d.glob("*.json"))]
+    # result files are named <paper>.<label>.json; other JSON beside them (exports) is not ours
+    results = [load_result(p) for p in sorted(d.glob("*.json")) if _RESULT_NAME.match(p.stem)]
     return sorted(results, key=lambda r: r["claim_id"])
 
 

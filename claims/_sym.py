@@ -70,13 +70,14 @@ def identity(name: str, lhs, rhs, statement: str = "", *, points: int = 12,
         return Obligation(name, statement, "identity", "proved", text, latex, mathml,
                           "SymPy simplifies lhs - rhs to 0")
     res_text = _short(sp.sstr(residual))
-    for pt in random_points(residual.free_symbols, points, constraint=constraint):
+    for pt in random_points(residual.free_symbols, points, constraint=constraint) or [{}]:
         val = residual.xreplace(pt)
         val = sp.nsimplify(val) if val.is_number else val
         if val.is_number and val != 0:
             shown = ", ".join(f"{k}={v}" for k, v in sorted(pt.items(), key=lambda kv: kv[0].name))
+            where = f"at {shown} it equals" if shown else "it is the non-zero constant"
             return Obligation(name, statement, "identity", "refuted", res_text, latex, mathml,
-                              f"lhs - rhs does not simplify to 0; at {shown} it equals {val} "
+                              f"lhs - rhs does not simplify to 0; {where} {val} "
                               f"(residual: {res_text})")
     return Obligation(name, statement, "identity", "inconclusive", res_text, latex, mathml,
                       f"SymPy left residual {res_text}, which vanished at every sampled point")

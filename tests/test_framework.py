@@ -1,0 +1,170 @@
+"""The claim framework, registry, runner, store and CLI contract."""
+import json
+import math
+from dataclasses import dataclass
+
+import pytest
+
+from checks import runner, store
+from checks.cli import main
+from claims import _registry
+from claims._base import Assumption, Claim, Measurement, Prediction, Source
+from models.errors import (AmbiguousClaim, AssumptionViolated, DuplicateClaim, InvalidClaimId,
+                           NonFiniteValue, ResultSchemaError, UnknownClaim)
+
+
+@dataclass(frozen=True)
+class Cfg:
+    x: float = 1.0
+    boom: bool = False
+    nan: bool = False
+
+
+def _check(cfg, ctx):
+    if cfg.boom:
+        raise RuntimeError("kaboom")
+    if cfg.nan:
+        raise NonFiniteValue("the training loss", 7)
+    return Measurement({"x": cfg.x})
+
+
+def fake(cid, **kw):
+    base = dict(id=cid, title="t", statement="s", source=Source(cid.split(".")[0], "Sec", "quote"),
+                config=Cfg, predictions=lambda c: (Prediction("x", "x is at least 1", ">=", 1.0),),
+                check=_check, assumptions=(Assumption.range("x", 0, None),))
+    base.update(kw)
+    return Claim(**base)
+
+
+@pytest.fixture
+def fake_registry(monkeypatch):
+    _registry.load_all()
+    reg = {}
+    monkeypatch.setattr(_registry, "_REGISTRY", reg)
+    for c in (fake("fpc.def3.1"), fake("tlc.def3.1"), fake("fpc.thm4.1"), fake("tlc.lem4.6"),
+              fake("fpc.crash", predictions=lambda c: (Prediction("x", "x", ">=", 1.0),),
+                   config=Cfg, check=lambda c, x: _check(Cfg(boom=True), x))):
+        _registry.register(c)
+    return reg
+
+
+def test_real_catalogue_loads_without_errors():
+    _registry.load_all()
+    assert not _registry.LOAD_ERRORS, _registry.LOAD_ERRORS
+    ids = [c.id for c in _registry.all_claims()]
+    assert "fpc.thm4.1" in ids and len(ids) == len(set(ids))
+
+
+def test_bare_label_resolves_when_unique(fake_registry):
+    assert _registry.resolve("thm4.1") == "fpc.thm4.1"
+    assert _registry.resolve("LEM4.6") == "tlc.lem4.6"
+
+
+def test_ambiguous_label_lists_full_ids(fake_registry):
+    with pytest.raises(AmbiguousClaim, match=r"fpc\.def3\.1, tlc\.def3\.1"):
+        _registry.resolve("def3.1")
+
+
+def test_unknown_id_suggests_close_matches(fake_registry):
+    with pytest.raises(UnknownClaim, match=r"Did you mean: .*fpc\.thm4\.1.*python -m checks list"):
+        _registry.resolve("thm4.2")
+
+
+def test_duplicate_and_malformed_ids_are_errors(fake_registry):
+    with pytest.raises(DuplicateClaim, match="registered twice"):
+        _registry.register(fake("fpc.thm4.1"))
+    with pytest.raises(InvalidClaimId, match="grammar"):
+        _registry.register(fake("fpc.Thm 4"))
+
+
+def test_assumptions_are_checked_before_running(fake_registry):
+    with pytest.raises(AssumptionViolated, match=r"0 < x .*got x=-1"):
+        runner.evaluate("fpc.thm4.1", overrides={"x": -1.0})
+    r = runner.evaluate("fpc.thm4.1", overrides={"x": -1.0}, allow_violations=True)
+    assert r["verdict"] == "fails" and r["assumption_violations"]
+
+
+def test_verdicts_from_predictions(fake_registry):
+    assert runner.evaluate("fpc.thm4.1")["verdict"] == "holds"
+    r = runner.evaluate("fpc.thm4.1", overrides={"x": 0.5})
+    assert r["verdict"] == "fails"
+    assert r["numeric"]["predictions"][0]["rule"] == "x >= 1.0"
+    assert r["numeric"]["outcomes"][0] == {"name": "x", "measured": 0.5, "outcome": "fails", "reason": ""}
+
+
+def test_crash_and_nan_become_error_results(fake_registry):
+    r = runner.evaluate("fpc.crash")
+    assert r["verdict"] == "error" and "kaboom" in r["numeric"]["error"]["message"]
+    r = runner.evaluate("fpc.thm4.1", overrides={"nan": True})
+    assert r["verdict"] == "error"
+    assert "non-finite" in r["numeric"]["error"]["message"] and "lower the step size" in r["numeric"]["error"]["message"]
+    r = runner.evaluate("fpc.thm4.1", overrides={"x": math.nan}, allow_violations=True)
+    assert r["verdict"] == "error"
+
+
+def test_combine_table():
+    assert runner.combine("proved", "holds") == "holds"
+    assert runner.combine("refuted", "holds") == "fails"
+    assert runner.combine("proved", "fails") == "fails"
+    assert runner.combine("inconclusive", "holds") == "inconclusive"
+    assert runner.combine("not_applicable", "not_applicable") == "skipped"
+    assert runner.combine("error", "holds") == "error"
+
+
+def test_cli_run_stores_json_and_continues_after_a_crash(fake_registry, tmp_results, capsys):
+    rc = main(["run", "--claim", "fpc.crash", "--claim", "thm4.1", "--results", str(tmp_results),
+               "--executor", "serial"])
+    out = capsys.readouterr().out
+    assert rc == 1
+    assert "totals: holds=1, fails=0, inconclusive=0, error=1, skipped=0" in out
+    ok = store.load_result(tmp_results / "fpc.thm4.1.json")
+    bad = store.load_result(tmp_results / "fpc.crash.json")
+    assert ok["verdict"] == "holds" and ok["schema_version"] == 1 and bad["verdict"] == "error"
+    for key in ("claim_id", "verdict", "symbolic", "numeric", "seed", "profile", "device", "versions",
+                "wall_s", "started_at"):
+        assert key in ok
+    assert ok["config"] == {"x": 1.0, "boom": False, "nan": False}
+
+
+def test_cli_usage_errors_exit_2(fake_registry, tmp_results, capsys):
+    assert main(["run", "--claim", "thm9.9", "--results", str(tmp_results)]) == 2
+    err = capsys.readouterr().err
+    assert "unknown claim id 'thm9.9'" in err and "python -m checks list" in err
+    assert main(["run", "--claim", "def3.1", "--results", str(tmp_results)]) == 2
+    assert "fpc.def3.1, tlc.def3.1" in capsys.readouterr().err
+    assert main(["run", "--claim", "thm4.1", "--set", "y=3", "--results", str(tmp_results)]) == 2
+    assert "no such field" in capsys.readouterr().err
+    assert main(["run", "--claim", "thm4.1", "--set", "x=-2", "--results", str(tmp_results)]) == 2
+    assert "violates its assumptions" in capsys.readouterr().err
+    with pytest.raises(SystemExit) as e:
+        main(["run", "--profile", "huge"])
+    assert e.value.code == 2
+    assert not tmp_results.exists()  # nothing ran, nothing written
+
+
+def test_cli_list_json_contract(capsys):
+    assert main(["list", "--json"]) == 0
+    rows = json.loads(capsys.readouterr().out)
+    assert rows and {"id", "title", "paper", "source", "depends_on", "has_derivation", "has_check"} <= set(rows[0])
+    assert main(["list", "--paper", "fpc"]) == 0
+    assert "fpc.thm4.1" in capsys.readouterr().out
+
+
+def test_cli_show(capsys):
+    assert main(["show", "eq3.2"]) == 0
+    out = capsys.readouterr().out
+    assert "fpc.eq3.2" in out and "source (seed)" in out and "derivation: proved" in out
+
+
+def test_store_is_atomic_and_versioned(tmp_path):
+    p = store.write_result(tmp_path, {"claim_id": "fpc.x1", "verdict": "holds", "value": float("nan")})
+    data = json.loads(p.read_text())
+    assert data["schema_version"] == store.SCHEMA_VERSION and data["value"] == "nan"
+    assert not list(tmp_path.glob(".*.tmp"))
+    data["schema_version"] = 99
+    p.write_text(json.dumps(data))
+    with pytest.raises(ResultSchemaError, match="schema_version 99.*re-run"):
+        store.load_result(p)
+    (tmp_path / "report.json").write_text("[]")          # exports beside results are skipped
+    (tmp_path / "fpc.x1.json").write_text(json.dumps({**data, "schema_version": 1}))
+    assert [r["claim_id"] for r in store.load_results(tmp_path)] == ["fpc.x1"]
