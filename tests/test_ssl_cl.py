@@ -1,0 +1,49 @@
+"""ssl.cl-collapse and ssl.cl-mild-imbalance: controls, pinned counterexamples, bad configs."""
+import pytest
+
+from checks.runner import evaluate
+from models.errors import AssumptionViolated, InvalidParameter
+from claims.ssl._common import run_cl
+
+SMALL = {"cl_steps": 300, "n_eval": 256, "seeds": 1}
+
+
+def test_collapse_control_mae_fails():
+    # MAE learns the local FP correlations: own-area attention grows, the global share falls
+    r = evaluate("ssl.cl-collapse", overrides={**SMALL, "objectives": ("mae",)}, allow_violations=True)
+    assert r["verdict"] == "fails"
+    assert r["numeric"]["measured"]["own_gain_mae"] > 2
+
+
+def test_collapse_spectral_holds():
+    r = evaluate("ssl.cl-collapse", overrides={**SMALL, "objectives": ("spectral",)})
+    assert r["verdict"] == "holds", r["numeric"]["measured"]
+
+
+def test_collapse_counterexample_infonce_cosine():
+    # finding: with cosine similarity the global amplitude z_1 is normalised away, images of one
+    # cluster differ only in local features, and InfoNCE learns them: no collapse
+    r = evaluate("ssl.cl-collapse", overrides={**SMALL, "objectives": ("infonce-cosine",)})
+    assert r["verdict"] == "fails"
+    m = r["numeric"]["measured"]
+    assert m["own_gain_infonce-cosine"] > 1.0 and m["global_share_min_infonce-cosine"] < 0.5
+
+
+def test_mild_imbalance_counterexample_near_balance():
+    # finding: the spectral loss collapses at |global|/|local| = 3 (Delta = -0.2) but not at 1.5
+    r = evaluate("ssl.cl-mild-imbalance", overrides={"cl_steps": 300, "n_eval": 256,
+                                                     "objectives": ("spectral",),
+                                                     "kappa_c_sweep": (0.5, 0.35)})
+    assert r["verdict"] == "fails"
+    ev = r["numeric"]["evidence"]["spectral"]
+    assert ev["collapsed_at_kappa_c"] == [0.5] and ev["not_collapsed_at_kappa_c"] == [0.35]
+
+
+def test_collapse_refuses_balanced_data_and_unknown_objective():
+    with pytest.raises(AssumptionViolated, match="kappa_c - kappa_s >= 0.3"):
+        evaluate("ssl.cl-collapse", overrides={"kappa_c": 0.4})
+    with pytest.raises(AssumptionViolated, match="objectives"):
+        evaluate("ssl.cl-collapse", overrides={"objectives": ("byol",)})
+    with pytest.raises(InvalidParameter, match="objective='byol'"):
+        run_cl(data={"P": 16}, objective="byol", tau=1.0, batch=4, steps=1, lr=1.0, n_eval=4,
+               record_every=1, seed=0)
