@@ -1,0 +1,84 @@
+"""tlc.def5.1: s = k / N_0 (Definition 5.1, eq. (18)), with k bounded by
+rank(g(f(X))), which under Assumption 4.5 (each reconstructed row is a linear combination
+of the N visible representations) is at most min(N, F)."""
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+import sympy as sp
+
+from claims import Claim, Derivation, Measurement, Prediction, Source, register
+from claims._base import Assumption
+from claims._sym import fact, identity
+
+from ._common import numerical_rank
+
+
+@dataclass(frozen=True)
+class Config:
+    tokens: int = 64                      # T = N + N_0
+    feat: int = 96                        # F, dimension of the representations
+    mask_ratios: tuple = (0.5, 0.6, 0.7, 0.8, 0.9)
+    n_draws: int = 5
+    decoder: str = "linear"               # "linear" (Assumption 4.5) | "tanh" (violates it)
+
+
+def _draw(T, F, m, decoder, seed):
+    rng = np.random.default_rng(seed)
+    N = int(T * (1 - m))
+    N0 = T - N
+    Uv = rng.standard_normal((N, F))                                  # (N, F) visible representations
+    Acoef = rng.standard_normal((N0, N))                              # (N_0, N) coefficients a_j (Asm 4.5)
+    G = Acoef @ Uv                                                    # (N_0, F) = g(f(X))
+    if decoder == "tanh":
+        G = np.tanh(G)
+    k = numerical_rank(G, np.finfo(np.float64).eps)
+    return {"mask_ratio": m, "N": N, "N0": N0, "rank": k, "s": k / N0, "bound": min(N, N0, F) / N0}
+
+
+def predictions(cfg):
+    return (Prediction("max_excess", "s = k/N_0 with k = rank(g(f(X))) never exceeds min(N, N_0, F)/N_0 "
+                       "(max of s - bound)", "<=", 0.0),)
+
+
+def check(cfg, ctx) -> Measurement:
+    pts = [dict(T=cfg.tokens, F=cfg.feat, m=m, decoder=cfg.decoder, seed=ctx.seed * 1000 + 10 * i + j)
+           for i, m in enumerate(cfg.mask_ratios) for j in range(cfg.n_draws)]
+    rows = ctx.map(_draw, pts)
+    return Measurement(values={"max_excess": max(r["s"] - r["bound"] for r in rows)}, evidence={"rows": rows},
+                       series={"s": {"x": [r["mask_ratio"] for r in rows], "ys": {"s": [r["s"] for r in rows],
+                               "bound": [r["bound"] for r in rows]}, "xlabel": "mask ratio", "ylabel": "s = k/N_0",
+                               "kind": "scatter"}})
+
+
+def derive(cfg) -> Derivation:
+    k, N0, N = sp.symbols("k N_0 N", positive=True, integer=True)
+    s = k / N0
+    return Derivation((
+        identity("definition", s * N0, k, "s N_0 = k (18)"),
+        fact("s_in_unit_interval", "1 <= k <= N_0 implies 0 < s <= 1", True,
+             "s = k/N_0 is increasing in k; at k = N_0 it is 1", s),
+    ))
+
+
+CLAIM = register(Claim(
+    id="tlc.def5.1",
+    title="Definition 5.1: s = k/N_0, with k limited by rank(g(f(X))) <= N",
+    kind="definition",
+    statement="s = k/N_0 where k, the number of leading eigenvectors, is subject to rank(g(f(X))); under "
+              "Assumption 4.5 that rank is at most min(N, F), so s <= min(N, N_0, F)/N_0.",
+    source=Source("tlc", "Definition 5.1, eq. (18)",
+                  "**Definition 5.1.** Let s be the ratio of appropriate cluster numbers to total number of tokens. "
+                  "We have $$s = \\frac{\\text{num_cluster}}{\\text{num_tokens}} = \\frac{k}{N_0}, \\quad (18)$$ "
+                  "where k is the number of leading eigenvectors in Spectral Clustering, and N_0 is the number of "
+                  "tokens for reconstruction."),
+    assumptions=(Assumption.relation("decoder = 'linear' (Assumption 4.5)", ("decoder",), lambda d: d == "linear"),
+                 Assumption.relation("0 < mask ratio < 1 with at least one visible token", ("mask_ratios", "tokens"),
+                                     lambda ms, T: all(0 < m < 1 and int(T * (1 - m)) >= 1 for m in ms))),
+    depends_on=("tlc.asm4.1",),
+    config=Config,
+    profiles={"quick": {}, "full": {"tokens": 196, "feat": 768, "n_draws": 20}},
+    predictions=predictions, check=check, derive=derive,
+    notes="The seed calls s a ratio to the 'total number of tokens' but divides by N_0, the masked tokens only.",
+))
