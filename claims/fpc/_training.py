@@ -43,6 +43,8 @@ class Trajectory:
     Ups: np.ndarray | None            # (T, P, P) or None
     gUps: np.ndarray | None           # (T, P, P) or None
     ups_absmax: np.ndarray            # (T,) max |Ups|
+    own_attn: np.ndarray              # (T, P) mean attention of masked p to its own area's unmasked patches
+    global_attn: np.ndarray           # (T, P) same, to the global area (own area excluded)
     final: PatchStats = field(default=None)
 
     # -- indices of the paper's correlations -------------------------------------------------
@@ -81,16 +83,34 @@ def train_reduced(dist: Distribution, spec: TrainSpec, g: torch.Generator, *, de
     if device != "cpu":
         model.dist = _dist_on(dist, device)
 
+    P = dist.P
+    pos = b.masked_idx.reshape(-1).to(device)
+    counts = torch.zeros(P, dtype=torch.float64, device=device).index_add_(
+        0, pos, torch.ones_like(pos, dtype=torch.float64))
+
+    def per_position(values):  # (n, m) -> (P,) mean over the masked occurrences of each position
+        s = torch.zeros(P, dtype=torch.float64, device=device).index_add_(
+            0, pos, values.detach().reshape(-1).to(torch.float64))
+        return s / counts.clamp_min(1)
+
     def fn(state):
+        fwd = state.aux
+        A_own = fwd.A.gather(2, fwd.own[..., None])[..., 0]
+        A_glob = torch.where(fwd.own == 0, torch.zeros_like(A_own), fwd.A[..., 0])
         row = {"loss": state.loss, "Phi": state.params[0], "gPhi": state.grads[0],
-               "ups_absmax": float(state.params[1].detach().abs().max())}
+               "ups_absmax": float(state.params[1].detach().abs().max()),
+               "own_attn": per_position(A_own), "global_attn": per_position(A_glob)}
         if spec.keep_ups:
             row["Ups"] = state.params[1]
             row["gUps"] = state.grads[1]
         return row
 
     rec = Recorder(fn)
-    gradient_descent([model.Phi, model.Ups], lambda: model(b_dev).loss, steps=spec.steps, lr=spec.lr,
+    def loss_fn():
+        fwd = model(b_dev)
+        return fwd.loss, fwd
+
+    gradient_descent([model.Phi, model.Ups], loss_fn, steps=spec.steps, lr=spec.lr,
                      callbacks=[rec], record_every=spec.record_every, steps_iter=steps_iter,
                      frozen=[model.Phi] if spec.freeze_phi else [])
     with torch.no_grad():
@@ -99,7 +119,7 @@ def train_reduced(dist: Distribution, spec: TrainSpec, g: torch.Generator, *, de
     st = lambda k: rec.stacked(k).to(torch.float64).numpy()  # noqa: E731
     return Trajectory(dist, b, model, np.asarray(rec.steps), st("loss"), st("Phi"), st("gPhi"),
                       st("Ups") if spec.keep_ups else None, st("gUps") if spec.keep_ups else None,
-                      st("ups_absmax"), final)
+                      st("ups_absmax"), st("own_attn"), st("global_attn"), final)
 
 
 def _to_cpu(fwd):
