@@ -37,7 +37,7 @@ class Config:
 
 
 def train_point(*, objective: str, seed: int, vit: dict, train: dict, tau: float, n_eval: int,
-                top_k: int, perturb: str) -> dict:
+                top_k: int, perturb: str, device: str = "cpu") -> dict:
     """Train one model, measure its last-layer attention on held-out digits."""
     torch.manual_seed(seed)
     cfg = ViTConfig(**vit)
@@ -46,17 +46,17 @@ def train_point(*, objective: str, seed: int, vit: dict, train: dict, tau: float
     tc = TrainConfig(**train)
     if objective == "mae":
         model = MAE(cfg)
-        loss = pretrain_mae(model, tr.images, tc, seed=seed)["loss"]
+        loss = pretrain_mae(model, tr.images, tc, seed=seed, device=device)["loss"]
         enc = model.encoder
     elif objective == "contrastive":
         model = ContrastiveViT(cfg)
-        loss = train_contrastive(model, tr.images, tc, tau=tau, seed=seed)
+        loss = train_contrastive(model, tr.images, tc, tau=tau, seed=seed, device=device)
         enc = model.encoder
     else:
         model = SupervisedViT(cfg)
-        loss = train_supervised(model, tr.images, tr.labels, tc, seed=seed)
+        loss = train_supervised(model, tr.images, tr.labels, tc, seed=seed, device=device)
         enc = model.encoder
-    imgs = te.images[:n_eval]
+    imgs = te.images[:n_eval].to(device)
     A = last_layer_attention(enc, imgs).to(torch.float64)               # (n, heads, T, T)
     if perturb == "collapse_mae" and objective == "mae":
         A = A.mean(-2, keepdim=True).expand_as(A)                       # every query: same map
@@ -67,7 +67,8 @@ def train_point(*, objective: str, seed: int, vit: dict, train: dict, tau: float
            "loss_first": loss[0] if loss else None, "loss_last": float(np.mean(loss[-10:])) if loss else None}
     if objective == "supervised":
         with torch.no_grad():
-            out["test_accuracy"] = float((model(te.images).argmax(1) == te.labels).float().mean())
+            pred = model(te.images.to(device)).argmax(1).cpu()
+            out["test_accuracy"] = float((pred == te.labels).float().mean())
     return out
 
 
@@ -83,7 +84,7 @@ def check(cfg, ctx) -> Measurement:
            "heads": cfg.heads, "dec_dim": 16, "dec_heads": 2}
     train = {"steps": cfg.steps, "batch_size": cfg.batch_size, "lr": cfg.lr, "mask_ratio": cfg.mask_ratio}
     pts = [{"objective": o, "seed": ctx.seed * 1000 + s, "vit": vit, "train": train, "tau": cfg.tau,
-            "n_eval": cfg.n_eval, "top_k": cfg.top_k, "perturb": cfg.perturb}
+            "n_eval": cfg.n_eval, "top_k": cfg.top_k, "perturb": cfg.perturb, "device": ctx.device}
            for o in OBJECTIVES for s in range(cfg.seeds)]
     runs = ctx.map(train_point, pts, desc="ViT objectives")
     by = {o: [r for r in runs if r["objective"] == o] for o in OBJECTIVES}

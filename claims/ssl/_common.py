@@ -189,19 +189,27 @@ def collapse_summary(run: dict) -> dict:
 
 
 @dataclass(frozen=True)
-class TrainFields:
-    """Training fields shared by the ssl claim configs (quick-profile defaults)."""
+class MAEFields:
+    """MAE training fields of the ssl claim configs (quick-profile defaults)."""
 
-    n_train: int = 256          # MAE: images in the fixed training sample
-    mae_steps: int = 300        # MAE: GD steps
-    mae_lr: float = 5.0         # MAE: step size eta
+    n_train: int = 256          # images in the fixed training sample
+    mae_steps: int = 300        # GD steps
+    mae_lr: float = 5.0         # step size eta
     n_eval: int = 1024          # fresh images on which the statistics are measured
+    record_every: int = 25
+
+
+@dataclass(frozen=True)
+class CLFields:
+    """CL training fields of the ssl claim configs (quick-profile defaults)."""
+
     objectives: tuple = ("infonce-cosine", "infonce-dot", "spectral")
     tau_cosine: float = 0.1     # InfoNCE temperature, cosine similarity
     tau_dot: float = 1.0        # InfoNCE temperature, inner product
-    cl_batch: int = 128         # CL: two-view pairs per step (fresh each step)
-    cl_steps: int = 300         # CL: GD steps
-    cl_lr: float = 5.0          # CL: step size
+    cl_batch: int = 128         # two-view pairs per step (fresh each step)
+    cl_steps: int = 300         # GD steps
+    cl_lr: float = 5.0          # step size
+    n_eval: int = 1024          # fresh images on which the attention is measured
     record_every: int = 25
 
 
@@ -219,7 +227,7 @@ def cl_points(cfg, data: dict, seed: int, n_seeds: int = 1) -> list[dict]:
 
 # ----------------------------------------------------------------------------- the two regimes
 @dataclass(frozen=True)
-class RegimeConfig(TrainFields):
+class RegimeConfig(MAEFields):
     """The data model at one Delta > 0 and one Delta < 0 setting (quick-profile defaults)."""
 
     P: int = 32                 # patches

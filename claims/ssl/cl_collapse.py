@@ -9,12 +9,12 @@ import numpy as np
 from claims import Claim, Measurement, Prediction, Source, register
 from claims._base import Assumption
 
-from ._common import (CL_OBJECTIVES, DATA_ASSUMPTIONS, TrainFields, cl_assumptions, cl_points,
+from ._common import (CL_OBJECTIVES, DATA_ASSUMPTIONS, CLFields, cl_assumptions, cl_points,
                       collapse_summary, data_fields, run_cl)
 
 
 @dataclass(frozen=True)
-class Config(TrainFields):
+class Config(CLFields):
     P: int = 32                 # patches
     K: int = 2                  # clusters
     kappa_c: float = 0.9        # global area ~ P^0.9 (23 of 32 patches): strong imbalance

@@ -11,12 +11,12 @@ from claims import Claim, Measurement, Prediction, Source, register
 from claims._base import Assumption
 from models.data import DataConfig
 
-from ._common import (DATA_ASSUMPTIONS, TrainFields, cl_assumptions, cl_points, collapse_summary,
+from ._common import (DATA_ASSUMPTIONS, CLFields, cl_assumptions, cl_points, collapse_summary,
                       data_fields, delta_of, run_cl)
 
 
 @dataclass(frozen=True)
-class Config(TrainFields):
+class Config(CLFields):
     P: int = 32
     K: int = 2
     kappa_c: float = 0.9        # unused by the sweep (kept for the shared data assumptions)
@@ -101,9 +101,10 @@ CLAIM = register(Claim(
     statement="As the global area shrinks towards the size of the local areas (Delta <= 0, mild "
               "imbalance), GD on a CL objective still collapses every query's attention onto the global "
               "area without learning local FP correlations.",
-    source=Source("ssl", "Abstract of v3 (via seed 000 Key Results)",
-                  "CL-trained ViTs collapse to global attention patterns, focusing only on global "
-                  "feature-position correlations"),
+    source=Source("ssl", "Method Summary; Key Results (\"even under mild imbalance\": abstract of v3)",
+                  "The analysis examines the convergence behavior and attention pattern formation for both "
+                  "methods, focusing on how they handle feature imbalance between global and local visual "
+                  "elements."),
     assumptions=DATA_ASSUMPTIONS + cl_assumptions() + (
         Assumption.relation("every swept kappa_c satisfies kappa_s < kappa_c <= 1 with a global area "
                             "larger than a local one", ("kappa_c_sweep", "kappa_s", "P"),

@@ -128,9 +128,10 @@ CLAIM = register(Claim(
               "u_p FE[f(p),q] + u_q Phi[p,f(q)] + Ups[p,q] (u = z * 1{unmasked}); the attention output "
               "lies in the span of the features, so the pooled representation and any CL loss of it are "
               "exact in these coordinates, and GD on Q equals GD on (FF, FE, Phi, Ups).",
-    source=Source("ssl", "Section on contrastive learning (setup); SPEC section 2",
-                  "We analyze the training dynamics of one-layer softmax-based ViTs on both MAE and CL "
-                  "objectives using gradient descent."),
+    source=Source("ssl", "Method Summary (setup of the CL analysis); SPEC section 2",
+                  "The authors model visual data as consisting of dominant global features and minimal "
+                  "local features, then theoretically analyze one-layer softmax-based ViTs trained via MAE "
+                  "and CL objectives using gradient descent."),
     assumptions=DATA_ASSUMPTIONS + (
         Assumption.relation("loss in (infonce, spectral), similarity in (cosine, dot)",
                             ("loss", "similarity"),
