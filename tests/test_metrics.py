@@ -133,3 +133,14 @@ def test_nmi_two_blocks_known_value():
 def test_nmi_rejects_negative_weights():
     with pytest.raises(InvalidParameter, match="non-negative"):
         attention_nmi(IDENTITY - 0.5)
+
+
+def test_nmi_of_hard_maps_matches_sklearn_geometric_nmi():
+    # a one-hot map is a labelling query -> key; with p(q) uniform the NMI is the clustering NMI
+    from sklearn.metrics import normalized_mutual_info_score
+    g = torch.Generator().manual_seed(3)
+    for _ in range(5):
+        keys = torch.randint(0, 5, (P,), generator=g)
+        a = torch.nn.functional.one_hot(keys, P).to(torch.float64)
+        ref = normalized_mutual_info_score(list(range(P)), keys.tolist(), average_method="geometric")
+        assert float(attention_nmi(a)) == pytest.approx(ref, abs=1e-9)
