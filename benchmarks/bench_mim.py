@@ -116,17 +116,25 @@ def make_steps(P: int, n: int, dtype, device: str, lr: float = 1.0, seed: int = 
                   "fast": (fast_step, item * 6 * n * m * P)}
 
 
-def time_step(step, device: str, budget: float, max_reps: int) -> list[float]:
-    step()                                   # warm-up (allocations, one-off setup)
-    times = []
+def time_rounds(steps: dict, device: str, budget: float, max_reps: int) -> dict:
+    """Interleaved rounds, one step of every model per round, so that all models see the
+    same background load. Returns per-model lists of (wall, cpu) seconds; cpu is the calling
+    thread's CPU time, which excludes time the OS gave to other processes (exact for one
+    torch thread on the CPU)."""
+    for step in steps.values():
+        step()                               # warm-up (allocations, one-off setup)
+    times = {k: [] for k in steps}
     start = time.perf_counter()
-    while len(times) < max_reps and (time.perf_counter() - start < budget or len(times) < 2):
-        sync(device)
-        t = time.perf_counter()
-        step()
-        sync(device)
-        times.append(time.perf_counter() - t)
-    return times
+    while True:
+        for name, step in steps.items():
+            sync(device)
+            w, c = time.perf_counter(), time.thread_time()
+            step()
+            sync(device)
+            times[name].append((time.perf_counter() - w, time.thread_time() - c))
+        n = len(next(iter(times.values())))
+        if n >= max_reps or (time.perf_counter() - start > budget and n >= 3):
+            return times
 
 
 def measure(step) -> tuple[int, int]:
@@ -146,35 +154,41 @@ def run(args) -> dict:
     dtype = DTYPES[args.dtype]
     bw = bandwidth(dev)
     rows = []
+    clock = "thread CPU time" if dev == "cpu" and args.threads == 1 else "wall time"
     print(f"device={dev} threads={torch.get_num_threads()} dtype={args.dtype} n={args.n} "
-          f"copy bandwidth={bw / 1e9:.1f} GB/s", flush=True)
+          f"copy bandwidth={bw / 1e9:.1f} GB/s; steps/s from the median {clock} (wall too, last "
+          f"column); load average {os.getloadavg()[0]:.1f}", flush=True)
     print(f"{'P':>5} {'d':>5} {'model':>8} {'steps/s':>10} {'x full':>8} {'MB/step':>9} "
-          f"{'GB/s':>7} {'of bw':>6} {'GFLOP/step':>10} {'GFLOP/s':>8}", flush=True)
+          f"{'GB/s':>7} {'of bw':>6} {'GFLOP/step':>10} {'GFLOP/s':>8} {'wall st/s':>10}", flush=True)
+    use_cpu_time = dev == "cpu" and torch.get_num_threads() == 1
     for P in args.P:
-        dist, steps = make_steps(P, args.n, dtype, dev)
+        dist, models = make_steps(P, args.n, dtype, dev)
         d = dist.n_features + P
-        base = None
-        for name in ("full", "reduced", "fast"):
-            step, mem = steps[name]
-            row = {"P": P, "d": d, "model": name, "n": args.n, "dtype": args.dtype}
+        run_now = {}
+        for name, (step, mem) in models.items():
             if mem > args.mem_gb * 2 ** 30 or name in args.skip:
-                row["skipped"] = f"estimated {mem / 2 ** 30:.1f} GiB > --mem-gb {args.mem_gb}"
-                print(f"{P:>5} {d:>5} {name:>8}   skipped ({row['skipped']})", flush=True)
-                rows.append(row)
-                continue
-            times = time_step(step, dev, args.budget, args.reps)
-            t = statistics.median(times)
+                why = f"estimated {mem / 2 ** 30:.1f} GiB > --mem-gb {args.mem_gb}" if name not in args.skip else "--skip"
+                rows.append({"P": P, "d": d, "model": name, "n": args.n, "dtype": args.dtype, "skipped": why})
+                print(f"{P:>5} {d:>5} {name:>8}   skipped ({why})", flush=True)
+            else:
+                run_now[name] = step
+        times = time_rounds(run_now, dev, args.budget, args.reps)
+        med = {k: statistics.median(c if use_cpu_time else w for w, c in v) for k, v in times.items()}
+        for name, step in run_now.items():
+            t = med[name]
             nbytes, flops = measure(step)
-            base = t if name == "full" else base
-            row.update(step_s=t, step_s_min=min(times), reps=len(times), steps_per_s=1 / t,
-                       speedup=(base / t if base else None), bytes=nbytes, flops=flops,
-                       gbytes_per_s=nbytes / t / 1e9, frac_bw=nbytes / t / bw, gflops_per_s=flops / t / 1e9)
+            wall = statistics.median(w for w, _ in times[name])
+            row = {"P": P, "d": d, "model": name, "n": args.n, "dtype": args.dtype, "step_s": t,
+                   "step_wall_s": wall, "clock": "cpu" if use_cpu_time else "wall", "reps": len(times[name]),
+                   "steps_per_s": 1 / t, "speedup": med["full"] / t if "full" in med else None,
+                   "bytes": nbytes, "flops": flops, "gbytes_per_s": nbytes / t / 1e9, "frac_bw": nbytes / t / bw,
+                   "gflops_per_s": flops / t / 1e9}
             rows.append(row)
             sp = f"{row['speedup']:8.1f}" if row["speedup"] else f"{'-':>8}"
             print(f"{P:>5} {d:>5} {name:>8} {1 / t:10.2f} {sp} {nbytes / 1e6:9.1f} "
                   f"{row['gbytes_per_s']:7.2f} {row['frac_bw']:6.1%} {flops / 1e9:10.3f} "
-                  f"{row['gflops_per_s']:8.2f}", flush=True)
-        del steps
+                  f"{row['gflops_per_s']:8.2f} {1 / wall:10.2f}", flush=True)
+        del models, run_now
     return {"device": dev, "device_name": (torch.cuda.get_device_name() if dev == "cuda" else platform.processor()
                                            or platform.machine()),
             "cpu_count": os.cpu_count(), "threads": torch.get_num_threads(), "torch": torch.__version__,
