@@ -1,4 +1,4 @@
-"""fpc.hypb.1: Induction Hypothesis B.1 (positive information gap), items (a) and (b),
+"""fpc.hypB.1: Induction Hypothesis B.1 (positive information gap), items (a) and (b),
 checked at every recorded GD step (Appendix B.1)."""
 from __future__ import annotations
 
@@ -51,7 +51,7 @@ def delta_sign(positive: bool) -> Assumption:
 SIGN = Assumption.relation("the directions are the stated ones: sign = 1", ("sign",), lambda s: s == 1)
 
 CLAIM = register(Claim(
-    id="fpc.hypb.1",
+    id="fpc.hypB.1",
     title="Induction Hypothesis B.1 (Delta > 0): target FP increasing, global FP decreasing",
     kind="hypothesis",
     statement="For Delta > 0, at every step t: (a) the target FP correlation Phi_{p->v_{k,j}} is monotonically "

@@ -1,4 +1,4 @@
-"""fpc.hypb.2: Induction Hypothesis B.2 (negative information gap), items (a) and (b),
+"""fpc.hypB.2: Induction Hypothesis B.2 (negative information gap), items (a) and (b),
 checked at every recorded GD step (Appendix B.2)."""
 from __future__ import annotations
 
@@ -19,7 +19,7 @@ class Config(DynConfig):
 
 
 CLAIM = register(Claim(
-    id="fpc.hypb.2",
+    id="fpc.hypB.2",
     title="Induction Hypothesis B.2 (Delta < 0): target FP increasing, global FP decreasing",
     kind="hypothesis",
     statement="For Delta < 0, at every step t: (a) the target FP correlation Phi_{p->v_{k,j}} is monotonically "

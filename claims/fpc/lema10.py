@@ -1,4 +1,4 @@
-"""fpc.lema.10: the loss gap L_p - L_p* is controlled by the attention deficit of masked
+"""fpc.lemA.10: the loss gap L_p - L_p* is controlled by the attention deficit of masked
 queries (Lemma A.10, Appendix A.3): with deficit d = 1 - A_j when p's area has an unmasked
 patch and d = sum_a A_a (attention wasted on other areas) when it has none,
     1/2 L^2 E[(1 - A_j)^2 1{reachable}] <= L_p - L_p* <= U^2 E[d^2],
@@ -108,7 +108,7 @@ def check(cfg, ctx) -> Measurement:
 
 
 CLAIM = register(Claim(
-    id="fpc.lema.10",
+    id="fpc.lemA.10",
     title="The loss gap is controlled by the attention deficit",
     statement="For every patch p and every Q: 1/2 L^2 E[(1 - A_j)^2 1{reachable} | p masked] <= L_p - L_p* "
               "<= U^2 E[d^2 | p masked], with d the attention deficit of the masked query.",
@@ -119,7 +119,7 @@ CLAIM = register(Claim(
     assumptions=DATA_ASSUMPTIONS + (Assumption.integer("every", 1),
                                     Assumption.relation("the upper constant is U^2: upper_scale = 1",
                                                         ("upper_scale",), lambda s: s == 1.0)),
-    depends_on=("fpc.lema.8", "fpc.lema.6", "fpc.lema.9"),
+    depends_on=("fpc.lemA.8", "fpc.lemA.6", "fpc.lemA.9"),
     config=Config,
     profiles={"quick": {}, "full": {"P": 256, "n_samples": 512, "steps": 1500}},
     predictions=predictions, check=check, derive=derive,

@@ -1,4 +1,4 @@
-"""fpc.lema.6: the unmasked count |P_{k,a} cap U| of an area concentrates around (1-gamma) C
+"""fpc.lemA.6: the unmasked count |P_{k,a} cap U| of an area concentrates around (1-gamma) C
 with probability 1 - 2 exp(-2 delta^2 (1-gamma)^2 C) (Lemma A.6 via Prop A.5, Appendix A.2)."""
 from __future__ import annotations
 
@@ -83,7 +83,7 @@ def check(cfg, ctx) -> Measurement:
 
 
 CLAIM = register(Claim(
-    id="fpc.lema.6",
+    id="fpc.lemA.6",
     title="Unmasked patch counts per area concentrate (high-probability event)",
     statement="For an area of C patches and masking ratio gamma, X = |P_{k,a} cap U| ~ Hyper(P, C, (1-gamma)P) "
               "satisfies P(|X - (1-gamma)C| >= delta (1-gamma) C) <= 2 exp(-2 delta^2 (1-gamma)^2 C): the "
@@ -96,7 +96,7 @@ CLAIM = register(Claim(
     assumptions=(Assumption.range("gamma", 0, 1), Assumption.range("delta", 0, 1, hi_open=False),
                  Assumption.relation("the bound is Hoeffding's: bound_scale = 1", ("bound_scale",),
                                      lambda s: s == 1.0)),
-    depends_on=("fpc.propa.5",),
+    depends_on=("fpc.propA.5",),
     config=Config,
     profiles={"quick": {}, "full": {"P_values": (64, 128, 256, 512, 1024, 2048, 4096, 8192, 16384),
                                     "n_sample": 40000, "sample_P": 1024}},

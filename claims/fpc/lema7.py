@@ -1,4 +1,4 @@
-"""fpc.lema.7: the probability that a whole area of C patches is masked is
+"""fpc.lemA.7: the probability that a whole area of C patches is masked is
 C(P-C, m-C)/C(P, m) = prod_{i<C} (m - i)/(P - i) <= gamma^C (Lemma A.7, Appendix A.2)."""
 from __future__ import annotations
 
@@ -98,7 +98,7 @@ def check(cfg, ctx) -> Measurement:
 
 
 CLAIM = register(Claim(
-    id="fpc.lema.7",
+    id="fpc.lemA.7",
     title="Probability that an area is fully masked, and its bound gamma^C",
     statement="With m = gamma P of P patches masked uniformly without replacement, an area of C <= m "
               "patches is fully masked with probability C(P-C, m-C)/C(P, m) = prod_{i<C} (m-i)/(P-i) <= gamma^C.",

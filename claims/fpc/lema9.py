@@ -1,4 +1,4 @@
-"""fpc.lema.9: L_p* (the error left when the whole own area of p is masked) is the
+"""fpc.lemA.9: L_p* (the error left when the whole own area of p is masked) is the
 infimum of the patch loss L_p: L_p >= L_p* for every Q, and L_p -> L_p* as the target FP
 correlations grow (Lemma A.9, Appendix A.3)."""
 from __future__ import annotations
@@ -93,7 +93,7 @@ def check(cfg, ctx) -> Measurement:
 
 
 CLAIM = register(Claim(
-    id="fpc.lema.9",
+    id="fpc.lemA.9",
     title="L_p* is the infimum of the patch loss and is approached as the target FP grows",
     statement="For every Q, L_p(Q) >= L_p* = E[1/2 z_j^2 1{P_{k,j} fully masked} | p masked]; with "
               "Phi_{p->v_{k,j}} = s, Phi_{p->v_{k,a}} = -s (a != j) and Ups = 0, L_p -> L_p* as s -> infinity.",
@@ -104,7 +104,7 @@ CLAIM = register(Claim(
                   "implies is small.) Lemma A.9."),
     assumptions=DATA_ASSUMPTIONS + (Assumption.relation("L_p* is the stated one: star_scale = 1", ("star_scale",),
                                                         lambda s: s == 1.0),),
-    depends_on=("fpc.lema.8", "fpc.lema.7"),
+    depends_on=("fpc.lemA.8", "fpc.lemA.7"),
     config=Config,
     profiles={"quick": {}, "full": {"P": 256, "n_samples": 512, "steps": 1500}},
     predictions=predictions, check=check, derive=derive,

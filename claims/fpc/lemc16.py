@@ -1,4 +1,4 @@
-"""fpc.lemc.16: end of Phase I (Lemma C.16, Appendix C.2.4): Hypothesis C.2 (items a, b)
+"""fpc.lemC.16: end of Phase I (Lemma C.16, Appendix C.2.4): Hypothesis C.2 (items a, b)
 holds through Phase I and Phase I ends (the switch T1 is reached) for every local pair."""
 from __future__ import annotations
 
@@ -51,14 +51,14 @@ def check(cfg, ctx) -> Measurement:
 
 
 CLAIM = register(Claim(
-    id="fpc.lemc.16",
+    id="fpc.lemC.16",
     title="End of Phase I (Delta > 0): Hypothesis C.2 holds and the switch is reached",
     statement="For Delta > 0 and p local in k, Hypothesis C.2 (target FP increasing, global FP decreasing) "
               "holds for every iteration of Phase I, and Phase I ends at a finite T1.",
     source=Source("fpc", "Lemma C.16 (Appendix C.2.4)",
                   "Lemma C.16. C.2 holds for all iteration , and at iteration , we have - a. ; - b. ."),
     assumptions=DATA_ASSUMPTIONS + (delta_sign(True), SIGN),
-    depends_on=("fpc.lem5.3", "fpc.lem5.1", "fpc.lem5.2", "fpc.lema.6"),
+    depends_on=("fpc.lem5.3", "fpc.lem5.1", "fpc.lem5.2", "fpc.lemA.6"),
     config=Config,
     profiles={"quick": {}, "full": {"P": 256, "n_samples": 512, "steps": 1500}},
     predictions=predictions, check=check,

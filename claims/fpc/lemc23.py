@@ -1,4 +1,4 @@
-"""fpc.lemc.23: end of the rapid-growth stage of Phase II (Lemma C.23, Appendix C.3.4):
+"""fpc.lemC.23: end of the rapid-growth stage of Phase II (Lemma C.23, Appendix C.3.4):
 Hypothesis C.3 (items a, b) holds on [T1, T2] and the growth then decelerates."""
 from __future__ import annotations
 
@@ -39,14 +39,14 @@ def check(cfg, ctx) -> Measurement:
 
 
 CLAIM = register(Claim(
-    id="fpc.lemc.23",
+    id="fpc.lemC.23",
     title="End of Phase II rapid growth (Delta > 0): Hypothesis C.3 holds, then growth decelerates",
     statement="For Delta > 0 and p local in k, Hypothesis C.3 (target FP increasing, global FP decreasing) "
               "holds through the rapid-growth stage of Phase II, which ends.",
     source=Source("fpc", "Lemma C.23 (Appendix C.3.4)",
                   "Lemma C.23. C.3 holds for all , and at iteration , we have - a. ; - b. if ."),
     assumptions=DATA_ASSUMPTIONS + (delta_sign(True), SIGN),
-    depends_on=("fpc.lemc.16", "fpc.lem5.1", "fpc.lem5.2"),
+    depends_on=("fpc.lemC.16", "fpc.lem5.1", "fpc.lem5.2"),
     config=Config,
     profiles={"quick": {}, "full": {"P": 256, "n_samples": 512, "steps": 1500}},
     predictions=predictions, check=check,

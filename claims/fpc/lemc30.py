@@ -1,4 +1,4 @@
-"""fpc.lemc.30: end of the convergence stage for local queries with Delta > 0 (Lemma C.30,
+"""fpc.lemC.30: end of the convergence stage for local queries with Delta > 0 (Lemma C.30,
 Appendix C.4.4): Hypothesis C.4 (a, b) holds on [T2, end]; at the end the own-area attention
 of masked local queries is >= 1 - eps and their loss gap <= eps."""
 from __future__ import annotations
@@ -59,7 +59,7 @@ def check(cfg, ctx) -> Measurement:
 EPS = Assumption.range("eps", 0, 1)
 
 CLAIM = register(Claim(
-    id="fpc.lemc.30",
+    id="fpc.lemC.30",
     title="End of training for local queries (Delta > 0): area-wide attention and small loss gap",
     statement="For Delta > 0 and p local in k, Hypothesis C.4 holds through the convergence stage and at its "
               "end the loss gap is at most eps and, if p is masked, attn_{p->P_{k,j} cap U} >= 1 - O(eps).",
@@ -67,7 +67,7 @@ CLAIM = register(Claim(
                   "Lemma C.30. For , and , suppose . Then C.4 holds for all , and at iteration , we have - 1. ; "
                   "- 2. If , we have ."),
     assumptions=DATA_ASSUMPTIONS + (delta_sign(True), SIGN, EPS),
-    depends_on=("fpc.lemc.23", "fpc.lema.9", "fpc.lema.10"),
+    depends_on=("fpc.lemC.23", "fpc.lemA.9", "fpc.lemA.10"),
     config=Config,
     profiles={"quick": {}, "full": {"P": 256, "n_samples": 512, "steps": 1500}},
     predictions=predictions, check=check,

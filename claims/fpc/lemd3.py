@@ -1,4 +1,4 @@
-"""fpc.lemd.3: end of training for local queries with Delta < 0 (Lemma D.3, Appendix D):
+"""fpc.lemD.3: end of training for local queries with Delta < 0 (Lemma D.3, Appendix D):
 Hypothesis D.2 (a, b) holds and the local queries reach area-wide attention."""
 from __future__ import annotations
 
@@ -25,18 +25,18 @@ def check(cfg, ctx) -> Measurement:
 
 
 CLAIM = register(Claim(
-    id="fpc.lemd.3",
+    id="fpc.lemD.3",
     title="End of training for local queries (Delta < 0): area-wide attention and small loss gap",
     statement="For Delta < 0 and p local in k, Hypothesis D.2 holds through stage 2 and at its end the loss "
               "gap is at most eps and, if p is masked, attn_{p->P_{k,j} cap U} >= 1 - O(eps).",
     source=Source("fpc", "Lemma D.3 (Appendix D)",
                   "Lemma D.3. Suppose , then D.2 holds for all , and at iteration , we have - 1. ; - 2. If , we have ."),
     assumptions=DATA_ASSUMPTIONS + (delta_sign(False), SIGN, EPS),
-    depends_on=("fpc.lem5.1", "fpc.lem5.2", "fpc.lema.9", "fpc.lema.10"),
+    depends_on=("fpc.lem5.1", "fpc.lem5.2", "fpc.lemA.9", "fpc.lemA.10"),
     config=Config,
     profiles={"quick": {}, "full": {"P": 256, "n_samples": 512, "steps": 1500}},
     predictions=predictions, check=check,
     not_algebraic="a statement about a GD trajectory",
     notes="Stage 2 starts at the growth peak T2 (claims/fpc/_phases.py); items 1-2 reconstructed as in "
-          "fpc.lemc.30.",
+          "fpc.lemC.30.",
 ))

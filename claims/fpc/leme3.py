@@ -1,4 +1,4 @@
-"""fpc.leme.3: end of training for global-area queries (Lemma E.3, Appendix E): Hypothesis
+"""fpc.lemE.3: end of training for global-area queries (Lemma E.3, Appendix E): Hypothesis
 E.2 item (a) holds at every step and global-area queries reach area-wide attention."""
 from __future__ import annotations
 
@@ -33,18 +33,18 @@ def check(cfg, ctx) -> Measurement:
 
 
 CLAIM = register(Claim(
-    id="fpc.leme.3",
+    id="fpc.lemE.3",
     title="End of training for global-area queries: area-wide attention and small loss gap",
     statement="For p in the global area of k (either sign of Delta), Hypothesis E.2 holds and at the end the "
               "loss gap is at most eps and, if p is masked, attn_{p->P_{k,1} cap U} >= 1 - O(eps).",
     source=Source("fpc", "Lemma E.3 (Appendix E)",
                   "Lemma E.3. Suppose , then E.2 holds for all , and at iteration , we have - 1. ; - 2. If , we have ."),
     assumptions=DATA_ASSUMPTIONS + (SIGN, EPS),
-    depends_on=("fpc.lem5.1", "fpc.lem5.2", "fpc.lema.9", "fpc.lema.10"),
+    depends_on=("fpc.lem5.1", "fpc.lem5.2", "fpc.lemA.9", "fpc.lemA.10"),
     config=Config,
     profiles={"quick": {}, "full": {"P": 256, "n_samples": 512, "steps": 1500}},
     predictions=predictions, check=check,
     not_algebraic="a statement about a GD trajectory",
     notes="E.2 (a) checked over the whole run (global-area queries have a single phase); items 1-2 "
-          "reconstructed as in fpc.lemc.30.",
+          "reconstructed as in fpc.lemC.30.",
 ))

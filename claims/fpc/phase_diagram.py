@@ -96,7 +96,7 @@ CLAIM = register(Claim(
     assumptions=(Assumption.integer("P", 16), Assumption.range("margin", 0, None),
                  Assumption.relation("the predicted boundary is Delta = 0: delta_offset = 0", ("delta_offset",),
                                      lambda d: d == 0)),
-    depends_on=("fpc.thmf.3", "fpc.thmf.4", "fpc.eq4.1"),
+    depends_on=("fpc.thmF.3", "fpc.thmF.4", "fpc.eq4.1"),
     config=Config,
     profiles={"quick": {}, "full": {"P": 512, "n_samples": 512, "steps": 200,
                                     "kappa_c_values": (0.5, 0.55, 0.6, 0.65, 0.7, 0.75, 0.8, 0.85, 0.9),

@@ -1,4 +1,4 @@
-"""fpc.propa.5: exponential tail bounds for the hypergeometric distribution (Prop A.5,
+"""fpc.propA.5: exponential tail bounds for the hypergeometric distribution (Prop A.5,
 Appendix A.2; Greene & Wellner 2017): Hoeffding's and Serfling's forms, checked exactly
 over every (N, K, n, x) of a grid."""
 from __future__ import annotations
@@ -69,7 +69,7 @@ def check(cfg, ctx) -> Measurement:
 
 
 CLAIM = register(Claim(
-    id="fpc.propa.5",
+    id="fpc.propA.5",
     title="Exponential tail bounds for the hypergeometric distribution (Hoeffding, Serfling)",
     kind="proposition",
     statement="For X ~ Hyper(N, K, n) and t > 0: P(X - nK/N >= tn) <= exp(-2 n t^2) (Hoeffding, "

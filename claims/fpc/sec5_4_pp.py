@@ -83,7 +83,7 @@ CLAIM = register(Claim(
                   "correlation also stays close to zero, given that the number of clusters ."),
     assumptions=DATA_ASSUMPTIONS[2:] + (Assumption.relation("K_values: at least two cluster counts >= 1",
                                                             ("K_values",), lambda ks: len(set(ks)) >= 2 and min(ks) >= 1),),
-    depends_on=("fpc.eq5.1", "fpc.thmf.1", "fpc.thmf.2"),
+    depends_on=("fpc.eq5.1", "fpc.thmF.1", "fpc.thmF.2"),
     config=Config,
     profiles={"quick": {}, "full": {"P": 256, "n_per_cluster": 256, "steps": 1500, "K_values": (1, 2, 4, 8, 16)}},
     predictions=predictions, check=check,

@@ -1,4 +1,4 @@
-"""fpc.thmf.1: Theorem F.1 (Appendix F.1): for sufficiently large P, Hypothesis B.1 holds at
+"""fpc.thmF.1: Theorem F.1 (Appendix F.1): for sufficiently large P, Hypothesis B.1 holds at
 all iterations (Delta > 0). Items (a), (b) checked at every step over a sweep of P."""
 from __future__ import annotations
 
@@ -63,7 +63,7 @@ SIZES = Assumption.relation("P_values: integers >= 16", ("P_values",),
                             lambda ps: len(ps) >= 1 and all(isinstance(p, int) and p >= 16 for p in ps))
 
 CLAIM = register(Claim(
-    id="fpc.thmf.1",
+    id="fpc.thmF.1",
     title="Theorem F.1 (Delta > 0): Hypothesis B.1 holds at all iterations for large P",
     kind="theorem",
     statement="For sufficiently large P (and suitable eta), Induction Hypothesis B.1 holds for all iterations "
@@ -71,7 +71,7 @@ CLAIM = register(Claim(
     source=Source("fpc", "Theorem F.1 (Appendix F.1)",
                   "Theorem F.1 (Positive Information Gap). For sufficiently large , , , B.1 holds for all iterations ."),
     assumptions=DATA_ASSUMPTIONS[1:] + (delta_sign(True), SIGN, SIZES),
-    depends_on=("fpc.hypb.1", "fpc.lemc.16", "fpc.lemc.23", "fpc.lemc.30", "fpc.leme.3"),
+    depends_on=("fpc.hypB.1", "fpc.lemC.16", "fpc.lemC.23", "fpc.lemC.30", "fpc.lemE.3"),
     config=Config,
     profiles={"quick": {}, "full": {"P_values": (64, 128, 256, 512, 1024), "n_samples": 512, "steps": 1500}},
     predictions=predictions, check=sweep,

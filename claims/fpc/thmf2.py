@@ -1,4 +1,4 @@
-"""fpc.thmf.2: Theorem F.2 (Appendix F.1): for sufficiently large P, Hypothesis B.2 holds at
+"""fpc.thmF.2: Theorem F.2 (Appendix F.1): for sufficiently large P, Hypothesis B.2 holds at
 all iterations (Delta < 0). Items (a), (b) checked at every step over a sweep of P."""
 from __future__ import annotations
 
@@ -22,7 +22,7 @@ class Config(DynConfig):
 
 
 CLAIM = register(Claim(
-    id="fpc.thmf.2",
+    id="fpc.thmF.2",
     title="Theorem F.2 (Delta < 0): Hypothesis B.2 holds at all iterations for large P",
     kind="theorem",
     statement="For sufficiently large P (and suitable eta), Induction Hypothesis B.2 holds for all iterations "
@@ -30,7 +30,7 @@ CLAIM = register(Claim(
     source=Source("fpc", "Theorem F.2 (Appendix F.1)",
                   "Theorem F.2 (Negative Information Gap). For sufficiently large , , , B.2 holds for all iterations ."),
     assumptions=DATA_ASSUMPTIONS[1:] + (delta_sign(False), SIGN, SIZES),
-    depends_on=("fpc.hypb.2", "fpc.lemd.3", "fpc.leme.3"),
+    depends_on=("fpc.hypB.2", "fpc.lemD.3", "fpc.lemE.3"),
     config=Config,
     profiles={"quick": {}, "full": {"P_values": (64, 128, 256, 512, 1024), "n_samples": 512, "steps": 1500}},
     predictions=predictions, check=sweep,

@@ -1,4 +1,4 @@
-"""fpc.thmf.3: Theorem F.3 (Delta > 0), items 3 and 4 (Appendix F.2; Section 5 overview):
+"""fpc.thmF.3: Theorem F.3 (Delta > 0), items 3 and 4 (Appendix F.2; Section 5 overview):
 local queries learn their target FP correlation in two phases, global-area queries in one,
 with the other FP and the PP correlations nearly unchanged."""
 from __future__ import annotations
@@ -60,7 +60,7 @@ def check(cfg, ctx) -> Measurement:
 
 
 CLAIM = register(Claim(
-    id="fpc.thmf.3",
+    id="fpc.thmF.3",
     title="Theorem F.3 (Delta > 0): two phases for local queries, one phase for global-area queries",
     kind="theorem",
     statement="For Delta > 0: (3) for p local in k, Phi_{p->v_{k,1}} first decreases quickly while the other "
@@ -76,8 +76,8 @@ CLAIM = register(Claim(
                   "training, the increase of dominates, whereas all with and position attention correlations "
                   "remain close to ."),
     assumptions=DATA_ASSUMPTIONS + (delta_sign(True),),
-    depends_on=("fpc.lem5.3", "fpc.lemc.16", "fpc.lemc.23", "fpc.lemc.30", "fpc.leme.3", "fpc.thmf.1",
-                "fpc.lema.9", "fpc.lema.10"),
+    depends_on=("fpc.lem5.3", "fpc.lemC.16", "fpc.lemC.23", "fpc.lemC.30", "fpc.lemE.3", "fpc.thmF.1",
+                "fpc.lemA.9", "fpc.lemA.10"),
     config=Config,
     profiles={"quick": {}, "full": {"P": 256, "n_samples": 512, "steps": 1500}},
     predictions=predictions, check=check,

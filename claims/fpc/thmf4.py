@@ -1,4 +1,4 @@
-"""fpc.thmf.4: Theorem F.4 (Delta < 0), item 3 (Appendix F.3; Section 5.4): every area
+"""fpc.thmF.4: Theorem F.4 (Delta < 0), item 3 (Appendix F.3; Section 5.4): every area
 learns its FP correlation in one phase, other FP and PP correlations staying near 0."""
 from __future__ import annotations
 
@@ -32,7 +32,7 @@ def check(cfg, ctx) -> Measurement:
 
 
 CLAIM = register(Claim(
-    id="fpc.thmf.4",
+    id="fpc.thmF.4",
     title="Theorem F.4 (Delta < 0): one phase for every area",
     kind="theorem",
     statement="For Delta < 0, for every p and k, the increase of the target FP correlation dominates throughout "
@@ -42,7 +42,7 @@ CLAIM = register(Claim(
                   "training, the increase of dominates, whereas all with and position attention correlations "
                   "remain close to ."),
     assumptions=DATA_ASSUMPTIONS + (delta_sign(False),),
-    depends_on=("fpc.lemd.3", "fpc.leme.3", "fpc.thmf.2", "fpc.lema.9", "fpc.lema.10", "fpc.eq4.1"),
+    depends_on=("fpc.lemD.3", "fpc.lemE.3", "fpc.thmF.2", "fpc.lemA.9", "fpc.lemA.10", "fpc.eq4.1"),
     config=Config,
     profiles={"quick": {}, "full": {"P": 256, "n_samples": 512, "steps": 1500}},
     predictions=predictions, check=check,

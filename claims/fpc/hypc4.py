@@ -1,0 +1,8 @@
+"""fpc.hypC.4: Induction Hypothesis C.4 (Phase II, stage 2): listed, not checkable (its formulas are lost in the seed)."""
+from ._unstated import unstated
+
+CLAIM = unstated(
+    'fpc.hypC.4', 'Induction Hypothesis C.4 (Phase II, stage 2)', 'Induction Hypothesis C.4 (Appendix C.4)',
+    'Induction Hypothesis C.4. For , suppose , for each , , the following holds: - a. is monotonically increasing, and ; - b. is monotonically decreasing and ; - c. for ; - d. for , ; - e. for .; - f. for .',
+    'bounds lost; monotonicity (a), (b) over the convergence stage is checked by fpc.lemC.30',
+    kind='hypothesis')

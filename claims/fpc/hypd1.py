@@ -1,0 +1,8 @@
+"""fpc.hypD.1: Induction Hypothesis D.1 (Delta < 0, stage 1): listed, not checkable (its formulas are lost in the seed)."""
+from ._unstated import unstated
+
+CLAIM = unstated(
+    'fpc.hypD.1', 'Induction Hypothesis D.1 (Delta < 0, stage 1)', 'Induction Hypothesis D.1 (Appendix D)',
+    'Induction Hypothesis D.1. For each , , the following holds: - a. is monotonically increasing, and ; - b. is monotonically decreasing and - c. for ; - d. for , ; - e. for ; - f. for .',
+    'bounds and stage boundary lost; monotonicity (a), (b) over the whole run is checked by fpc.hypB.2 and fpc.thmF.2',
+    kind='hypothesis')

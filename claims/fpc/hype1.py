@@ -1,0 +1,8 @@
+"""fpc.hypE.1: Induction Hypothesis E.1 (global area, stage 1): listed, not checkable (its formulas are lost in the seed)."""
+from ._unstated import unstated
+
+CLAIM = unstated(
+    'fpc.hypE.1', 'Induction Hypothesis E.1 (global area, stage 1)', 'Induction Hypothesis E.1 (Appendix E)',
+    'Induction Hypothesis E.1. For each , , the following holds: - a. is monotonically increasing, and ; - b. is monotonically decreasing for and ; - c. for , ; - d. for .',
+    'bounds and stage boundary lost; (a) over the whole run is checked by fpc.lemE.3',
+    kind='hypothesis')

@@ -1,0 +1,8 @@
+"""fpc.lemC.6: Lemma C.6 (positional-correlation gradients, stage 1): listed, not checkable (its formulas are lost in the seed)."""
+from ._unstated import unstated
+
+CLAIM = unstated(
+    'fpc.lemC.6', 'Lemma C.6 (positional-correlation gradients, stage 1)', 'Lemma C.6 (Appendix C.1.3)',
+    'C.1.3 Bounding the Gradient Updates for Positional Correlations Lemma C.6.',
+    'the statement is entirely lost; its subject (projected PP gradients are small) is measured by fpc.eq5.1',
+    kind='lemma')
