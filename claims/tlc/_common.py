@@ -87,3 +87,20 @@ def fit_line(x, y) -> tuple[float, float]:
     s2 = float(resid @ resid) / dof
     cov = s2 * np.linalg.inv(X.T @ X)
     return float(coef[0]), float(np.sqrt(max(cov[0, 0], 0.0)))
+
+
+def comparison_undecided(pairs, z_min: float, n_classes: int = 10) -> dict:
+    """Which accuracy comparisons this scale cannot decide: ``pairs`` of (name, difference, se,
+    result_a, result_b). Undecided when |difference| <= z_min * se, or when both classifiers are
+    within z_min binomial standard errors of chance (1/n_classes): two chance-level classifiers
+    differ only in which constant class they favour, which the paired error does not capture."""
+    out = {}
+    for name, d, se, a, b in pairs:
+        n = a.correct.numel()
+        chance, se_chance = 1 / n_classes, (1 / n_classes * (1 - 1 / n_classes) / n) ** 0.5
+        at_chance = [r.accuracy for r in (a, b) if r.accuracy <= chance + z_min * se_chance]
+        if len(at_chance) == 2:
+            out[name] = f"both classifiers are at chance level (accuracies {at_chance[0]:.3f}, {at_chance[1]:.3f})"
+        elif abs(d) <= z_min * se:
+            out[name] = f"difference {d:.3f} within {z_min} standard errors ({se:.3f})"
+    return out

@@ -1,0 +1,100 @@
+"""Small MAEs trained here and shared across ``tlc`` claims (Section 6).
+
+``trained_mae`` trains once per (model config, training config, data, seed, snapshots) in
+this process and returns the same object afterwards. Training is deterministic for a given
+key (seeded initialisation, batches and masks, one thread), so the cache never changes a
+result; callers must not modify the returned model.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import torch
+
+from models.images import LabelledImages, load_digits_images, photo_crops, split
+from models.vit import MAE, TrainConfig, ViTConfig, pretrain_mae
+
+from ._common import single_thread
+
+_CACHE: dict = {}
+_DATA: dict = {}
+
+
+@dataclass
+class Trained:
+    model: MAE
+    history: dict        # {"loss": [...], "snapshots": {step: state_dict}}
+    train: LabelledImages
+    test: LabelledImages
+
+
+def dataset(name: str, img_size: int) -> tuple[LabelledImages, LabelledImages]:
+    """``digits``: sklearn digits, fixed 75/25 split; ``photos``: 16x16 grey crops of the bundled
+    photographs (2000 train, 200 test crops, labels all 0)."""
+    key = (name, img_size)
+    if key not in _DATA:
+        if name == "digits":
+            _DATA[key] = split(load_digits_images(img_size), 0.25, seed=0)
+        elif name == "photos":   # flat crops (pixel std < 0.05) carry no structure to reconstruct
+            tr, te = (_textured(photo_crops(n, img_size, scale=2, seed=s)) for n, s in ((3000, 11), (300, 12)))
+            _DATA[key] = (LabelledImages(tr, torch.zeros(len(tr), dtype=torch.long)),
+                          LabelledImages(te, torch.zeros(len(te), dtype=torch.long)))
+        else:
+            from models.errors import InvalidParameter
+            raise InvalidParameter("data", name, "must be 'digits' or 'photos'")
+    return _DATA[key]
+
+
+def _textured(x: torch.Tensor, min_std: float = 0.05) -> torch.Tensor:
+    return x[x.flatten(1).std(1) >= min_std]
+
+
+# the photograph MAE of Section 6.1 (and Assumption 4.1, Theorem 4.3): 16x16 crops, 4x4 patches,
+# so X_0 is (N_0, 16); snapshots on a fixed schedule so every claim shares one training run
+PHOTO_VIT = ViTConfig(img_size=16, patch=4, dim=48, depth=2, heads=3, dec_dim=32, dec_depth=1)
+
+
+def photo_mae(mask_ratio: float, steps: int, seed: int) -> Trained:
+    tc = TrainConfig(steps=steps, batch_size=64, lr=2e-3, warmup=max(1, steps // 15), mask_ratio=mask_ratio)
+    snaps = tuple(sorted({0, steps // 30, steps // 10, steps // 4, steps // 2, steps}))
+    return trained_mae(PHOTO_VIT, tc, "photos", seed, snaps)
+
+
+def trained_mae(vc: ViTConfig, tc: TrainConfig, data: str, seed: int,
+                snapshot_steps: tuple[int, ...] = ()) -> Trained:
+    key = (vc, tc, data, seed, tuple(snapshot_steps))
+    if key not in _CACHE:
+        train, test = dataset(data, vc.img_size)
+        with single_thread():
+            torch.manual_seed(seed)
+            model = MAE(vc)
+            hist = pretrain_mae(model, train.images, tc, seed=seed, snapshot_steps=tuple(snapshot_steps))
+        _CACHE[key] = Trained(model, hist, train, test)
+    return _CACHE[key]
+
+
+def with_weights(t: Trained, step: int) -> MAE:
+    """A copy of the model with the weights of snapshot ``step``."""
+    m = MAE(t.model.cfg)
+    m.load_state_dict(t.history["snapshots"][step])
+    return m.eval()
+
+
+@torch.no_grad()
+def reconstruct(model: MAE, images: torch.Tensor, mask_ratio: float, seed: int):
+    """Per image: (X_0 (N_0, F) original masked patches, X0_hat (N_0, F) predictions), as float64
+    numpy arrays, with the masks drawn from ``seed``."""
+    with single_thread():
+        out = model(images, mask_ratio, torch.Generator().manual_seed(seed))
+    rows = []
+    for b in range(images.shape[0]):
+        m = out.mask[b].bool()
+        rows.append((out.target[b][m].double().numpy(), out.pred[b][m].double().numpy()))
+    return rows, float(out.loss)
+
+
+# the digits MAE of Section 6.3 / 6.4 (Tables 1, 2): 8x8 digits, 2x2 patches, width 48
+def digits_mae(heads: int, steps: int, seed: int, mask_ratio: float = 0.75) -> Trained:
+    vc = ViTConfig(img_size=8, patch=2, dim=48, depth=2, heads=heads, dec_dim=32, dec_depth=1)
+    tc = TrainConfig(steps=steps, batch_size=128, lr=2e-3, warmup=max(1, steps // 15), mask_ratio=mask_ratio)
+    return trained_mae(vc, tc, "digits", seed)
