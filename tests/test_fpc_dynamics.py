@@ -1,0 +1,91 @@
+"""Falsification tests of the fpc dynamics claims at a small size: each fails on a false case
+(wrong sign of Delta, asserted opposite direction, wrong formula); the claims that fail at
+the quick scale get their counterexample pinned."""
+import pytest
+
+from checks.runner import evaluate
+
+TINY = {"P": 32, "n_samples": 64, "steps": 40}
+POS, NEG = {"kappa_c": 0.9, "kappa_s": 0.2}, {"kappa_c": 0.5, "kappa_s": 0.3}
+
+
+def run(cid, **ov):
+    return evaluate(cid, overrides=ov, allow_violations=True)
+
+
+@pytest.mark.parametrize("cid", ["fpc.hypB.1", "fpc.hypB.2", "fpc.lemC.16", "fpc.lemC.23"])
+def test_monotone_items_hold_small_and_fail_with_opposite_sign(cid):
+    assert run(cid, **TINY)["verdict"] == "holds"
+    r = run(cid, sign=-1, **TINY)
+    assert r["verdict"] == "fails" and r["numeric"]["measured"]["a_violations"] > 0
+
+
+@pytest.mark.parametrize("cid", ["fpc.lemC.30", "fpc.lemD.3", "fpc.lemE.3"])
+def test_end_of_stage_lemmas_fail_with_opposite_sign(cid):
+    r = run(cid, sign=-1, **TINY)
+    assert r["verdict"] == "fails" and r["numeric"]["measured"]["a_violations"] > 0
+
+
+def test_thmF1_thmF2_fail_with_opposite_sign():
+    for cid in ("fpc.thmF.1", "fpc.thmF.2"):
+        r = run(cid, P_values=(32,), n_samples=64, steps=30, sign=-1)
+        assert r["verdict"] == "fails", cid
+
+
+def test_lem53_holds_for_positive_gap_and_fails_for_negative():
+    r = run("fpc.lem5.3", **TINY, **POS)
+    assert r["numeric"]["measured"]["frac_switch"] >= 0.9
+    r = run("fpc.lem5.3", **TINY, **NEG)
+    assert r["verdict"] == "fails" and r["numeric"]["measured"]["frac_switch"] == 0.0
+
+
+def test_thmF3_phases_fail_for_negative_gap():
+    r = run("fpc.thmF.3", **TINY, **NEG)
+    assert r["verdict"] == "fails"
+    assert r["numeric"]["measured"]["frac_local_two_phase"] == 0.0
+
+
+def test_thmF4_phases_fail_for_positive_gap():
+    r = run("fpc.thmF.4", **TINY, **POS)
+    assert r["verdict"] == "fails"
+    assert r["numeric"]["measured"]["frac_local_one_phase"] == 0.0
+
+
+def test_thmF3_counterexample_pp_correlations_not_small():
+    """Phases as stated, but the PP correlations grow to the size of the target FP (P=64, K=2)."""
+    r = run("fpc.thmF.3", steps=300)
+    m = r["numeric"]["measured"]
+    assert m["frac_local_two_phase"] == 1.0 and m["frac_global_one_phase"] == 1.0
+    assert r["verdict"] == "fails" and m["pp_over_target"] > 1 / 3
+
+
+def test_phase_diagram_wrong_boundary_fails():
+    small = {"kappa_c_values": (0.5, 0.9), "kappa_s_values": (0.2, 0.3), "P": 32, "n_samples": 64, "steps": 30}
+    assert run("fpc.phase-diagram", **small)["verdict"] == "holds"
+    r = run("fpc.phase-diagram", delta_offset=0.6, **small)
+    assert r["verdict"] == "fails" and r["numeric"]["measured"]["agreement"] < 1
+
+
+def test_eq41_wrong_exponent_fails():
+    small = {"kappa_pairs": ((0.5, 0.3), (0.6, 0.4)), "P_values": (64, 128, 256), "n_samples": 16}
+    r = run("fpc.eq4.1", delta_shift=0.5, **small)
+    assert r["verdict"] == "fails" and r["numeric"]["measured"]["max_exponent_error"] > 0.15
+
+
+def test_eq51_wrong_identity_fails():
+    r = run("fpc.eq5.1", perturb=0.1, **TINY)
+    assert r["verdict"] == "fails" and r["numeric"]["measured"]["identity_rel_residual"] > 0.05
+
+
+def test_sec31_counterexample_and_control():
+    small = {"P": 32, "n_samples": 96, "steps": 200, "K_values": (1, 2)}
+    r = run("fpc.sec3.1", **small)
+    # positions find the area for K = 1 but cannot tell masked from unmasked patches inside it
+    assert r["verdict"] == "fails" and r["numeric"]["measured"]["rel_gap_K1"] > 0.05
+    r = run("fpc.sec3.1", freeze_phi=False, **small)       # with FP correlations: K > 1 is fine too
+    assert r["verdict"] == "fails" and r["numeric"]["measured"]["min_rel_gap_K_gt_1"] < 0.2
+
+
+def test_sec54_counterexample_pp_not_small():
+    r = run("fpc.sec5.4-pp", P=32, n_per_cluster=48, steps=150, K_values=(1, 2))
+    assert r["verdict"] == "fails" and r["numeric"]["measured"]["ratio_at_largest_K"] > 1 / 3
