@@ -65,6 +65,8 @@ def test_serial_point_leaves_the_callers_rng_and_threads_alone():
 @pytest.mark.parametrize("claim_id, overrides", [
     ("fpc.propa.5", {"N_max": 26, "chunk": 6}),
     ("tlc.sec3.2", {"n_matrices": 2, "n_random": 20, "n_local": 20, "n_opt": 1}),
+    ("fpc.thm4.1", {"P": 32, "K_values": (1, 2), "gaps": ((0.9, 0.2),), "n_samples": 64,   # GD training
+                    "n_eval": 64, "max_steps": 40, "eval_every": 20}),
 ])
 def test_real_claim_sweep_is_identical_serial_process_dask(claim_id, overrides, process_ex, dask_ex):
     out = {}
