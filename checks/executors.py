@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import atexit
 import contextlib
+import functools
 import hashlib
 import multiprocessing as mp
 import os
@@ -91,6 +92,8 @@ class PointFailed(RuntimeError):
 
 def validate_sweep(fn: Callable, points: Sequence) -> None:
     """A sweep function must be importable by name and every point a dict with str keys."""
+    while isinstance(fn, functools.partial):   # a partial of a module-level function pickles
+        fn = fn.func
     name = getattr(fn, "__qualname__", repr(fn))
     mod = sys.modules.get(getattr(fn, "__module__", None) or "")
     obj = mod

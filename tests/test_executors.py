@@ -1,5 +1,7 @@
 """Sweep executors (serial, local processes, Dask LocalCluster) give identical results, the
 auto choice, clear errors; and the analytic reduced-model gradient equals autograd."""
+import functools
+
 import numpy as np
 import pytest
 import torch
@@ -107,6 +109,10 @@ def test_worker_errors_keep_their_type(process_ex):
 def test_lambda_and_bad_points_are_refused_with_the_fix():
     with pytest.raises(InvalidSweep, match="module-level function"):
         ex.SerialExecutor().map(lambda **k: 0, [{}])
+    with pytest.raises(InvalidSweep, match="module-level function"):
+        ex.SerialExecutor().map(functools.partial(lambda **k: 0), [{}])
+    part = functools.partial(ex.probe_point, K=2)            # a partial of a module-level fn is fine
+    assert ex.SerialExecutor().map(part, [{k: v for k, v in PROBE[0].items() if k != "K"}])
     with pytest.raises(InvalidSweep, match="each point must be a dict"):
         ex.SerialExecutor().map(ex.probe_point, [(24, 2)])
     with pytest.raises(InvalidSweep, match="cannot be pickled"):
