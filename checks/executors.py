@@ -52,11 +52,12 @@ def point_seed(point: Mapping) -> int:
     return int.from_bytes(hashlib.sha256(text.encode()).digest()[:4], "little")
 
 
-def run_point(fn: Callable, point: Mapping, threads: int) -> Any:
+def run_point(fn: Callable, point: Mapping, threads: int, portable: bool = True) -> Any:
     """``fn(**point)`` with ``threads`` torch threads and global RNGs seeded from the point.
 
     Runs in whichever process the executor picks; restores the thread count and the global
-    RNG states afterwards (in the serial case they are the caller's)."""
+    RNG states afterwards (in the serial case they are the caller's). With ``portable``, an
+    exception that cannot be pickled is re-raised as :class:`PointFailed`."""
     import numpy as np
     import torch
     if torch.cuda.is_available():           # a GPU worker trains in TF32, as the runner does
@@ -72,6 +73,8 @@ def run_point(fn: Callable, point: Mapping, threads: int) -> Any:
     try:
         return fn(**point)
     except Exception as exc:
+        if not portable:
+            raise
         try:
             pickle.loads(pickle.dumps(exc))
         except Exception:   # would break the pool on its way back: send its text instead
@@ -175,7 +178,7 @@ class SerialExecutor(Executor):
         out = []
         with _bar(progress, len(points), desc) as bar:
             for pt in points:
-                out.append(run_point(fn, pt, self.threads))
+                out.append(run_point(fn, pt, self.threads, portable=False))
                 if bar is not None:
                     bar.update()
         return out

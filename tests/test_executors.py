@@ -105,6 +105,19 @@ def test_worker_errors_keep_their_type(process_ex):
     assert len(process_ex.map(ex.probe_point, PROBE[:1])) == 1   # the pool survives
 
 
+def test_an_unpicklable_worker_error_comes_back_as_text():
+    class Local(Exception):                      # defined in a function: cannot be pickled
+        pass
+
+    def boom():
+        raise Local("bad point")
+
+    with pytest.raises(ex.PointFailed, match="raised Local: bad point"):
+        ex.run_point(boom, {}, 1)
+    with pytest.raises(Local):                   # serially the original propagates
+        ex.run_point(boom, {}, 1, portable=False)
+
+
 # ----------------------------------------------------------------------------- errors
 def test_lambda_and_bad_points_are_refused_with_the_fix():
     with pytest.raises(InvalidSweep, match="module-level function"):
