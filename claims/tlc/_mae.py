@@ -1,13 +1,19 @@
 """Small MAEs trained here and shared across ``tlc`` claims (Section 6).
 
-``trained_mae`` trains once per (model config, training config, data, seed, snapshots) in
-this process and returns the same object afterwards. Training is deterministic for a given
+``trained_mae`` trains once per key (model config, training config, data, seed, snapshots,
+and a digest of the source of the model, data and training code) and keeps the result in
+this process and on disk (``$MLCLAIMS_CACHE`` or ``$XDG_CACHE_HOME/mlclaims``, written
+atomically), so sweep workers in other processes reuse it. Training is deterministic for a
 key (seeded initialisation, batches and masks, one thread), so the cache never changes a
 result; callers must not modify the returned model.
 """
 from __future__ import annotations
 
+import hashlib
+import os
+import tempfile
 from dataclasses import dataclass
+from pathlib import Path
 
 import torch
 
@@ -54,10 +60,30 @@ def _textured(x: torch.Tensor, min_std: float = 0.05) -> torch.Tensor:
 PHOTO_VIT = ViTConfig(img_size=16, patch=4, dim=48, depth=2, heads=3, dec_dim=32, dec_depth=1)
 
 
+def snapshot_schedule(steps: int) -> tuple[int, ...]:
+    return tuple(sorted({0, steps // 30, steps // 10, steps // 4, steps // 2, steps}))
+
+
 def photo_mae(mask_ratio: float, steps: int, seed: int) -> Trained:
     tc = TrainConfig(steps=steps, batch_size=64, lr=2e-3, warmup=max(1, steps // 15), mask_ratio=mask_ratio)
-    snaps = tuple(sorted({0, steps // 30, steps // 10, steps // 4, steps // 2, steps}))
-    return trained_mae(PHOTO_VIT, tc, "photos", seed, snaps)
+    return trained_mae(PHOTO_VIT, tc, "photos", seed, snapshot_schedule(steps))
+
+
+def _cache_dir() -> Path:
+    root = os.environ.get("MLCLAIMS_CACHE") or os.path.join(
+        os.environ.get("XDG_CACHE_HOME") or os.path.join(os.path.expanduser("~"), ".cache"), "mlclaims")
+    return Path(root) / "tlc-mae"
+
+
+def _digest(key) -> str:
+    import models.images as mi
+    import models.vit as mv
+    h = hashlib.sha256(repr(key).encode())
+    for mod in (mv, mi):                          # a code change invalidates the cache
+        h.update(Path(mod.__file__).read_bytes())
+    h.update(Path(__file__).read_bytes())
+    h.update(torch.__version__.encode())
+    return h.hexdigest()[:24]
 
 
 def trained_mae(vc: ViTConfig, tc: TrainConfig, data: str, seed: int,
@@ -65,12 +91,32 @@ def trained_mae(vc: ViTConfig, tc: TrainConfig, data: str, seed: int,
     key = (vc, tc, data, seed, tuple(snapshot_steps))
     if key not in _CACHE:
         train, test = dataset(data, vc.img_size)
-        with single_thread():
-            torch.manual_seed(seed)
-            model = MAE(vc)
-            hist = pretrain_mae(model, train.images, tc, seed=seed, snapshot_steps=tuple(snapshot_steps))
+        path = _cache_dir() / f"{_digest(key)}.pt"
+        model = MAE(vc)
+        if path.exists():
+            saved = torch.load(path, weights_only=True)
+            model.load_state_dict(saved["model"])
+            hist = {"loss": saved["loss"], "snapshots": saved["snapshots"]}
+        else:
+            with single_thread():
+                torch.manual_seed(seed)
+                model = MAE(vc)
+                hist = pretrain_mae(model, train.images, tc, seed=seed, snapshot_steps=tuple(snapshot_steps))
+            _save(path, {"model": model.state_dict(), **hist})
+        model.eval()
         _CACHE[key] = Trained(model, hist, train, test)
     return _CACHE[key]
+
+
+def _save(path: Path, obj) -> None:
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        fd, tmp = tempfile.mkstemp(dir=path.parent, suffix=".tmp")
+        os.close(fd)
+        torch.save(obj, tmp)
+        os.replace(tmp, path)                      # atomic: concurrent writers store the same bytes
+    except OSError:                                # a read-only home only loses the disk cache
+        pass
 
 
 def with_weights(t: Trained, step: int) -> MAE:

@@ -69,9 +69,11 @@ CLAIM = register(Claim(
     kind="assumption",
     statement="The reconstruction g(f(X)) (N_0 x F) has a lower rank than the masked patches X_0.",
     source=Source("tlc", "Assumption 4.1 and Remark 4.2",
-                  "**Assumption 4.1.** $g \\circ f(X)$ has a lower rank than X_0 . Also in practice, even if g is a "
-                  "non-linear function that doesn't guarantee low rank assumption, we find that $g(f(X))$ still has "
-                  "a very low rank."),
+                  '**Assumption 4.1.** $g \\circ f(X)$ has a lower rank than X_0 . 140 *Remark 4.2.*'
+                  ' This assumption follows Lemma 6.1 in [6], where they prove an upper bound for t'
+                  'he 141 reconstruction with a low rank decoder assumption. Also in practice, even'
+                  " if g is a non-linear function 142 that doesn't guarantee low rank assumption, w"
+                  'e find that $g(f(X))$ still has a very low rank.'),
     assumptions=(Assumption.integer("steps", 1),
                  Assumption.relation("recon = 'model' (the MAE's own reconstruction)", ("recon",), lambda r: r == "model")),
     config=Config,

@@ -69,10 +69,10 @@ CLAIM = register(Claim(
     statement="s = k/N_0 where k, the number of leading eigenvectors, is subject to rank(g(f(X))); under "
               "Assumption 4.5 that rank is at most min(N, F), so s <= min(N, N_0, F)/N_0.",
     source=Source("tlc", "Definition 5.1, eq. (18)",
-                  "**Definition 5.1.** Let s be the ratio of appropriate cluster numbers to total number of tokens. "
-                  "We have $$s = \\frac{\\text{num_cluster}}{\\text{num_tokens}} = \\frac{k}{N_0}, \\quad (18)$$ "
-                  "where k is the number of leading eigenvectors in Spectral Clustering, and N_0 is the number of "
-                  "tokens for reconstruction."),
+                  '**Definition 5.1.** Let s be the ratio of appropriate cluster numbers to total n'
+                  'umber of tokens. We have $$s = \\frac{\\text{num_cluster}}{\\text{num_tokens}} = \\f'
+                  'rac{k}{N_0}, \\quad (18)$$ 232 where k is the number of leading eigenvectors in S'
+                  'pectral Clustering, and N_0 is the number of tokens 233 for reconstruction.'),
     assumptions=(Assumption.relation("decoder = 'linear' (Assumption 4.5)", ("decoder",), lambda d: d == "linear"),
                  Assumption.relation("0 < mask ratio < 1 with at least one visible token", ("mask_ratios", "tokens"),
                                      lambda ms, T: all(0 < m < 1 and int(T * (1 - m)) >= 1 for m in ms))),

@@ -51,9 +51,9 @@ CLAIM = register(Claim(
     kind="equation",
     statement="If k = rank(g(f(X))) = c N then s = k/N_0 = c N/N_0.",
     source=Source("tlc", "Section 5.1, eq. (19)",
-                  "In mask models, k is subjected to $\\text{rank}(g \\circ f(X))$, which is determined by the number "
-                  "of visible tokens N . If we assume $\\text{rank}(g \\circ f(X))$ is proportional to N , we have: "
-                  "$$s \\propto \\frac{N}{N_0} \\quad (19)$$"),
+                  'In mask models, k is subjected to $\\text{rank}(g \\circ f(X))$, which is determin'
+                  'ed by the number of visible 235 tokens N . If we assume $\\text{rank}(g \\circ f(X'
+                  '))$ is proportional to N , we have: $$s \\propto \\frac{N}{N_0} \\quad (19)$$'),
     assumptions=(Assumption.relation("N <= F at every mask ratio (rank(g(f(X))) = N is proportional to N)",
                                      ("tokens", "feat", "mask_ratios"),
                                      lambda T, F, ms: all(int(T * (1 - m)) <= F for m in ms)),

@@ -83,8 +83,9 @@ CLAIM = register(Claim(
     statement="With the rows of g(f(X)) equal to sqrt(w_i) u_i, L_spec = sum_ij (w_ij/sqrt(w_i w_j) - "
               "(sqrt(w_i)u_i)^T(sqrt(w_j)u_j))^2 = sum_ij (w_ij^2/(w_i w_j) - 2 w_ij u_i^T u_j + w_i w_j (u_i^T u_j)^2).",
     source=Source("tlc", "Section 4.3, eq. (9)",
-                  "&= \\sum_{i,j} \\left(\\frac{w_{ij}}{\\sqrt{w_i w_j}} - (\\sqrt{w_i}u_i)^\\top (\\sqrt{w_j}u_j)\\right)^2 \\\\ "
-                  "&= \\sum_{i,j} \\left(\\frac{w_{ij}^2}{w_i w_j} - 2w_{ij}u_i^\\top u_j + w_i w_j \\cdot (u_i^\\top u_j)^2 \\right)"),
+                  '&= \\sum_{i,j} \\left(\\frac{w_{ij}}{\\sqrt{w_i w_j}} - (\\sqrt{w_i}u_i)^\\top (\\sqrt{'
+                  'w_j}u_j) \\right)^2 \\\\ &= \\sum_{i,j} \\left(\\frac{w_{ij}^2}{w_i w_j} - 2w_{ij}u_i^'
+                  '\\top u_j + w_i w_j \\cdot (u_i^\\top u_j)^2'),
     assumptions=(Assumption.relation("cross_coef = -2 (eq. (9) as written)", ("cross_coef",), lambda c: c == -2.0),
                  Assumption.integer("feat", 1)),
     depends_on=("tlc.thm4.3",),

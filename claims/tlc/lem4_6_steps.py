@@ -118,10 +118,11 @@ CLAIM = register(Claim(
               "(14) and (15) follow with C = ||U'_{:,k}||^2 constant (LayerNorm); the optimum of (12) is the "
               "mean of the A_k, giving (16).",
     source=Source("tlc", "Lemma 4.6, proof, eqs. (12)-(16)",
-                  "Since U' is an output of a Layer Norm layer, $\\left\\| U'_{:,k} \\right\\|_2^2$ is a constant, "
-                  "denote as C . Plug in Equation 14, we get the optimal solution for certain k : $$\\hat{\\mathbf{A}}_k "
-                  "= \\frac{N^2}{\\lambda N + \\lambda C} U'_{:,k} X_{0,i,k} \\quad (15)$$ Since Equation 12 solves a "
-                  "sum of least square, the optimal \\hat{A} is the mean of \\hat{A}_k s"),
+                  "Since U' is an output of a Layer Norm layer, $\\left\\| U'_{:,k} \\right\\|_2^2$ is "
+                  'a constant, denote as C . Plug in Equation 14, 207 we get the optimal solution f'
+                  "or certain k : $$\\hat{\\mathbf{A}}_k = \\frac{N^2}{\\lambda N + \\lambda C} U'_{:,k}"
+                  ' X_{0,i,k} \\quad (15)$$ 208 Since Equation 12 solves a sum of least square, the '
+                  'optimal \\hat{A} is the mean of \\hat{A}_k s'),
     assumptions=(Assumption.integer("N", 2), Assumption.integer("F", 2), Assumption.range("lam", 0),
                  Assumption.integer("n_trials", 1)),
     depends_on=("tlc.eq13",),

@@ -121,10 +121,11 @@ CLAIM = register(Claim(
     statement="For D (m x n) with singular values sigma_1 >= ... and r < rank(D), D_r = U_r Sigma_r V_r^T "
               "minimises ||D_hat - D||_F over rank(D_hat) <= r, with error^2 = sum_{i>r} sigma_i^2.",
     source=Source("tlc", "Section 3.2, eq. (3)",
-                  "Based on the Eckart–Young–Mirsky theorem [17], the low-rank approximation problem has a "
-                  "solution in terms of singular value decomposition of the original matrix, which is in the "
-                  "form: $\\widehat{D} = \\sum_{i=1}^r \\sigma_i u_i v_i^\\top$, where σ_i is the i^{th} singular "
-                  "and u_i and v_i are its corresponding left and right singular vectors."),
+                  'Based on the Eckart–Young–Mirsky theorem [17], the low-rank approximation proble'
+                  'm has a 124 solution in terms of singular value decomposition of the original ma'
+                  'trix, which is in the form: 125 $\\widehat{D} = \\sum_{i=1}^r \\sigma_i u_i v_i^\\to'
+                  'p$, where σ_i is the i^{th} singular and u_i and v_i are its corresponding left '
+                  'and right 126 singular vectors.'),
     assumptions=(
         Assumption.integer("r", 1),
         Assumption.relation("r < min(m, n) for every shape", ("r", "shapes"),

@@ -64,11 +64,11 @@ CLAIM = register(Claim(
     statement="For a graph with k planted clusters (edge probability p_in inside, p_out < p_in across), "
               "k-means on the top-k eigenvectors of D^{-1/2} A D^{-1/2} returns the planted partition.",
     source=Source("tlc", "Section 3.3, eq. (4)",
-                  "The normalized adjacency matrix is defined as $\\mathcal{A} = D^{-\\frac{1}{2}} A D^{-\\frac{1}{2}}$, "
-                  "where D is the degree matrix of graph G , which is a diagonal matrix such that "
-                  "$D_{ii} = \\sum_{j=1}^n w_{ij} = w_i$. To get k cluster of the graph, take the leading top k "
-                  "eigenvectors of \\mathcal{A} as node embedding and perform k-means algorithm on the node "
-                  "embedding [26]."),
+                  'The normalized adjacency matrix is defined as $\\mathcal{A} = D^{-\\frac{1}{2}} A '
+                  'D^{-\\frac{1}{2}}$, where D is the degree matrix of 131 graph G , which is a diag'
+                  'onal matrix such that $D_{ii} = \\sum_{j=1}^n w_{ij} = w_i$. To get k cluster of '
+                  'the graph, 132 take the leading top k eigenvectors of \\mathcal{A} as node embedd'
+                  'ing and perform k-means algorithm on the 133 node embedding [26].'),
     assumptions=(
         Assumption.integer("k", 2),
         Assumption.relation("0 <= p_out < p_in <= 1: the clusters are planted", ("p_out", "p_in"),

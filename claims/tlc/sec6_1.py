@@ -79,10 +79,10 @@ CLAIM = register(Claim(
     statement="For an MAE, the relative distance between the i-th SVD components of X_0 and of its reconstruction "
               "increases with i = 1..5, with a steeper slope at a higher mask ratio.",
     source=Source("tlc", "Section 6.1, Figure 2",
-                  "Our results demonstrate: 1. The reconstructed image is low-rank, since the distances are "
-                  "increasing with index, which means that the leading components are more closely approximated. "
-                  "2. A higher mask ratio tends to have smaller number of clusters, as the slope is steeper when "
-                  "mask ratio is higher."),
+                  'results demonstrate: 1. The reconstructed image is low-rank, since the distances'
+                  ' are increasing with 272 index, which means that the leading components are more'
+                  ' closely approximated. 2. A higher mask 273 ratio tends to have smaller number o'
+                  'f clusters, as the slope is steeper when mask ratio is higher.'),
     assumptions=(Assumption.integer("steps", 1),
                  Assumption.relation("index_order = 'as_is'", ("index_order",), lambda o: o == "as_is"),
                  Assumption.relation("n_components <= 8 (N_0 >= 8 at mask 0.5 of 16 tokens)", ("n_components",),

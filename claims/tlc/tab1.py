@@ -54,8 +54,9 @@ CLAIM = register(Claim(
     statement="For an MAE-pretrained ViT, a non-learnable BN before the linear head improves linear probing, and "
               "tuning the last qkv projection with the head improves it further.",
     source=Source("tlc", "Section 6.3, Table 1",
-                  "We observe that a non-learnable BN layer can significantly improve the linear probing performance "
-                  "while a learnable token mixing layer can further improve the performance."),
+                  'We observe that a non-learnable BN layer can significantly improve the linear pr'
+                  'obing performance 285 while a learnable token mixing layer can further improve t'
+                  'he performance.'),
     assumptions=(Assumption.integer("pretrain_steps", 1), Assumption.integer("probe_steps", 1),
                  Assumption.relation("handicap = 'none'", ("handicap",), lambda h: h == "none")),
     depends_on=(),

@@ -12,7 +12,7 @@ from claims import Claim, Measurement, Prediction, Source, register
 from claims._base import Assumption
 
 from ._common import normalized_adjacency, truncate
-from ._mae import photo_mae, reconstruct, with_weights
+from ._mae import photo_mae, reconstruct, snapshot_schedule, with_weights
 
 
 @dataclass(frozen=True)
@@ -58,8 +58,7 @@ def predictions(cfg):
 
 
 def check(cfg, ctx) -> Measurement:
-    t = photo_mae(cfg.mask_ratio, cfg.steps, ctx.seed)
-    steps = sorted(t.history["snapshots"])
+    steps = list(snapshot_schedule(cfg.steps))
     rows = ctx.map(snapshot_losses, [dict(mask_ratio=cfg.mask_ratio, steps=cfg.steps, r=cfg.r, step=s,
                                           seed=ctx.seed) for s in steps], desc="checkpoints")
     mae = [r["mae_loss"] for r in rows]
@@ -83,9 +82,10 @@ CLAIM = register(Claim(
     statement="With w_ij = <X_0r,i, X_0r,j> and cA = D^-1/2 A D^-1/2, optimising the MAE loss (2) is "
               "equivalent to optimising L_spec = ||(g f(X))(g f(X))^T - cA||_F^2 (6).",
     source=Source("tlc", "Theorem 4.3, eq. (6)",
-                  "Given the corresponding normalized adjacency matrix \\mathcal{A} , optimizing mask modeling is "
-                  "equivalent to optimize the following loss on classification downstream tasks. "
-                  "$$\\mathcal{L}_{\\text{spec}}(f, g, X) = \\|(g \\circ f(X))(g \\circ f(X))^\\top - \\mathcal{A}\\|_F^2 \\quad (6)$$"),
+                  'Given the corresponding 159 normalized adjacency matrix \\mathcal{A} , optimizing'
+                  ' mask modeling is equivalent to optimize the following 160 loss on classificatio'
+                  'n downstream tasks. $$\\mathcal{L}_{\\text{spec}}(f, g, X) = \\|(g \\circ f(X))(g \\c'
+                  'irc f(X))^\\top - \\mathcal{A}\\|_F^2 \\quad (6)$$'),
     assumptions=(Assumption.integer("r", 1), Assumption.integer("steps", 30),
                  Assumption.range("mask_ratio", 0, 1),
                  Assumption.relation("order = 'as_is'", ("order",), lambda o: o == "as_is")),
