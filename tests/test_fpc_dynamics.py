@@ -66,8 +66,9 @@ def test_phase_diagram_wrong_boundary_fails():
     assert r["verdict"] == "fails" and r["numeric"]["measured"]["agreement"] < 1
 
 
-def test_eq41_wrong_exponent_fails():
-    small = {"kappa_pairs": ((0.5, 0.3), (0.6, 0.4)), "P_values": (64, 128, 256), "n_samples": 16}
+def test_eq41_holds_and_wrong_exponent_fails():
+    small = {"kappa_pairs": ((0.5, 0.3), (0.6, 0.4)), "n_samples": 5000}
+    assert run("fpc.eq4.1", **small)["verdict"] == "holds"
     r = run("fpc.eq4.1", delta_shift=0.5, **small)
     assert r["verdict"] == "fails" and r["numeric"]["measured"]["max_exponent_error"] > 0.15
 

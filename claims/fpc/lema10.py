@@ -55,13 +55,13 @@ def bounds_at(tr, Phi: np.ndarray, Ups: np.ndarray, L: float, U: float, upper_sc
     with torch.no_grad():
         model.Phi.copy_(torch.as_tensor(Phi))
         model.Ups.copy_(torch.as_tensor(Ups))
-        fwd = model(b.to(dtype=model.Phi.dtype))
-    A = fwd.A.double()
-    own = fwd.own
+        fwd = model(b.to(device=model.Phi.device, dtype=model.Phi.dtype))
+    A = fwd.A.detach().cpu().double()
+    own = fwd.own.cpu()
     Aj = A.gather(2, own[..., None])[..., 0]                             # (n, m)
     reach = own_area_unmasked_count(dist, b, own) > 0
     zj = b.z.double().gather(1, own)
-    gap = fwd.loss_q.double() - 0.5 * zj ** 2 * (~reach).double()
+    gap = fwd.loss_q.detach().cpu().double() - 0.5 * zj ** 2 * (~reach).double()
     d = torch.where(reach, 1 - Aj, A.sum(-1))
     lo_q = 0.5 * L ** 2 * (1 - Aj) ** 2 * reach.double()
     hi_q = upper_scale * U ** 2 * d ** 2

@@ -32,10 +32,10 @@ class Config:
 
 
 def classify_point(P: int, K: int, gamma: float, kappa_c: float, kappa_s: float, n: int, steps: int,
-                   lr: float, seed: int) -> dict:
+                   lr: float, seed: int, device: str = 'cpu') -> dict:
     dist = Distribution(DataConfig(P=P, K=K, kappa_c=kappa_c, kappa_s=kappa_s, gamma=gamma))
     tr = train_reduced(dist, TrainSpec(n_samples=n, steps=steps, lr=lr, record_every=1, keep_ups=False),
-                       torch.Generator().manual_seed(seed))
+                       torch.Generator().manual_seed(seed), device=device)
     grow, dec = rates(tr)
     loc = local_pairs(tr)
     res = ph.classify_run(grow[:, loc], dec[:, loc])
@@ -51,7 +51,7 @@ def predictions(cfg):
 def check(cfg, ctx) -> Measurement:
     grid = [(kc, ks) for ks in cfg.kappa_s_values for kc in cfg.kappa_c_values if ks < kc]
     pts = [{"P": cfg.P, "K": cfg.K, "gamma": cfg.gamma, "kappa_c": kc, "kappa_s": ks, "n": cfg.n_samples,
-            "steps": cfg.steps, "lr": cfg.lr, "seed": ctx.seed * 1_000_003 + i} for i, (kc, ks) in enumerate(grid)]
+            "steps": cfg.steps, "lr": cfg.lr, "seed": ctx.seed * 1_000_003 + i, "device": ctx.device} for i, (kc, ks) in enumerate(grid)]
     rows = ctx.map(classify_point, pts, desc="phase diagram")
     agree, decided, all_agree, all_n = 0, 0, 0, 0
     z = [[None] * len(cfg.kappa_c_values) for _ in cfg.kappa_s_values]

@@ -28,10 +28,10 @@ class Config(MIMConfig):
 
 
 def run_K(P: int, K: int, kappa_c: float, kappa_s: float, gamma: float, n: int, steps: int, lr: float,
-          freeze_phi: bool, seed: int) -> dict:
+          freeze_phi: bool, seed: int, device: str = 'cpu') -> dict:
     dist = Distribution(DataConfig(P=P, K=K, kappa_c=kappa_c, kappa_s=kappa_s, gamma=gamma))
     tr = train_reduced(dist, TrainSpec(n_samples=n, steps=steps, lr=lr, record_every=max(1, steps // 50),
-                                       keep_ups=False, freeze_phi=freeze_phi), torch.Generator().manual_seed(seed))
+                                       keep_ups=False, freeze_phi=freeze_phi), torch.Generator().manual_seed(seed), device=device)
     b = tr.batch
     own = b.area_idx.gather(1, b.masked_idx)
     star = float((0.5 * b.z.gather(1, own) ** 2 * (~tr.final.reachable_q).double()).sum(1).mean())
@@ -49,7 +49,7 @@ def predictions(cfg):
 def check(cfg, ctx) -> Measurement:
     pts = [{"P": cfg.P, "K": K, "kappa_c": cfg.kappa_c, "kappa_s": cfg.kappa_s, "gamma": cfg.gamma,
             "n": cfg.n_samples, "steps": cfg.steps, "lr": cfg.lr, "freeze_phi": cfg.freeze_phi,
-            "seed": ctx.seed * 1_000_003 + K} for K in cfg.K_values]
+            "seed": ctx.seed * 1_000_003 + K, "device": ctx.device} for K in cfg.K_values]
     rows = ctx.map(run_K, pts, desc="positional-only attention")
     by = {r["K"]: r for r in rows}
     more = [r["rel_gap"] for r in rows if r["K"] > 1]

@@ -27,10 +27,10 @@ class Config(MIMConfig):
 
 
 def run_K(P: int, K: int, kappa_c: float, kappa_s: float, gamma: float, n: int, steps: int, lr: float,
-          seed: int) -> dict:
+          seed: int, device: str = 'cpu') -> dict:
     dist = Distribution(DataConfig(P=P, K=K, kappa_c=kappa_c, kappa_s=kappa_s, gamma=gamma))
     tr = train_reduced(dist, TrainSpec(n_samples=n, steps=steps, lr=lr, record_every=max(1, steps // 40)),
-                       torch.Generator().manual_seed(seed))
+                       torch.Generator().manual_seed(seed), device=device)
     tf = tr.target_fp()                                                # (T, P, K)
     pp = np.abs(tr.Ups).max(axis=(1, 2))                               # (T,)
     proj = np.abs(projected_pp(tr.Ups[-1:], dist)).max()
@@ -51,7 +51,7 @@ def predictions(cfg):
 
 def check(cfg, ctx) -> Measurement:
     pts = [{"P": cfg.P, "K": K, "kappa_c": cfg.kappa_c, "kappa_s": cfg.kappa_s, "gamma": cfg.gamma,
-            "n": cfg.n_per_cluster * K, "steps": cfg.steps, "lr": cfg.lr, "seed": ctx.seed * 1_000_003 + K}
+            "n": cfg.n_per_cluster * K, "steps": cfg.steps, "lr": cfg.lr, "seed": ctx.seed * 1_000_003 + K, "device": ctx.device}
            for K in sorted(cfg.K_values)]
     rows = ctx.map(run_K, pts, desc="PP correlations vs K")
     fit = power_fit([r["K"] for r in rows], [r["ratio"] for r in rows])

@@ -31,10 +31,10 @@ class Config:
 
 
 def steps_to_eps(P: int, kappa_c: float, kappa_s: float, K: int, gamma: float, n: int, steps: int,
-                 lr: float, eps_values: tuple, seed: int) -> dict:
+                 lr: float, eps_values: tuple, seed: int, device: str = 'cpu') -> dict:
     dist = Distribution(DataConfig(P=P, K=K, kappa_c=kappa_c, kappa_s=kappa_s, gamma=gamma))
     tr = train_reduced(dist, TrainSpec(n_samples=n, steps=steps, lr=lr, record_every=1, keep_ups=False),
-                       torch.Generator().manual_seed(seed))
+                       torch.Generator().manual_seed(seed), device=device)
     b = tr.batch
     own = b.area_idx.gather(1, b.masked_idx)
     star = float((0.5 * b.z.gather(1, own) ** 2 * (~tr.final.reachable_q).double()).sum(1).mean())
@@ -53,7 +53,7 @@ def check(cfg, ctx) -> Measurement:
     eps_all = tuple(sorted(set(cfg.eps_values) | {cfg.eps}, reverse=True))
     pts = [{"P": P, "kappa_c": kc, "kappa_s": ks, "K": cfg.K, "gamma": cfg.gamma, "n": cfg.n_samples,
             "steps": cfg.steps, "lr": cfg.lr * (2.0 ** (-P / cfg.lr_halving) if cfg.lr_halving > 0 else 1.0),
-            "eps_values": eps_all, "seed": ctx.seed * 1_000_003 + P}
+            "eps_values": eps_all, "seed": ctx.seed * 1_000_003 + P, "device": ctx.device}
            for kc, ks in cfg.kappa_pairs for P in cfg.P_values]
     rows = ctx.map(steps_to_eps, pts, desc="steps to eps")
     per, worst, undecided, ys = [], -np.inf, {}, {}

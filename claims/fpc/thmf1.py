@@ -26,10 +26,10 @@ class Config(DynConfig):
 
 
 def run_point(P: int, K: int, kappa_c: float, kappa_s: float, gamma: float, n: int, steps: int,
-              lr: float, sign: int, seed: int) -> dict:
+              lr: float, sign: int, seed: int, device: str = 'cpu') -> dict:
     dist = Distribution(DataConfig(P=P, K=K, kappa_c=kappa_c, kappa_s=kappa_s, gamma=gamma))
     tr = train_reduced(dist, TrainSpec(n_samples=n, steps=steps, lr=lr, record_every=1, keep_ups=False),
-                       torch.Generator().manual_seed(seed))
+                       torch.Generator().manual_seed(seed), device=device)
     tr = signed(tr, sign)
     loc, glo = monotone_counts(tr, which="local"), monotone_counts(tr, which="global")
     return {"P": P, "a_violations": loc["a_violations"] + glo["a_violations"],
@@ -48,7 +48,7 @@ def predictions(cfg):
 def sweep(cfg, ctx) -> Measurement:
     pts = [{"P": P, "K": cfg.K, "kappa_c": cfg.kappa_c, "kappa_s": cfg.kappa_s, "gamma": cfg.gamma,
             "n": cfg.n_samples, "steps": cfg.steps, "lr": cfg.lr, "sign": cfg.sign,
-            "seed": ctx.seed * 1_000_003 + P} for P in sorted(cfg.P_values)]
+            "seed": ctx.seed * 1_000_003 + P, "device": ctx.device} for P in sorted(cfg.P_values)]
     rows = ctx.map(run_point, pts, desc="hypothesis over P")
     last = rows[-1]
     return Measurement({"a_violations_largest_P": last["a_violations"], "b_violations_largest_P": last["b_violations"]},
