@@ -42,16 +42,21 @@ def init_ratio(P: int, kappa_c: float, kappa_s: float, K: int, gamma: float, n: 
         j = 1 + int(np.argmax(sizes[1:] == C))
         colors = sizes.copy()
         colors[j] -= 1                                                  # p itself is masked
-        X = rng.multivariate_hypergeometric(colors, unmasked, size=n)   # (n, N) unmasked counts
-        A = X / P                                                       # uniform attention at Q = 0
-        z = rng.uniform(z_low, z_high, size=(n, len(sizes)))
-        zA2 = (z * A) ** 2
-        Aj, A1, zj, z1 = A[:, j], A[:, 0], z[:, j], z[:, 0]
-        Dj = zj ** 2 * (1 - Aj) ** 2 + zA2.sum(1) - zA2[:, j]
-        D1 = -zj ** 2 * Aj * (1 - Aj) - z1 ** 2 * A1 * (1 - A1) + zA2.sum(1) - zA2[:, j] - zA2[:, 0]
+        gs = ds = 0.0
+        for rows in np.diff(np.r_[0:n:4096, n]):                          # chunks bound the memory
+            X = rng.multivariate_hypergeometric(colors, unmasked, size=int(rows))   # (rows, N) counts
+            A = X / P                                                   # uniform attention at Q = 0
+            z = rng.uniform(z_low, z_high, size=A.shape)
+            zA2 = (z * A) ** 2
+            Aj, A1, zj, z1 = A[:, j], A[:, 0], z[:, j], z[:, 0]
+            rest = zA2.sum(1) - zA2[:, j]
+            Dj = zj ** 2 * (1 - Aj) ** 2 + rest
+            D1 = -zj ** 2 * Aj * (1 - Aj) - z1 ** 2 * A1 * (1 - A1) + rest - zA2[:, 0]
+            gs += float((zj * Aj * Dj).sum())
+            ds += float((-z1 * A1 * D1).sum())
         w = int((sizes[1:] == C).sum()) * C                             # local positions with this size
-        g_sum += w * float((zj * Aj * Dj).mean())
-        d_sum += w * float((-z1 * A1 * D1).mean())
+        g_sum += w * gs / n
+        d_sum += w * ds / n
         w_sum += w
     g, d = float(g_sum / w_sum), float(d_sum / w_sum)
     Aloc = np.repeat(sizes[1:], sizes[1:]) / P                           # A_j of each local position
