@@ -71,3 +71,11 @@ def test_tab2_heads_and_untrained_six_head_model_fails():
     assert r["verdict"] in ("holds", "inconclusive", "fails") and set(outcomes(r)) == {"lp_gain", "ft_gain"}
     bad = evaluate("tlc.tab2", overrides={"handicap": "second"}, allow_violations=True)
     assert bad["verdict"] == "fails" and outcomes(bad)["ft_gain"] == "fails"
+
+
+def test_eq17_visible_outputs_do_not_approximate_patches(fig2):
+    r = evaluate("tlc.eq17")
+    ev = r["numeric"]["evidence"]
+    assert r["verdict"] == "fails" and ev["median_rho"] < 0.9 and ev["median_visible_rel_err"] > 0.5
+    bad = evaluate("tlc.eq17", overrides={"features": "shuffled"}, allow_violations=True)
+    assert bad["verdict"] == "fails" and abs(bad["numeric"]["measured"]["median_rho"]) < 0.2

@@ -152,7 +152,7 @@ def test_ratio_sentence_fails_and_corrected_ratio_holds():
 def test_every_tlc_claim_has_source_and_check():
     ids = ["tlc.sec3.2", "tlc.sec3.3", "tlc.thm4.3", "tlc.thm4.3.decomp", "tlc.thm4.3.ineq", "tlc.eq9", "tlc.eq10",
            "tlc.eq13", "tlc.lem4.6", "tlc.lem4.6.steps", "tlc.lem4.6.cond", "tlc.def5.1", "tlc.eq19",
-           "tlc.eq19.ratio", "tlc.asm4.1", "tlc.sec6.1", "tlc.tab1", "tlc.tab2"]
+           "tlc.eq19.ratio", "tlc.asm4.1", "tlc.sec6.1", "tlc.tab1", "tlc.tab2", "tlc.eq17"]
     for cid in ids:
         c = get(cid)
         assert c.source.paper == "tlc" and len(c.source.quote) > 40 and c.check is not None
