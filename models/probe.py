@@ -88,14 +88,15 @@ class _Classifier(nn.Module):
 
 def finetune(encoder: nn.Module, train: LabelledImages, test: LabelledImages, *, mode: str = "partial",
              steps: int = 300, batch_size: int = 128, lr: float = 3e-3, weight_decay: float = 0.05,
-             seed: int = 0) -> ProbeResult:
+             seed: int = 0, device: str = "cpu") -> ProbeResult:
     """Train a copy of ``encoder`` with a new head (``mode`` in MODES) by minibatch AdamW with a
     cosine schedule; frozen-encoder modes reuse precomputed features (identical result)."""
     _check(steps, lr)
     if mode not in MODES:
         raise InvalidParameter("mode", mode, f"must be one of {MODES}")
     torch.manual_seed(seed)
-    model = _Classifier(copy.deepcopy(encoder), int(train.labels.max()) + 1, bn=mode == "bn_linear")
+    model = _Classifier(copy.deepcopy(encoder), int(train.labels.max()) + 1, bn=mode == "bn_linear").to(device)
+    X, Y = train.images.to(device), train.labels.to(device)
     frozen = mode in ("linear", "bn_linear")
     if mode != "full":
         for p in model.encoder.parameters():
@@ -103,7 +104,7 @@ def finetune(encoder: nn.Module, train: LabelledImages, test: LabelledImages, *,
     if mode == "partial":
         for p in model.encoder.blocks[-1].attn.qkv.parameters():
             p.requires_grad_(True)
-    feats = extract_features(model.encoder, train.images) if frozen else None
+    feats = extract_features(model.encoder, X) if frozen else None
     params = [p for p in model.parameters() if p.requires_grad]
     opt = torch.optim.AdamW(params, lr=lr, weight_decay=weight_decay)
     g = torch.Generator().manual_seed(seed)
@@ -114,16 +115,16 @@ def finetune(encoder: nn.Module, train: LabelledImages, test: LabelledImages, *,
     for step in range(steps):
         for grp in opt.param_groups:
             grp["lr"] = lr * 0.5 * (1 + math.cos(math.pi * step / max(1, steps)))
-        idx = torch.randint(0, len(train), (min(batch_size, len(train)),), generator=g)
-        out = model(train.images[idx], feats[idx] if frozen else None)
-        loss = nn.functional.cross_entropy(out, train.labels[idx])
+        idx = torch.randint(0, len(train), (min(batch_size, len(train)),), generator=g).to(device)
+        out = model(X[idx], feats[idx] if frozen else None)
+        loss = nn.functional.cross_entropy(out, Y[idx])
         opt.zero_grad()
         loss.backward()
         opt.step()
         hist.append(float(loss.detach()))
     model.eval()
     with torch.no_grad():
-        correct = torch.cat([model(test.images[i:i + 512]).argmax(1) == test.labels[i:i + 512]
+        correct = torch.cat([(model(test.images[i:i + 512].to(device)).argmax(1).cpu() == test.labels[i:i + 512])
                              for i in range(0, len(test), 512)])
     return ProbeResult(float(correct.float().mean()), correct, hist)
 

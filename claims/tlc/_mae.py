@@ -64,9 +64,9 @@ def snapshot_schedule(steps: int) -> tuple[int, ...]:
     return tuple(sorted({0, steps // 30, steps // 10, steps // 4, steps // 2, steps}))
 
 
-def photo_mae(mask_ratio: float, steps: int, seed: int) -> Trained:
+def photo_mae(mask_ratio: float, steps: int, seed: int, device: str = "cpu") -> Trained:
     tc = TrainConfig(steps=steps, batch_size=64, lr=2e-3, warmup=max(1, steps // 15), mask_ratio=mask_ratio)
-    return trained_mae(PHOTO_VIT, tc, "photos", seed, snapshot_schedule(steps))
+    return trained_mae(PHOTO_VIT, tc, "photos", seed, snapshot_schedule(steps), device)
 
 
 def _cache_dir() -> Path:
@@ -87,8 +87,9 @@ def _digest(key) -> str:
 
 
 def trained_mae(vc: ViTConfig, tc: TrainConfig, data: str, seed: int,
-                snapshot_steps: tuple[int, ...] = ()) -> Trained:
-    key = (vc, tc, data, seed, tuple(snapshot_steps))
+                snapshot_steps: tuple[int, ...] = (), device: str = "cpu") -> Trained:
+    """Train (or load) an MAE; it is trained on ``device`` and returned on the CPU."""
+    key = (vc, tc, data, seed, tuple(snapshot_steps), device)
     if key not in _CACHE:
         train, test = dataset(data, vc.img_size)
         path = _cache_dir() / f"{_digest(key)}.pt"
@@ -101,7 +102,9 @@ def trained_mae(vc: ViTConfig, tc: TrainConfig, data: str, seed: int,
             with single_thread():
                 torch.manual_seed(seed)
                 model = MAE(vc)
-                hist = pretrain_mae(model, train.images, tc, seed=seed, snapshot_steps=tuple(snapshot_steps))
+                hist = pretrain_mae(model, train.images, tc, seed=seed, snapshot_steps=tuple(snapshot_steps),
+                                    device=device)
+                model.cpu()
             _save(path, {"model": model.state_dict(), **hist})
         model.eval()
         _CACHE[key] = Trained(model, hist, train, test)
@@ -140,7 +143,7 @@ def reconstruct(model: MAE, images: torch.Tensor, mask_ratio: float, seed: int):
 
 
 # the digits MAE of Section 6.3 / 6.4 (Tables 1, 2): 8x8 digits, 2x2 patches, width 48
-def digits_mae(heads: int, steps: int, seed: int, mask_ratio: float = 0.75) -> Trained:
+def digits_mae(heads: int, steps: int, seed: int, mask_ratio: float = 0.75, device: str = "cpu") -> Trained:
     vc = ViTConfig(img_size=8, patch=2, dim=48, depth=2, heads=heads, dec_dim=32, dec_depth=1)
     tc = TrainConfig(steps=steps, batch_size=128, lr=2e-3, warmup=max(1, steps // 15), mask_ratio=mask_ratio)
-    return trained_mae(vc, tc, "digits", seed)
+    return trained_mae(vc, tc, "digits", seed, device=device)

@@ -20,8 +20,8 @@ class Config:
     recon: str = "model"        # "oracle": X_0 + 1e-3 noise in place of the MAE output (full rank)
 
 
-def ranks_for_ratio(mask_ratio, steps, recon, seed):
-    t = photo_mae(mask_ratio, steps, seed)
+def ranks_for_ratio(mask_ratio, steps, recon, seed, device="cpu"):
+    t = photo_mae(mask_ratio, steps, seed, device)
     rows, _ = reconstruct(t.model, t.test.images, mask_ratio, seed + 7)
     rng = np.random.default_rng(seed)
     out = []
@@ -47,8 +47,8 @@ def predictions(cfg):
 
 
 def check(cfg, ctx) -> Measurement:
-    rows = ctx.map(ranks_for_ratio, [dict(mask_ratio=m, steps=cfg.steps, recon=cfg.recon, seed=ctx.seed)
-                                     for m in cfg.mask_ratios], desc="ranks")
+    rows = ctx.map(ranks_for_ratio, [dict(mask_ratio=m, steps=cfg.steps, recon=cfg.recon, seed=ctx.seed,
+                                          device=ctx.device) for m in cfg.mask_ratios], desc="ranks")
     return Measurement(
         values={"frac_rank_lower": min(r["frac_rank_lower"] for r in rows),
                 "max_median_erank_ratio": max(r["median_erank_ratio"] for r in rows)},

@@ -23,8 +23,8 @@ class Config:
     features: str = "model"      # "shuffled": visible outputs permuted across positions (false case)
 
 
-def similarities(mask_ratio, steps, features, seed):
-    t = photo_mae(mask_ratio, steps, seed)
+def similarities(mask_ratio, steps, features, seed, device="cpu"):
+    t = photo_mae(mask_ratio, steps, seed, device)
     with torch.no_grad(), single_thread():
         out = t.model(t.test.images, mask_ratio, torch.Generator().manual_seed(seed + 7))
     rng = np.random.default_rng(seed)
@@ -53,7 +53,7 @@ def predictions(cfg):
 
 def check(cfg, ctx) -> Measurement:
     r, = ctx.map(similarities, [dict(mask_ratio=cfg.mask_ratio, steps=cfg.steps, features=cfg.features,
-                                     seed=ctx.seed)])
+                                     seed=ctx.seed, device=ctx.device)])
     return Measurement(values={"median_rho": r["median_rho"]}, evidence=r,
                        notes="The MAE loss covers masked patches only, so nothing trains the output at visible "
                              "positions to reproduce X_j.")

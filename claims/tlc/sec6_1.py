@@ -33,8 +33,8 @@ def component_distances(X0: np.ndarray, Xh: np.ndarray, k: int) -> np.ndarray | 
                      / s[i] ** 2 for i in range(k)])
 
 
-def distances_for_ratio(mask_ratio, steps, n_components, seed):
-    t = photo_mae(mask_ratio, steps, seed)
+def distances_for_ratio(mask_ratio, steps, n_components, seed, device="cpu"):
+    t = photo_mae(mask_ratio, steps, seed, device)
     rows, loss = reconstruct(t.model, t.test.images, mask_ratio, seed + 7)
     d = [x for X0, Xh in rows if (x := component_distances(X0, Xh, n_components)) is not None]
     d = np.array(d)
@@ -53,7 +53,8 @@ def predictions(cfg):
 
 def check(cfg, ctx) -> Measurement:
     rows = ctx.map(distances_for_ratio, [dict(mask_ratio=m, steps=cfg.steps, n_components=cfg.n_components,
-                                              seed=ctx.seed) for m in cfg.mask_ratios], desc="Figure 2")
+                                              seed=ctx.seed, device=ctx.device) for m in cfg.mask_ratios],
+                   desc="Figure 2")
     idx = np.arange(1, cfg.n_components + 1)
     if cfg.index_order == "reversed":
         idx = idx[::-1]

@@ -29,11 +29,11 @@ def predictions(cfg):
 
 
 def check(cfg, ctx) -> Measurement:
-    t = digits_mae(3, cfg.pretrain_steps, ctx.seed)
+    t = digits_mae(3, cfg.pretrain_steps, ctx.seed, device=ctx.device)
     h = cfg.handicap == "second"
     with single_thread():
         lp, bn, pft = (finetune(t.model.encoder, t.train, t.test, mode=mode, steps=0 if (h and mode == "partial")
-                                else cfg.probe_steps, seed=ctx.seed) for mode in ("linear", "bn_linear", "partial"))
+                                else cfg.probe_steps, seed=ctx.seed, device=ctx.device) for mode in ("linear", "bn_linear", "partial"))
     d1, s1 = paired_difference(lp.correct, bn.correct)
     d2, s2 = paired_difference(bn.correct, pft.correct)
     undecided = comparison_undecided((("bnlp_minus_lp", d1, s1, lp, bn), ("pft_minus_bnlp", d2, s2, bn, pft)), cfg.z_min)

@@ -22,11 +22,11 @@ class Config:
     handicap: str = "none"        # "second": the 6-head model is fine-tuned for 0 steps (false case)
 
 
-def _evaluate(heads, pretrain_steps, probe_steps, ft_steps, seed):
-    t = digits_mae(heads, pretrain_steps, seed)
+def _evaluate(heads, pretrain_steps, probe_steps, ft_steps, seed, device="cpu"):
+    t = digits_mae(heads, pretrain_steps, seed, device=device)
     with single_thread():
-        lp = finetune(t.model.encoder, t.train, t.test, mode="linear", steps=probe_steps, seed=seed)
-        ft = finetune(t.model.encoder, t.train, t.test, mode="full", steps=ft_steps, seed=seed)
+        lp = finetune(t.model.encoder, t.train, t.test, mode="linear", steps=probe_steps, seed=seed, device=device)
+        ft = finetune(t.model.encoder, t.train, t.test, mode="full", steps=ft_steps, seed=seed, device=device)
     return {"heads": heads, "lp": lp, "ft": ft, "pretrain_final_loss": t.history["loss"][-1]}
 
 
@@ -42,9 +42,9 @@ def check(cfg, ctx) -> Measurement:
     zero = cfg.handicap == "second"
     few, more = ctx.map(_evaluate, [
         dict(heads=cfg.heads[0], pretrain_steps=cfg.pretrain_steps, probe_steps=cfg.probe_steps,
-             ft_steps=cfg.ft_steps, seed=ctx.seed),
+             ft_steps=cfg.ft_steps, seed=ctx.seed, device=ctx.device),
         dict(heads=cfg.heads[1], pretrain_steps=cfg.pretrain_steps, probe_steps=cfg.probe_steps,
-             ft_steps=0 if zero else cfg.ft_steps, seed=ctx.seed)], desc="heads")
+             ft_steps=0 if zero else cfg.ft_steps, seed=ctx.seed, device=ctx.device)], desc="heads")
     d_lp, s_lp = paired_difference(few["lp"].correct, more["lp"].correct)
     d_ft, s_ft = paired_difference(few["ft"].correct, more["ft"].correct)
     undecided = comparison_undecided((("lp_gain", d_lp, s_lp, few["lp"], more["lp"]), ("ft_gain", d_ft, s_ft, few["ft"], more["ft"])), cfg.z_min)

@@ -33,8 +33,8 @@ def l_spec(M: np.ndarray, X0: np.ndarray, r: int) -> float | None:
     return float(np.linalg.norm(M @ M.T - normalized_adjacency(A)) ** 2)
 
 
-def snapshot_losses(mask_ratio, steps, r, step, seed):
-    t = photo_mae(mask_ratio, steps, seed)
+def snapshot_losses(mask_ratio, steps, r, step, seed, device="cpu"):
+    t = photo_mae(mask_ratio, steps, seed, device)
     rows, _ = reconstruct(with_weights(t, step), t.test.images, mask_ratio, seed + 7)
     mae, spec, skipped = [], [], 0
     for X0, M in rows:
@@ -60,7 +60,7 @@ def predictions(cfg):
 def check(cfg, ctx) -> Measurement:
     steps = list(snapshot_schedule(cfg.steps))
     rows = ctx.map(snapshot_losses, [dict(mask_ratio=cfg.mask_ratio, steps=cfg.steps, r=cfg.r, step=s,
-                                          seed=ctx.seed) for s in steps], desc="checkpoints")
+                                          seed=ctx.seed, device=ctx.device) for s in steps], desc="checkpoints")
     mae = [r["mae_loss"] for r in rows]
     spec = [r["l_spec"] for r in rows]
     if cfg.order == "reversed":
