@@ -157,8 +157,20 @@ def _run_cl(*, data: dict, objective: str, tau: float, batch: int, steps: int, l
         b1, b2 = two_views(dist, batch, g)
         return cl_loss(model(b1).rep, model(b2).rep, loss_name, tau, sim)
 
+    track = held.subset(slice(0, min(256, n_eval)))           # images for the trajectory
+    loc = local_mask(dist)
+    _, o0 = cl_area_stats(dist, track, model(track).A.detach())
+    traj = []
+
     def record(step, state):
         curve.append((step, state.loss))
+        with torch.no_grad():
+            if mim is not None:
+                model.Phi.copy_(mim.Phi)
+                model.Ups.copy_(mim.Ups)
+            gl, ow = cl_area_stats(dist, track, model(track).A)
+        # (step, min global share of local queries, own-area gain of local queries)
+        traj.append((step, float(gl[loc].min()), float(ow[loc].mean() / o0[loc].mean())))
 
     params = [mim.Phi, mim.Ups] if mim is not None else list(model.blocks().values())
     gradient_descent(params, loss_fn, steps=steps, lr=lr, callbacks=[record], record_every=record_every)
@@ -174,7 +186,7 @@ def _run_cl(*, data: dict, objective: str, tau: float, batch: int, steps: int, l
     return {"objective": objective, "global_attn": glob.tolist(), "own_attn": own.tolist(),
             "global_attn_init": glob0.tolist(), "own_attn_init": own0.tolist(),
             "fp_global": Phi[:, dist.feat_offset].tolist(), "fp_own": Phi.gather(1, own_f).tolist(),
-            "local": local_mask(dist).tolist(), "curve": curve, "delta": dist.cfg.delta,
+            "local": loc.tolist(), "curve": curve, "trajectory": traj, "delta": dist.cfg.delta,
             "sizes": dist.sizes_per_area}
 
 
@@ -183,9 +195,11 @@ def collapse_summary(run: dict) -> dict:
     loc = np.asarray(run["local"], bool)
     glob = np.asarray(run["global_attn"])[loc]
     own, own0 = np.asarray(run["own_attn"])[loc], np.asarray(run["own_attn_init"])[loc]
+    tr = np.asarray(run["trajectory"])                         # (T, 3): step, share, gain
     return {"global_share_min": float(glob.min()), "global_share_median": float(np.median(glob)),
             "own_gain": float(own.mean() / own0.mean()), "own_attn_mean": float(own.mean()),
-            "global_attn_local_queries": glob.tolist()}
+            "global_attn_local_queries": glob.tolist(),
+            "peak_global_share_min": float(tr[:, 1].max()), "peak_step": int(tr[tr[:, 1].argmax(), 0])}
 
 
 @dataclass(frozen=True)

@@ -46,7 +46,7 @@ def predictions(cfg):
 
 def check(cfg, ctx) -> Measurement:
     runs = ctx.map(run_cl, cl_points(cfg, data_fields(cfg), ctx.seed, cfg.seeds), desc="CL runs")
-    values, evidence, boxes, curves = {}, {}, {}, {}
+    values, evidence, boxes, curves, share_t, gain_t = {}, {}, {}, {}, {}, {}
     for i, o in enumerate(cfg.objectives):
         mine = runs[i * cfg.seeds:(i + 1) * cfg.seeds]
         sums = [collapse_summary(x) for x in mine]
@@ -60,10 +60,14 @@ def check(cfg, ctx) -> Measurement:
                                                            [np.asarray(mine[0]["local"])])),
                        "fp_global_local_queries_mean": float(fp_g.mean()),
                        "fp_own_local_queries_mean": float(fp_o.mean()),
-                       "final_loss": [x["curve"][-1][1] for x in mine]}
+                       "final_loss": [x["curve"][-1][1] for x in mine],
+                       "peak_global_share_min": [s["peak_global_share_min"] for s in sums],
+                       "peak_step": [s["peak_step"] for s in sums]}
         boxes[o] = np.concatenate([s["global_attn_local_queries"] for s in sums]).round(5).tolist()
         for s, x in enumerate(mine):
             curves[f"{o} seed {s}"] = [c[1] for c in x["curve"]]
+            share_t[f"{o} seed {s}"] = [t[1] for t in x["trajectory"]]
+            gain_t[f"{o} seed {s}"] = [t[2] for t in x["trajectory"]]
     steps = [c[0] for c in runs[0]["curve"]]
     return Measurement(
         values=values, evidence=evidence,
@@ -72,9 +76,14 @@ def check(cfg, ctx) -> Measurement:
                     "ylabel": "attention of a local query to the global area (per position, cluster)",
                     "title": f"CL on the one-layer model, P={cfg.P}, Delta={(1 - cfg.kappa_s) - 2 * (1 - cfg.kappa_c):+.2f}"},
                 "training_loss": {"kind": "line", "x": steps, "ys": curves, "xlabel": "GD step",
-                                  "ylabel": "loss (each objective in its own units)"}},
+                                  "ylabel": "loss (each objective in its own units)"},
+                "global_share_vs_step": {"kind": "line", "x": steps, "ys": share_t, "xlabel": "GD step",
+                                         "ylabel": "min over local queries of global-area attention"},
+                "own_gain_vs_step": {"kind": "line", "x": steps, "ys": gain_t, "xlabel": "GD step",
+                                     "ylabel": "own-area attention of local queries / at Q = 0"}},
         notes="Local queries = positions in a local area of the image's cluster, masked or not; "
-              "attention measured on fresh two-view images.")
+              "attention measured on fresh two-view images. The verdict reads the end of training; "
+              "the trajectories show whether a collapse is transient.")
 
 
 CLAIM = register(Claim(
@@ -94,7 +103,7 @@ CLAIM = register(Claim(
     ),
     depends_on=("ssl.cl-reduction",),
     config=Config,
-    profiles={"quick": {}, "full": {"P": 128, "K": 3, "cl_batch": 256, "cl_steps": 1500,
+    profiles={"quick": {}, "full": {"P": 128, "K": 3, "cl_batch": 256, "cl_steps": 3000,
                                     "n_eval": 2048, "seeds": 3}},
     predictions=predictions, check=check,
     not_algebraic="A training outcome: measured by GD on the exact reduced CL model.",

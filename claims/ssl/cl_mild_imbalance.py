@@ -64,6 +64,7 @@ def check(cfg, ctx) -> Measurement:
         table.append({"kappa_c": kc, "objective": o, "delta": delta_of(kc, cfg.kappa_s),
                       "global_to_local_size": ratio[kc], "global_share_min": s["global_share_min"],
                       "global_share_median": s["global_share_median"], "own_gain": s["own_gain"],
+                      "peak_global_share_min": s["peak_global_share_min"], "peak_step": s["peak_step"],
                       "collapsed": collapsed})
         boxes[f"{o} kc={kc}"] = np.asarray(s["global_attn_local_queries"]).round(5).tolist()
     series = {}
@@ -116,7 +117,7 @@ CLAIM = register(Claim(
     ),
     depends_on=("ssl.cl-collapse",),
     config=Config,
-    profiles={"quick": {}, "full": {"P": 128, "K": 3, "cl_batch": 256, "cl_steps": 1500, "n_eval": 2048,
+    profiles={"quick": {}, "full": {"P": 128, "K": 3, "cl_batch": 256, "cl_steps": 3000, "n_eval": 2048,
                                     "kappa_c_sweep": (0.9, 0.8, 0.7, 0.6, 0.5, 0.4, 0.3)}},
     predictions=predictions, check=check,
     not_algebraic="A training outcome swept over the imbalance.",
