@@ -30,15 +30,17 @@ def _t(N, K, n, x):
 
 # ------------------------------------------------------------------ Prop A.5
 def test_propA5_holds_small_grid():
-    r = run("fpc.propA.5", N_max=24, chunk=12)
+    r = run("fpc.propA.5", N_max=24, chunk=12, search_N_max=200, search_examples=50)
     assert r["verdict"] == "holds"
     assert r["numeric"]["measured"]["max_ratio_serfling"] <= 1.0
 
 
 def test_propA5_wrong_exponent_fails():
-    r = run("fpc.propA.5", N_max=24, chunk=12, scale=1.5)
+    r = run("fpc.propA.5", N_max=24, chunk=12, scale=1.5, search_N_max=200, search_examples=50)
     assert r["verdict"] == "fails"
     assert r["numeric"]["measured"]["max_ratio_hoeffding"] > 1.0
+    smallest = r["numeric"]["evidence"]["smallest_counterexample_serfling"]
+    assert (smallest["N"], smallest["K"], smallest["n"], smallest["x"]) == (2, 1, 1, 1)
 
 
 @given(hyper_point())

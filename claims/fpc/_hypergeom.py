@@ -73,3 +73,29 @@ def full_mask_prob_product(P: int, m: int, C: int) -> Fraction:
     for i in range(C):
         out *= Fraction(m - i, P - i)
     return out
+
+
+# ----------------------------------------------------------------------------- search
+def hyper_points(n_max: int):
+    """Hypothesis strategy of (N, K, n, x) with 1 <= n <= N <= n_max and x/n >= K/N."""
+    from hypothesis import strategies as st
+
+    @st.composite
+    def pts(draw):
+        N = draw(st.integers(2, n_max))
+        K = draw(st.integers(0, N))
+        n = draw(st.integers(1, N))
+        lo = -(-n * K // N)                       # smallest x with x/n >= K/N
+        return N, K, n, draw(st.integers(min(lo, n), n))
+    return pts()
+
+
+def smallest_counterexample(strategy, breaks, examples: int):
+    """The shrunk smallest example with ``breaks(example)`` true, or None if a derandomised
+    hypothesis search of ``examples`` draws finds none."""
+    from hypothesis import find, settings
+    from hypothesis.errors import NoSuchExample
+    try:
+        return find(strategy, breaks, settings=settings(max_examples=examples, database=None, derandomize=True))
+    except NoSuchExample:
+        return None

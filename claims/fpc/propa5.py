@@ -10,7 +10,10 @@ import numpy as np
 from claims import Claim, Measurement, Prediction, Source, register
 from claims._base import Assumption
 
-from ._hypergeom import exact_ratio, hoeffding, serfling, upper_tails
+from fractions import Fraction
+
+from ._hypergeom import (exact_ratio, hoeffding, hyper_points, serfling, smallest_counterexample,
+                         upper_tails)
 
 FORMS = ("hoeffding", "serfling")
 
@@ -20,6 +23,8 @@ class Config:
     N_max: int = 60             # every population size 2..N_max, every K, n and threshold x
     chunk: int = 15             # population sizes per sweep point
     scale: float = 1.0          # multiplies the exponent; != 1 is a wrong bound (control)
+    search_N_max: int = 2000    # hypothesis search for counterexamples beyond the grid
+    search_examples: int = 200
 
 
 def grid_worst(N_lo: int, N_hi: int, scale: float) -> dict:
@@ -44,10 +49,19 @@ def grid_worst(N_lo: int, N_hi: int, scale: float) -> dict:
     return out
 
 
+def breaks(form: str, scale: float):
+    def fn(pt):
+        N, K, n, x = pt
+        return Fraction(x, n) > Fraction(K, N) and exact_ratio(N, K, n, x, form, scale) > 1.0
+    return fn
+
+
 def predictions(cfg):
     return tuple(Prediction(f"max_ratio_{f}", f"P(X - nK/N >= tn) <= {f} bound for every grid point "
                             "(tail / bound <= 1, worst case recomputed exactly)", "<=", 1.0)
-                 for f in FORMS)
+                 for f in FORMS) + tuple(
+        Prediction(f"counterexamples_{f}", f"a hypothesis search up to N = {cfg.search_N_max} finds no "
+                   f"counterexample to the {f} bound", "<=", 0) for f in FORMS)
 
 
 def check(cfg, ctx) -> Measurement:
@@ -63,6 +77,12 @@ def check(cfg, ctx) -> Measurement:
         evidence[f"worst_{form}"] = {"N": N, "K": K, "n": n, "x": x, "t": x / n - K / N,
                                      "ratio_float": best["ratio"], "ratio_exact": exact}
         ys[form] = [r[form]["ratio"] for r in res]
+        found = smallest_counterexample(hyper_points(cfg.search_N_max), breaks(form, cfg.scale),
+                                        cfg.search_examples)
+        values[f"counterexamples_{form}"] = int(found is not None)
+        evidence[f"smallest_counterexample_{form}"] = (
+            None if found is None else {"N": found[0], "K": found[1], "n": found[2], "x": found[3],
+                                        "ratio_exact": exact_ratio(*found, form, cfg.scale)})
     return Measurement(values, evidence, series={"worst_ratio_per_chunk": {
         "x": [p["N_lo"] for p in pts], "ys": ys, "xlabel": "smallest N of chunk",
         "ylabel": "max tail / bound", "kind": "scatter", "logy": True}})
