@@ -1,5 +1,5 @@
 """models.probe: LP, BN + LP, partial and full fine-tuning, paired differences, and the
-shared helpers of the tlc claims."""
+linear-algebra functions shared by the tlc claims."""
 import numpy as np
 import pytest
 import torch
@@ -52,7 +52,7 @@ def test_paired_difference_and_bad_mode():
         paired_difference(a, b[:2])
 
 
-def test_rank_helpers():
+def test_rank_and_fit_functions():
     rng = np.random.default_rng(0)
     M = rng.standard_normal((6, 3)) @ rng.standard_normal((3, 8))
     assert numerical_rank(M) == 3 and np.linalg.matrix_rank(truncate(M, 2)) == 2

@@ -1,5 +1,5 @@
-"""Pieces shared by the ``tlc`` claims: the seed's source line, linear-algebra helpers
-(normalised adjacency of Sec 3.3 / Thm 4.3, rank-r truncation of Sec 3.2), a single-thread
+"""Pieces shared by the ``tlc`` claims: linear-algebra functions
+(normalised adjacency of Sec 3.3 / Thm 4.3, rank-r truncation of Sec 3.2, ranks), a single-thread
 context for small CPU training, and a minimal-counterexample search with hypothesis."""
 from __future__ import annotations
 

@@ -42,8 +42,9 @@ def check(cfg, ctx) -> Measurement:
         evidence={"accuracy": {"LP": lp.accuracy, "BN+LP": bn.accuracy, "Partial FT": pft.accuracy},
                   "se": {"bnlp_minus_lp": s1, "pft_minus_bnlp": s2}, "n_test": len(t.test),
                   "pretrain_final_loss": t.history["loss"][-1], "paper_cifar10": {"LP": 64.4, "BN+LP": 76.6, "Partial FT": 83.3}},
-        series={"table1": {"x": ["LP", "BN+LP", "Partial FT"], "ys": {"accuracy": [lp.accuracy, bn.accuracy, pft.accuracy]},
-                           "xlabel": "probing method", "ylabel": "test accuracy", "kind": "line"}},
+        series={"table1": {"x": [0, 1, 2], "ys": {"accuracy": [lp.accuracy, bn.accuracy, pft.accuracy]},
+                           "xlabel": "probing method (0 LP, 1 BN+LP, 2 partial FT)", "ylabel": "test accuracy",
+                           "kind": "line"}},
         undecided=undecided)
 
 
