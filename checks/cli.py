@@ -13,7 +13,7 @@ from typing import Sequence
 
 from claims import _registry
 from claims._base import PAPERS
-from models.errors import AssumptionViolated, BadOverride, SuiteError
+from models.errors import AssumptionViolated, BadOption, BadOverride, SuiteError
 
 from . import runner, store
 
@@ -140,8 +140,10 @@ def cmd_run(args) -> int:
     runner.resolve_device(args.device)
     if args.claim:
         ids = list(dict.fromkeys(_registry.resolve(c) for c in args.claim))  # all ids checked first
-        if args.paper:
-            ids = [i for i in ids if i.startswith(args.paper + ".")]
+        outside = [i for i in ids if args.paper and not i.startswith(args.paper + ".")]
+        if outside:
+            raise BadOption("--paper", args.paper, f"{', '.join(outside)} belong(s) to another paper; "
+                            "drop --paper or the --claim")
     else:
         ids = [c.id for c in _registry.all_claims(args.paper)]
     if overrides:  # validate the override against the claim before running anything

@@ -146,3 +146,8 @@ class ExecutorUnavailable(SuiteError):
 
     def __init__(self, kind: str, reason: str, fix: str):
         super().__init__(f"executor {kind!r} is unavailable: {reason}; {fix}")
+
+
+class BadOption(SuiteError):
+    def __init__(self, option: str, value, why: str):
+        super().__init__(f"bad {option} {value!r}: {why}")

@@ -136,6 +136,8 @@ def test_cli_usage_errors_exit_2(fake_registry, tmp_results, capsys):
     assert "no such field" in capsys.readouterr().err
     assert main(["run", "--claim", "thm4.1", "--set", "x=-2", "--results", str(tmp_results)]) == 2
     assert "violates its assumptions" in capsys.readouterr().err
+    assert main(["run", "--paper", "tlc", "--claim", "fpc.thm4.1", "--results", str(tmp_results)]) == 2
+    assert "belong(s) to another paper" in capsys.readouterr().err
     with pytest.raises(SystemExit) as e:
         main(["run", "--profile", "huge"])
     assert e.value.code == 2
