@@ -23,7 +23,7 @@ import numpy as np
 import torch
 from torch import nn
 
-from .errors import InvalidParameter
+from .errors import InvalidParameter, NonFiniteValue
 from .images import patchify
 
 
@@ -302,7 +302,6 @@ def pretrain_mae(model: MAE, images: torch.Tensor, tc: TrainConfig, *, seed: int
         idx = torch.randint(0, n, (min(tc.batch_size, n),), generator=g).to(device)
         out = model(images[idx], tc.mask_ratio, g)
         if not torch.isfinite(out.loss):
-            from .errors import NonFiniteValue
             raise NonFiniteValue("the MAE training loss", step, "lower lr")
         opt.zero_grad(set_to_none=True)
         out.loss.backward()
