@@ -116,9 +116,12 @@ def check(cfg, ctx) -> Measurement:
     P0 = cfg.P_values[0]
     cross = {"P": P0, "kappa_c": kc0, "kappa_s": ks0, "monte_carlo": rows[0]["ratio"],
              "autograd_batch_of_256": autograd_ratio(P0, kc0, ks0, 256, ctx.seed)}
-    if n_decidable == 0:
-        undecided["max_exponent_error"] = ("at these sizes the realised area sizes do not follow P^kappa: "
-                                           "the uniform-attention exponent differs from Delta by > tol")
+    skipped = [f"({p['kappa_c']}, {p['kappa_s']})" for p in per if not p["decidable"]]
+    if skipped and worst <= cfg.tol:
+        # a pair that cannot be decided here leaves the claim undecided: it is never dropped silently
+        undecided["max_exponent_error"] = (
+            f"pair(s) {', '.join(skipped)} cannot be decided at these sizes (realised area sizes do not follow "
+            "P^kappa, or the fit's standard error exceeds tol/2); the decidable pairs agree with Delta")
     return Measurement({"max_exponent_error": worst, "max_normalised_exponent": worst_norm,
                         "pairs_decidable": n_decidable}, {"pairs": per, "autograd_cross_check": cross}, undecided=undecided,
                        series={"init_gradient_ratio": {"x": list(cfg.P_values), "ys": ys, "xlabel": "P",
@@ -128,7 +131,10 @@ def check(cfg, ctx) -> Measurement:
                              "A_1^2 (1 - A_1)/A_j with the realised area sizes; a pair whose finite-size exponent "
                              "is more than tol from Delta cannot decide the asymptotic exponent at this scale and "
                              "is left out of max_exponent_error (listed with decidable=false), and so is a pair whose fitted "
-                             "exponent has a standard error above tol/2.")
+                             "exponent has a standard error above tol/2. Any such pair makes the verdict inconclusive unless a "
+                             "decidable pair already fails. The standard-error rule was added after a full-profile run "
+                             "on a CPU gave 0.22 +- 0.18 for (kappa_c, kappa_s) = (0.75, 0.1), Delta = 0.4; with it that "
+                             "run reads inconclusive, not holds.")
 
 
 CLAIM = register(Claim(
