@@ -13,6 +13,8 @@ import io
 import math
 from typing import Any
 
+import numpy as np
+
 from matplotlib.backends.backend_agg import FigureCanvasAgg
 from matplotlib.figure import Figure
 
@@ -174,6 +176,36 @@ def _draw_heatmap(fig: Figure, ax, series: dict) -> None:
     ax.set_yticks(range(0, len(y), step_y), [_tick(v) for v in y[::step_y]])
     cb = fig.colorbar(im, ax=ax)
     cb.set_label(str(series.get("zlabel", series.get("clabel", ""))))
+    _overlay_lines(ax, series, x, y)
+
+
+def _overlay_lines(ax, series: dict, x: list, y: list) -> None:
+    """Draw ``series["lines"]`` ({label: {"x": [...], "y": [...]}} in data coordinates, e.g. a
+    phase boundary) over a heatmap whose cells are indexed 0..n-1, by interpolating data
+    values onto cell indices. Needs numeric, increasing axes; anything else is skipped."""
+    lines = series.get("lines")
+    if not isinstance(lines, dict):
+        return
+    try:
+        xs, ys = np.asarray(x, dtype=float), np.asarray(y, dtype=float)
+    except (TypeError, ValueError):
+        return
+    if len(xs) < 2 or len(ys) < 2 or np.any(np.diff(xs) <= 0) or np.any(np.diff(ys) <= 0):
+        return
+    for label, line in lines.items():
+        try:
+            lx, ly = np.asarray(line["x"], dtype=float), np.asarray(line["y"], dtype=float)
+        except (KeyError, TypeError, ValueError):
+            continue
+        if len(lx) < 2 or len(lx) != len(ly):
+            continue
+        t = np.linspace(0, 1, 400)                      # densify so clipping leaves the visible part
+        lx, ly = np.interp(t, np.linspace(0, 1, len(lx)), lx), np.interp(t, np.linspace(0, 1, len(ly)), ly)
+        ix = np.interp(lx, xs, np.arange(len(xs)), left=np.nan, right=np.nan)
+        iy = np.interp(ly, ys, np.arange(len(ys)), left=np.nan, right=np.nan)
+        ax.plot(ix, iy, "w--", linewidth=1.5, label=str(label))
+    if lines:
+        ax.legend(fontsize=7, loc="upper left")
 
 
 def _tick(v) -> str:

@@ -10,6 +10,7 @@ import shutil
 import xml.etree.ElementTree as ET
 from pathlib import Path
 
+import numpy as np
 import pytest
 import sympy as sp
 
@@ -264,3 +265,18 @@ def test_unknown_kind_keeps_all_its_numbers_in_the_table():
     assert out["png"] is None and out["table"]["rows"] == [["0", "1", "2", "3"], ["1", "4", "5", "6"]]
     out = render_series("s", {"kind": "errorbar", "x": [0, 1], "ys": {"a": [1, 2]}, "err": [0.1, 0.2]})
     assert out["table"]["columns"] == ["x", "a", "err"] and out["table"]["rows"][1] == ["1", "2", "0.2"]
+
+
+def test_heatmap_draws_boundary_lines_in_data_coordinates():
+    from matplotlib.figure import Figure
+
+    from report.plots import _draw_heatmap
+    fig = Figure()
+    ax = fig.add_subplot()
+    _draw_heatmap(fig, ax, {"kind": "heatmap", "x": [0.5, 0.7, 0.9], "y": [0.1, 0.3], "z": [[1, 2, 2], [1, 1, 2]],
+                            "lines": {"Delta = 0": {"x": [0.5, 0.9], "y": [0.0, 0.8]}}})
+    (line,) = ax.lines
+    xs, ys = line.get_data()
+    ok = ~np.isnan(xs) & ~np.isnan(ys)
+    # kappa_s = 2 kappa_c - 1 crosses y = 0.1 (row 0) at x = 0.55 (index 0.25) and y = 0.3 (row 1) at x = 0.65
+    assert np.isclose(xs[ok].min(), 0.25, atol=0.01) and np.isclose(xs[ok].max(), 0.75, atol=0.01)

@@ -77,7 +77,7 @@ def check(cfg, ctx) -> Measurement:
          "agreement_all_abs_delta_ge_0.1": all_agree / all_n if all_n else float("nan")},
         {"points": rows, "codes": {"2": "two-phase", "1": "one-phase", "0": "mixed/undetermined"}},
         series={"phase_diagram": {"kind": "heatmap", "x": list(cfg.kappa_c_values), "y": list(cfg.kappa_s_values),
-                                  "z": z, "z_predicted": zpred, "delta_zero_line": line,
+                                  "z": z, "z_predicted": zpred, "lines": {"Delta = 0": line},
                                   "xlabel": "kappa_c", "ylabel": "kappa_s",
                                   "zlabel": "observed phases of local queries (2 = two, 1 = one)"}},
         undecided=undecided)
