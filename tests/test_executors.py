@@ -65,7 +65,7 @@ def test_serial_point_leaves_the_callers_rng_and_threads_alone():
 
 
 @pytest.mark.parametrize("claim_id, overrides", [
-    ("fpc.propa.5", {"N_max": 26, "chunk": 6}),
+    ("fpc.propA.5", {"N_max": 26, "chunk": 6}),
     ("tlc.sec3.2", {"n_matrices": 2, "n_random": 20, "n_local": 20, "n_opt": 1}),
     ("fpc.thm4.1", {"P": 32, "K_values": (1, 2), "gaps": ((0.9, 0.2),), "n_samples": 64,   # GD training
                     "n_eval": 64, "max_steps": 40, "eval_every": 20}),
@@ -148,7 +148,7 @@ def test_unreachable_scheduler_is_a_clear_error():
 
 
 def test_cli_executor_options(tmp_path, capsys):
-    args = ["run", "--claim", "fpc.propa.5", "--set", "N_max=14", "--results", str(tmp_path)]
+    args = ["run", "--claim", "fpc.propA.5", "--set", "N_max=14", "--results", str(tmp_path)]
     assert main(args + ["--executor", "process", "--workers", "2"]) == 0
     assert "holds" in capsys.readouterr().out
     assert main(args + ["--executor", "serial", "--scheduler", "tcp://127.0.0.1:9"]) == 2
