@@ -13,8 +13,11 @@ from claims._base import Assumption
 from claims._sym import fact, identity
 from models.attention import ReducedMIM
 from models.data import DataConfig, Distribution
+from models.fastmim import FastReducedMIM
 from models.mim import patch_stats
 from models.train import gradient_descent
+
+from ._training import _dist_on, _to_cpu
 
 
 @dataclass(frozen=True)
@@ -34,6 +37,7 @@ class Config:
     eval_every: int = 50
     freeze_fp: bool = False                       # violation control: GD on Ups only (Phi stays 0)
     dtype: str = "float32"
+    fast_grad: bool = True                        # closed-form gradient (models/fastmim.py, = autograd to round-off)
 
 
 def _delta(kc, ks):
@@ -69,15 +73,16 @@ def predictions(cfg):
 
 
 def train_one(P, K, kappa_c, kappa_s, gamma, z_low, z_high, eps, attn_const, n_samples, n_eval, lr,
-              max_steps, eval_every, freeze_fp, dtype, seed) -> dict:
+              max_steps, eval_every, freeze_fp, dtype, seed, fast_grad=True, device="cpu") -> dict:
     """One GD run; stops when both statements hold on held-out images or at max_steps."""
     dist = Distribution(DataConfig(P=P, K=K, kappa_c=kappa_c, kappa_s=kappa_s, gamma=gamma,
                                    z_low=z_low, z_high=z_high))
     g = torch.Generator().manual_seed(seed)
     tdtype = {"float32": torch.float32, "float64": torch.float64}[dtype]
     train_b, eval_b = dist.sample(n_samples, g), dist.sample(n_eval, g)
-    tb, eb = train_b.to(dtype=tdtype), eval_b.to(dtype=tdtype)
-    model = ReducedMIM(dist, dtype=tdtype)
+    tb, eb = train_b.to(device=device, dtype=tdtype), eval_b.to(device=device, dtype=tdtype)
+    model = (FastReducedMIM if fast_grad else ReducedMIM)(_dist_on(dist, device) if device != "cpu" else dist,
+                                                          dtype=tdtype, device=device)
     hist = {"step": [], "max_gap": [], "min_attn": [], "train_loss": [], "target_fp": [], "global_fp_local": [],
             "ups_absmax": []}
     own_f = (dist.feat_offset[None, :] + dist.area.T)                   # (P, K)
@@ -85,9 +90,9 @@ def train_one(P, K, kappa_c, kappa_s, gamma, z_low, z_high, eps, attn_const, n_s
 
     def evaluate(step, state):
         with torch.no_grad():
-            st = patch_stats(dist, eval_b, model(eb))
+            st = patch_stats(dist, eval_b, _to_cpu(model(eb)))
         gap, att = float(st.gap.max()), float(np.nanmin(st.own_attn.numpy()))
-        Phi = model.Phi.detach()
+        Phi = model.Phi.detach().cpu()
         hist["step"].append(step)
         hist["max_gap"].append(gap)
         hist["min_attn"].append(att)
@@ -99,7 +104,8 @@ def train_one(P, K, kappa_c, kappa_s, gamma, z_low, z_high, eps, attn_const, n_s
 
     gradient_descent([model.Phi, model.Ups], lambda: model(tb).loss, steps=max_steps, lr=lr,
                      callbacks=[evaluate], record_every=eval_every,
-                     frozen=[model.Phi] if freeze_fp else [])
+                     frozen=[model.Phi] if freeze_fp else [],
+                     grad_fn=model.grad_fn(model.prepare(tb)) if fast_grad else None)
     reached = hist["max_gap"][-1] <= eps and hist["min_attn"][-1] >= 1 - attn_const * eps
     return {"K": K, "kappa_c": kappa_c, "kappa_s": kappa_s, "delta": dist.cfg.delta, "reached": reached,
             "steps": hist["step"][-1], "final_max_gap": hist["max_gap"][-1], "final_min_attn": hist["min_attn"][-1],
@@ -121,7 +127,7 @@ def check(cfg, ctx) -> Measurement:
     points = [dict(P=cfg.P, K=K, kappa_c=kc, kappa_s=ks, gamma=cfg.gamma, z_low=cfg.z_low, z_high=cfg.z_high,
                    eps=cfg.eps, attn_const=cfg.attn_const, n_samples=cfg.n_samples, n_eval=cfg.n_eval, lr=cfg.lr,
                    max_steps=cfg.max_steps, eval_every=cfg.eval_every, freeze_fp=cfg.freeze_fp, dtype=cfg.dtype,
-                   seed=ctx.seed * 1000 + i)
+                   seed=ctx.seed * 1000 + i, fast_grad=cfg.fast_grad, device=ctx.device)
               for i, (K, (kc, ks)) in enumerate((K, gap) for K in cfg.K_values for gap in cfg.gaps)]
     runs = ctx.map(train_one, points, desc="thm4.1 runs")
     undecided = {}
