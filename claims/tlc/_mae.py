@@ -93,9 +93,8 @@ def trained_mae(vc: ViTConfig, tc: TrainConfig, data: str, seed: int,
     if key not in _CACHE:
         train, test = dataset(data, vc.img_size)
         path = _cache_dir() / f"{_digest(key)}.pt"
-        model = MAE(vc)
-        if path.exists():
-            saved = torch.load(path, weights_only=True)
+        model, saved = MAE(vc), _load(path)
+        if saved is not None:
             model.load_state_dict(saved["model"])
             hist = {"loss": saved["loss"], "snapshots": saved["snapshots"]}
         else:
@@ -109,6 +108,17 @@ def trained_mae(vc: ViTConfig, tc: TrainConfig, data: str, seed: int,
         model.eval()
         _CACHE[key] = Trained(model, hist, train, test)
     return _CACHE[key]
+
+
+def _load(path: Path):
+    """The cached entry, or None when absent or unreadable (then the model is retrained)."""
+    if not path.exists():
+        return None
+    try:
+        saved = torch.load(path, weights_only=True)
+        return saved if {"model", "loss", "snapshots"} <= set(saved) else None
+    except Exception:  # a truncated or foreign file costs a retraining, never a wrong result
+        return None
 
 
 def _save(path: Path, obj) -> None:
