@@ -47,8 +47,6 @@ def predictions(cfg):
     return (
         Prediction("identity_rel_residual", "per image, sum_{q in P_a cap U} dl/dUps_{p->q} = (1/z_a) dl/dPhi "
                    "(autograd, float64)", "<=", 1e-10),
-        Prediction("max_projected_over_fp", "at every recorded step, the mean |grad projected PP| over (p, k, a) "
-                   "with a = target or global area is below the mean |grad FP|", "<", 1.0),
     )
 
 
@@ -81,8 +79,9 @@ def check(cfg, ctx) -> Measurement:
     ratio_t = np.abs(proj[:, sel_t[0], sel_t[1], sel_t[2]]).mean(1) / np.abs(fp[:, sel_t[0], sel_t[1], sel_t[2]]).mean(1)
     ratio_g = np.abs(proj[:, :, :, 0]).mean((1, 2)) / np.abs(fp[:, :, :, 0]).mean((1, 2))
     ratio = np.maximum(ratio_t, ratio_g)
-    return Measurement({"identity_rel_residual": worst, "max_projected_over_fp": float(ratio.max())},
-                       {"ratio_target_quantiles": np.percentile(ratio_t, [0, 50, 100]).tolist(),
+    return Measurement({"identity_rel_residual": worst},
+                       {"max_mean_projected_over_mean_fp": float(ratio.max()),
+                        "ratio_target_quantiles": np.percentile(ratio_t, [0, 50, 100]).tolist(),
                         "ratio_global_quantiles": np.percentile(ratio_g, [0, 50, 100]).tolist(),
                         "argmax_step": int(tr.steps[int(ratio.argmax())])},
                        series={"projected_pp_over_fp_gradient": {
@@ -109,6 +108,8 @@ CLAIM = register(Claim(
     config=Config,
     profiles={"quick": {}, "full": {"P": 256, "n_samples": 512, "steps": 1500}},
     predictions=predictions, check=check, derive=derive,
-    notes="The population gradient of Ups_{p->q} also collects images of other clusters and masked keys; the "
-          "magnitude comparison is measured on the recorded full-batch gradients.",
+    notes="The population gradient of Ups_{p->q} also collects images of other clusters and masked keys. The "
+          "sentence 'the gradient of projected PP attention is smaller than the corresponding FP gradient' is judged "
+          "pair by pair (every p, k, every recorded step) in fpc.lem5.2; here the ratio of the means over pairs is "
+          "recorded as evidence only, so that one sentence has one verdict.",
 ))
