@@ -20,7 +20,7 @@ from ._training import TrainSpec, train_reduced
 
 @dataclass(frozen=True)
 class Config(LemmaConfig):
-    train_steps: int = 300       # GD run along which the signs are recorded (float64)
+    train_steps: int = 1500      # GD run along which the signs are recorded (float64), into convergence
     train_samples: int = 256
     lr: float = 5.0
     global_sign: str = "decreasing"   # the lemma: global FP of a local query decreases ("increasing" = wrong sign)
