@@ -70,7 +70,7 @@ def test_gradient_descent_records_and_refuses_nan():
     w = torch.tensor([1.0], requires_grad=True)
     rec = Recorder(lambda s: {"w": s.params[0]})
     gradient_descent([w], lambda: (w ** 2).sum(), steps=10, lr=0.25, callbacks=[rec], record_every=5)
-    assert rec.steps == [0, 5, 10] and abs(float(w) - 0.5 ** 10) < 1e-6
+    assert rec.steps == [0, 5, 10] and abs(float(w.detach()) - 0.5 ** 10) < 1e-6
     v = torch.tensor([1.0], requires_grad=True)
     with pytest.raises(NonFiniteValue, match=r"at step \d+; lower the step size"):
         gradient_descent([v], lambda: (v ** 4).sum(), steps=50, lr=10.0)
