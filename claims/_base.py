@@ -133,16 +133,22 @@ class Prediction:
         return "holds" if ok else "fails"
 
     def describe(self) -> str:
+        f = _fmt
         if self.op == "within":
-            return f"{self.name} = {self.threshold} ± {self.tol}"
+            return f"{self.name} = {f(self.threshold)} ± {f(self.tol)}"
         if self.op == "between":
-            return f"{self.threshold[0]} <= {self.name} <= {self.threshold[1]}"
-        return f"{self.name} {self.op} {self.threshold}"
+            return f"{f(self.threshold[0])} <= {self.name} <= {f(self.threshold[1])}"
+        return f"{self.name} {self.op} {f(self.threshold)}"
 
     def as_json(self) -> dict:
         thr = list(self.threshold) if isinstance(self.threshold, tuple) else self.threshold
         return {"name": self.name, "statement": self.statement, "op": self.op,
                 "threshold": thr, "tol": self.tol, "rule": self.describe()}
+
+
+def _fmt(x) -> str:
+    """Thresholds as people write them: 0.3333333333333333 -> 0.333333, 1e-10 stays 1e-10."""
+    return f"{x:.6g}" if isinstance(x, float) else str(x)
 
 
 @dataclass

@@ -88,7 +88,7 @@ def test_verdicts_from_predictions(fake_registry):
     assert runner.evaluate("fpc.thm4.1")["verdict"] == "holds"
     r = runner.evaluate("fpc.thm4.1", overrides={"x": 0.5})
     assert r["verdict"] == "fails"
-    assert r["numeric"]["predictions"][0]["rule"] == "x >= 1.0"
+    assert r["numeric"]["predictions"][0]["rule"] == "x >= 1"
     assert r["numeric"]["outcomes"][0] == {"name": "x", "measured": 0.5, "outcome": "fails", "reason": ""}
 
 
