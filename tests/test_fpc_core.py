@@ -105,3 +105,10 @@ def test_thm41_derivation_of_delta():
     r = verdict("fpc.thm4.1", numeric=False)
     assert r["symbolic"]["status"] == "proved"
     assert evaluate("fpc.thm4.1", numeric=False, overrides={"gaps": ((0.9, 0.2),)})["symbolic"]["status"] == "proved"
+
+
+# ---------------------------------------------------------------- Definition 3.1
+def test_def31_zero_init_holds_and_random_init_fails():
+    assert verdict("fpc.def3.1")["verdict"] == "holds"
+    r = verdict("fpc.def3.1", symbolic=False, init_scale=0.1)
+    assert r["verdict"] == "fails" and r["numeric"]["measured"]["max_attn_dev"] > 1e-3

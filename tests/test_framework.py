@@ -170,3 +170,12 @@ def test_store_is_atomic_and_versioned(tmp_path):
     (tmp_path / "report.json").write_text("[]")          # exports beside results are skipped
     (tmp_path / "fpc.x1.json").write_text(json.dumps({**data, "schema_version": 1}))
     assert [r["claim_id"] for r in store.load_results(tmp_path)] == ["fpc.x1"]
+
+
+def test_real_catalogue_ambiguous_and_unknown_labels(tmp_results, capsys):
+    assert main(["run", "--claim", "def3.1", "--results", str(tmp_results)]) == 2
+    assert "fpc.def3.1, tlc.def3.1" in capsys.readouterr().err
+    assert main(["run", "--claim", "thm9.9", "--results", str(tmp_results)]) == 2
+    err = capsys.readouterr().err
+    assert "Did you mean" in err and "python -m checks list" in err
+    assert not tmp_results.exists()
