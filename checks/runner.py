@@ -208,19 +208,9 @@ def evaluate(claim_id: str, *, profile: str = "quick", seed: int = 0, device: st
     if violations and not allow_violations:
         raise AssumptionViolated(claim.id, violations)
     dev = resolve_device(device)
-    started = _dt.datetime.now(_dt.timezone.utc).isoformat(timespec="seconds")
     t0 = time.perf_counter()
-    env = environment()
-    result: dict[str, Any] = {
-        "claim_id": claim.id, "title": claim.title, "paper": claim.paper, "kind": claim.kind,
-        "statement": claim.statement, "source": dataclasses.asdict(claim.source),
-        "depends_on": list(claim.depends_on), "assumptions": [a.text for a in claim.assumptions],
-        "assumption_violations": violations, "seed": seed, "profile": profile, "device": dev,
-        "config": config_as_json(cfg), "started_at": started, "versions": env["versions"],
-        "platform": env["platform"], "commit": env["commit"], "notes": claim.notes,
-        "command": f"python -m checks run --claim {claim.id} --profile {profile} --seed {seed} --device {device}"
-                   + "".join(f" --set {k}={v!r}".replace("'", "") for k, v in (overrides or {}).items()),
-    }
+    result = _header(claim, profile=profile, seed=seed, device=dev, cfg=cfg, overrides=overrides,
+                     violations=violations)
     if claim.not_checkable:
         result.update(verdict="skipped", reason=claim.not_checkable,
                       symbolic={"status": "not_applicable", "obligations": [], "note": claim.not_checkable},
@@ -237,23 +227,33 @@ def evaluate(claim_id: str, *, profile: str = "quick", seed: int = 0, device: st
     return result
 
 
+def _header(claim: Claim, *, profile: str, seed: int, device: str | None, cfg=None,
+            overrides: Mapping[str, Any] | None = None, violations: list | None = None) -> dict:
+    """The fields every result carries, whatever became of the claim."""
+    env = environment()
+    return {
+        "claim_id": claim.id, "title": claim.title, "paper": claim.paper, "kind": claim.kind,
+        "statement": claim.statement, "source": dataclasses.asdict(claim.source),
+        "depends_on": list(claim.depends_on), "assumptions": [a.text for a in claim.assumptions],
+        "assumption_violations": violations or [], "seed": seed, "profile": profile, "device": device,
+        "config": config_as_json(cfg),
+        "started_at": _dt.datetime.now(_dt.timezone.utc).isoformat(timespec="seconds"),
+        "versions": env["versions"], "platform": env["platform"], "commit": env["commit"], "notes": claim.notes,
+        "command": f"python -m checks run --claim {claim.id} --profile {profile} --seed {seed}"
+                   + (f" --device {device}" if device else "")
+                   + "".join(f" --set {k}={v!r}".replace("'", "") for k, v in (overrides or {}).items()),
+    }
+
+
 def refused_result(claim_id: str, exc: SuiteError, *, profile: str, seed: int) -> dict:
     """An ``error`` result for a claim the runner refused before running it (e.g. its profile
     breaks an assumption), so the refusal is stored and reported like any other outcome."""
-    claim = _registry.get(claim_id)
-    started = _dt.datetime.now(_dt.timezone.utc).isoformat(timespec="seconds")
     err = {"type": type(exc).__name__, "message": str(exc), "traceback": ""}
-    env = environment()
-    return {"claim_id": claim.id, "title": claim.title, "paper": claim.paper, "kind": claim.kind,
-            "statement": claim.statement, "source": dataclasses.asdict(claim.source),
-            "depends_on": list(claim.depends_on), "assumptions": [a.text for a in claim.assumptions],
-            "seed": seed, "profile": profile, "device": None, "config": None, "started_at": started,
-            "versions": env["versions"], "platform": env["platform"], "commit": env["commit"],
-            "verdict": "error", "wall_s": 0.0, "error": err, "notes": claim.notes,
+    return {**_header(_registry.get(claim_id), profile=profile, seed=seed, device=None),
+            "verdict": "error", "wall_s": 0.0, "error": err,
             "symbolic": {"status": "not_applicable", "obligations": [], "note": "not run: " + str(exc)},
             "numeric": {"status": "error", "predictions": [], "measured": {}, "error": err,
-                        "note": "refused before running"},
-            "command": f"python -m checks run --claim {claim.id} --profile {profile} --seed {seed} --device {device}"}
+                        "note": "refused before running"}}
 
 
 def run_claim(claim_id: str, *, profile: str = "quick", seed: int = 0, device: str = "auto",

@@ -179,3 +179,16 @@ def test_real_catalogue_ambiguous_and_unknown_labels(tmp_results, capsys):
     err = capsys.readouterr().err
     assert "Did you mean" in err and "python -m checks list" in err
     assert not tmp_results.exists()
+
+
+def test_refused_claim_is_stored_as_an_error_result(fake_registry, tmp_results, monkeypatch, capsys):
+    """A profile that breaks an assumption: the CLI stores an error result and goes on."""
+    bad = fake("tlc.badprofile", profiles={"quick": {"x": -1.0}, "full": {}})
+    _registry.register(bad)
+    rc = main(["run", "--claim", "tlc.badprofile", "--claim", "fpc.thm4.1", "--results", str(tmp_results),
+               "--executor", "serial"])
+    assert rc == 1
+    r = store.load_result(tmp_results / "tlc.badprofile.json")
+    assert r["verdict"] == "error" and "violates its assumptions" in r["error"]["message"]
+    assert r["command"] == "python -m checks run --claim tlc.badprofile --profile quick --seed 0"
+    assert store.load_result(tmp_results / "fpc.thm4.1.json")["verdict"] == "holds"
