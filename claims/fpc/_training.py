@@ -78,10 +78,7 @@ def train_reduced(dist: Distribution, spec: TrainSpec, g: torch.Generator, *, de
     dtype = {"float32": torch.float32, "float64": torch.float64}[spec.dtype]
     b = batch if batch is not None else dist.sample(spec.n_samples, g)
     b_dev = b.to(device=device, dtype=dtype)
-    model = ReducedMIM(dist, dtype=dtype, device=device)
-    model.dist = dist
-    if device != "cpu":
-        model.dist = _dist_on(dist, device)
+    model = ReducedMIM(_dist_on(dist, device) if device != "cpu" else dist, dtype=dtype, device=device)
 
     P = dist.P
     pos = b.masked_idx.reshape(-1).to(device)

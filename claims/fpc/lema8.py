@@ -7,6 +7,7 @@ import sympy as sp
 import torch
 
 from claims import Claim, Derivation, Measurement, Prediction, Source, register
+from claims._base import Assumption
 from claims._sym import identity
 
 from . import _symbolic as S
@@ -66,8 +67,8 @@ CLAIM = register(Claim(
                   "Lemma A.8 (Loss Calculation). The population loss can be decomposed into the following "
                   "form: Proof. where since the features are orthogonal."),
     assumptions=LEMMA_ASSUMPTIONS + (
-        __import__("claims._base", fromlist=["Assumption"]).Assumption.relation(
-            "features orthonormal: feature_overlap = 0 (Definition 2.1)", ("feature_overlap",), lambda o: o == 0),),
+        Assumption.relation("features orthonormal: feature_overlap = 0 (Definition 2.1)", ("feature_overlap",),
+                            lambda o: o == 0),),
     depends_on=("fpc.eq3.2",),
     config=Config, profiles={"quick": {}, "full": FULL_PROFILE},
     predictions=predictions, check=check, derive=derive,
