@@ -24,6 +24,19 @@ class _Parser(argparse.ArgumentParser):
         self.exit(2, f"{self.prog}: error: {message}\n(see `{self.prog} --help`)\n")
 
 
+def _bounded_int(name: str, lo: int, hi: int):
+    def parse(text: str) -> int:
+        try:
+            v = int(text)
+        except ValueError:
+            raise argparse.ArgumentTypeError(f"{name} must be an integer, got {text!r}") from None
+        if not lo <= v <= hi:
+            raise argparse.ArgumentTypeError(f"{name} must be between {lo} and {hi}, got {v}")
+        return v
+    parse.__name__ = name
+    return parse
+
+
 def build_parser() -> argparse.ArgumentParser:
     p = _Parser(prog="python -m checks", description="Verify the claims of ML-theory papers.")
     sub = p.add_subparsers(dest="command", required=True, parser_class=_Parser)
@@ -41,7 +54,10 @@ def build_parser() -> argparse.ArgumentParser:
     rn.add_argument("--paper", choices=sorted(PAPERS))
     rn.add_argument("--profile", choices=["quick", "full"], default="quick")
     rn.add_argument("--device", choices=["auto", "cpu", "cuda"], default="auto")
-    rn.add_argument("--seed", type=int, default=0)
+    rn.add_argument("--seed", type=_bounded_int("--seed", 0, 2**31 - 1), default=0,
+                    help="seed of replicate 0; the others are derived from it (0 .. 2**31-1)")
+    rn.add_argument("--replicates", type=_bounded_int("--replicates", 1, 100), default=None, metavar="R",
+                    help="independent replicates of every stochastic check (default: quick 3, full 5)")
     rn.add_argument("--results", default="results", metavar="DIR")
     rn.add_argument("--set", action="append", default=[], metavar="FIELD=VALUE", dest="overrides",
                     help="override a configuration field (with one --claim)")
@@ -170,7 +186,8 @@ def _run_ids(ids, args, overrides, progress) -> dict[str, int]:
     for cid in ids:
         try:
             result = runner.run_claim(cid, profile=args.profile, seed=args.seed, device=args.device,
-                                      overrides=overrides, results_dir=args.results, progress=progress)
+                                      overrides=overrides, results_dir=args.results, progress=progress,
+                                      replicates=args.replicates)
         except SuiteError as exc:  # e.g. a profile breaking an assumption: this claim only
             print(f"error        {cid:<22} {exc}", file=sys.stderr)
             result = runner.refused_result(cid, exc, profile=args.profile, seed=args.seed)

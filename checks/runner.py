@@ -24,7 +24,7 @@ from claims import _registry
 from claims._base import Claim, Measurement, config_as_json
 from models.errors import AssumptionViolated, DeviceUnavailable, InvalidParameter, SuiteError
 
-from . import store
+from . import judge, store
 
 
 # ----------------------------------------------------------------------------- context
@@ -32,17 +32,29 @@ from . import store
 class RunContext:
     """What a check receives besides its configuration."""
 
-    seed: int = 0
+    seed: int = 0                    # this replicate's seed (replicate 0: the run's --seed)
     device: str = "cpu"              # resolved: "cpu" or "cuda"
     profile: str = "quick"
     progress: bool = False           # show progress bars (stderr)
     executor: Any = None             # checks.executors.Executor for map(); None: executors.current()
+    replicates: int = 3              # independent replicates of a stochastic check
+    replicate: int = 0               # which replicate this context belongs to
     rng: np.random.Generator = field(init=False)
 
     def __post_init__(self):
         self.rng = np.random.default_rng(self.seed)
         if self.device == "cuda":
             enable_tf32()
+
+    def seed_for(self, *keys) -> int:
+        """A 31-bit seed derived from this context's seed and ``keys`` (ints or strings): the one
+        rule for every seed a check needs, the same on every machine and process."""
+        return derive_seed(self.seed, *keys)
+
+    def for_replicate(self, r: int) -> "RunContext":
+        """The context of replicate ``r``: replicate 0 keeps the run's seed, so a run with one
+        replicate reproduces the seed exactly; the others get seeds derived from it."""
+        return dataclasses.replace(self, seed=replicate_seed(self.seed, r), replicate=r)
 
     def torch_generator(self, offset: int = 0):
         import torch
@@ -73,6 +85,25 @@ class RunContext:
             return iterable
         from tqdm.auto import tqdm
         return tqdm(iterable, desc=desc, total=total, leave=False, file=sys.stderr, mininterval=0.5)
+
+
+def _key_int(key) -> int:
+    if isinstance(key, bool) or not isinstance(key, (int, str)):
+        raise TypeError(f"seed keys are ints or strings, got {type(key).__name__}")
+    if isinstance(key, str):
+        import zlib
+        return zlib.crc32(key.encode())
+    return key
+
+
+def derive_seed(seed: int, *keys) -> int:
+    """``SeedSequence([seed, *keys])`` reduced to 31 bits (fits every RNG's seed argument)."""
+    ss = np.random.SeedSequence([int(seed), *(_key_int(k) for k in keys)])
+    return int(ss.generate_state(1)[0] & 0x7FFFFFFF)
+
+
+def replicate_seed(seed: int, r: int) -> int:
+    return int(seed) if r == 0 else derive_seed(seed, "replicate", r)
 
 
 def enable_tf32() -> None:
@@ -125,6 +156,8 @@ def combine(symbolic: str, numeric: str) -> str:
         return "inconclusive"
     if symbolic == "proved" or numeric == "holds":
         return "holds"
+    if numeric == "by_construction":   # nothing that could have failed: no evidence either way
+        return "inconclusive"
     return "skipped"
 
 
@@ -149,68 +182,109 @@ def _numeric(claim: Claim, cfg, ctx: RunContext) -> dict:
     if claim.check is None:
         return {"status": "not_applicable", "predictions": [], "measured": {},
                 "note": "no numerical check for this claim"}
-    # the predictions are fixed from the configuration before anything is measured
+    # the predictions and regime conditions are fixed from the configuration before measuring
     preds = list(claim.predictions(cfg)) if claim.predictions else []
-    block: dict[str, Any] = {"predictions": [p.as_json() for p in preds], "measured": {}}
+    regimes = list(claim.regime(cfg)) if claim.regime else []
+    n_rep = 1 if claim.deterministic else max(1, ctx.replicates)
+    block: dict[str, Any] = {"predictions": [p.as_json() for p in preds],
+                             "regime": [r.as_json() for r in regimes], "measured": {},
+                             "replicates": n_rep, "deterministic": claim.deterministic,
+                             "replicate_seeds": [replicate_seed(ctx.seed, r) for r in range(n_rep)]}
     t0 = time.perf_counter()
+    ms: list[Measurement] = []
     try:
-        m = claim.check(cfg, ctx)
-        if not isinstance(m, Measurement):
-            raise TypeError(f"check of {claim.id} returned {type(m).__name__}, expected Measurement")
-    except Exception as exc:
+        for r in range(n_rep):
+            m = claim.check(cfg, ctx.for_replicate(r))
+            if not isinstance(m, Measurement):
+                raise TypeError(f"check of {claim.id} returned {type(m).__name__}, expected Measurement")
+            ms.append(m)
+    except (Exception, SystemExit) as exc:
         block.update(status="error", error=_error_block(exc), wall_s=time.perf_counter() - t0,
-                     note=f"check raised {type(exc).__name__}: {exc}")
+                     note=f"check raised {type(exc).__name__}: {exc}"
+                          + (f" (replicate {len(ms)}, seed {block['replicate_seeds'][len(ms)]})" if n_rep > 1 else ""))
         return block
-    block.update(measured=m.values, evidence=m.evidence, series=m.series, undecided=m.undecided,
-                 note=m.notes, wall_s=time.perf_counter() - t0)
+    m0 = ms[0]
+    block.update(measured=m0.values, evidence=m0.evidence, series=m0.series, undecided=m0.undecided,
+                 note=m0.notes, wall_s=time.perf_counter() - t0)
+    if n_rep > 1:
+        block["replicate_values"] = [m.values for m in ms]
+    block["scale"] = scale_block(claim, cfg, ms)
+    regime_results = [judge.judge_regime(c, [m.values.get(c.name) for m in ms]) for c in regimes]
+    block["regime_results"] = regime_results
     outcomes = []
     for p in preds:
-        value = m.values.get(p.name)
-        if p.name in m.undecided:
-            outcome = "inconclusive"
-        elif value is None:
-            outcome = "error"
-            block.setdefault("problems", []).append(f"prediction {p.name!r} has no measured value")
-        else:
-            outcome = p.judge(value)
-            if outcome == "error":
-                block.setdefault("problems", []).append(
-                    f"measured {p.name} is NaN: the run diverged or measured nothing; "
-                    "lower the step size or enlarge the sample")
-        outcomes.append({"name": p.name, "measured": value, "outcome": outcome,
-                         "reason": m.undecided.get(p.name, "")})
+        o = judge.judge_prediction(
+            p, [m.values.get(p.name) for m in ms], own=[m.intervals.get(p.name) for m in ms],
+            undecided=[m.undecided[p.name] for m in ms if p.name in m.undecided],
+            deterministic=claim.deterministic)
+        o = judge.apply_scale(judge.apply_regime(o, regime_results), p, block["scale"])
+        if o["outcome"] == "error":
+            block.setdefault("problems", []).append(o["reason"])
+        outcomes.append(o)
+    for r in regime_results:
+        if not r["met"] and not r["replicates"]:
+            block.setdefault("problems", []).append(r["reason"])
+            for o in outcomes:
+                o.update(outcome="error", reason=r["reason"])
     block["outcomes"] = outcomes
-    states = {o["outcome"] for o in outcomes}
     if not preds:
         block["status"] = "error"
         block.setdefault("problems", []).append("the claim states no prediction, so nothing can fail")
-    elif "error" in states:
-        block["status"] = "error"
-    elif "fails" in states:
-        block["status"] = "fails"
-    elif "inconclusive" in states:
-        block["status"] = "inconclusive"
     else:
-        block["status"] = "holds"
+        block["status"] = judge.status(outcomes)
+    block["measured"] = {**m0.values, **{o["name"]: o["measured"] for o in outcomes if o["measured"] is not None}}
     return block
+
+
+def scale_block(claim: Claim, cfg, ms: list[Measurement] | None = None) -> dict:
+    """The sizes that matter for this claim and whether they are below the statement's scale."""
+    sizes: dict[str, Any] = {}
+    for f in (*claim.scale_fields, *claim.asymptotic_in):
+        if cfg is not None and hasattr(cfg, f):
+            sizes[f] = getattr(cfg, f)
+    for m in ms or []:
+        sizes.update(m.scale)
+    reasons = []
+    if claim.asymptotic_in and cfg is not None and "full" in claim.profiles:
+        full = claim.resolve_config("full")
+        for f in claim.asymptotic_in:
+            have, want = _largest(sizes.get(f, getattr(cfg, f, None))), _largest(getattr(full, f, None))
+            if have is not None and want is not None and have < want:
+                reasons.append(f"{f} ≤ {have:g}")
+    if claim.reduced_scale:
+        reasons.append(claim.reduced_scale)
+    return {"sizes": sizes, "asymptotic_in": list(claim.asymptotic_in), "reduced": bool(reasons),
+            "badge": "; ".join(reasons)}
+
+
+def _largest(v) -> float | None:
+    if isinstance(v, (list, tuple)):
+        nums = [_largest(x) for x in v]
+        nums = [x for x in nums if x is not None]
+        return max(nums) if nums else None
+    if isinstance(v, (int, float)) and not isinstance(v, bool):
+        return float(v)
+    return None
 
 
 # ----------------------------------------------------------------------------- entry points
 def evaluate(claim_id: str, *, profile: str = "quick", seed: int = 0, device: str = "cpu",
              overrides: Mapping[str, Any] | None = None, allow_violations: bool = False,
-             progress: bool = False, symbolic: bool = True, numeric: bool = True) -> dict:
+             progress: bool = False, symbolic: bool = True, numeric: bool = True,
+             replicates: int | None = None) -> dict:
     """Run one claim and return its result dict (not written). Raises only usage errors
     (unknown id, bad override, broken assumption); failures of the claim itself become
-    ``error`` results."""
+    ``error`` results. ``replicates`` defaults to the profile's (quick 3, full 5)."""
     claim = _registry.get(claim_id)
     cfg = claim.resolve_config(profile, overrides)
     violations = claim.violations(cfg)
     if violations and not allow_violations:
         raise AssumptionViolated(claim.id, violations)
     dev = resolve_device(device)
+    n_rep = default_replicates(profile) if replicates is None else int(replicates)
     t0 = time.perf_counter()
     result = _header(claim, profile=profile, seed=seed, device=dev, cfg=cfg, overrides=overrides,
-                     violations=violations)
+                     violations=violations, replicates=n_rep)
     if claim.not_checkable:
         result.update(verdict="skipped", reason=claim.not_checkable,
                       symbolic={"status": "not_applicable", "obligations": [], "note": claim.not_checkable},
@@ -218,17 +292,34 @@ def evaluate(claim_id: str, *, profile: str = "quick", seed: int = 0, device: st
                                "note": claim.not_checkable},
                       wall_s=time.perf_counter() - t0)
         return result
-    ctx = RunContext(seed=seed, device=dev, profile=profile, progress=progress)
+    ctx = RunContext(seed=seed, device=dev, profile=profile, progress=progress, replicates=n_rep)
     sym = _symbolic(claim, cfg) if symbolic else {"status": "not_applicable", "obligations": [], "note": "not run"}
-    num = _numeric(claim, cfg, ctx) if numeric else {"status": "not_applicable", "predictions": [],
-                                                      "measured": {}, "note": "not run"}
+    if numeric:
+        try:
+            num = _numeric(claim, cfg, ctx)
+        except (Exception, SystemExit) as exc:   # predictions() or judging raised: this claim only
+            num = {"status": "error", "predictions": [], "measured": {}, "error": _error_block(exc),
+                   "note": f"judging raised {type(exc).__name__}: {exc}"}
+    else:
+        num = {"status": "not_applicable", "predictions": [], "measured": {}, "note": "not run"}
     result.update(symbolic=sym, numeric=num, verdict=combine(sym["status"], num["status"]),
-                  wall_s=time.perf_counter() - t0)
+                  scale=num.get("scale") or scale_block(claim, cfg), wall_s=time.perf_counter() - t0)
+    if num.get("status") == "by_construction" and result["verdict"] == "inconclusive":
+        result["reason"] = ("its numerical check holds by construction and is not evidence; "
+                            "no symbolic proof decides it")
     return result
 
 
+PROFILE_REPLICATES = {"quick": 3, "full": 5}
+
+
+def default_replicates(profile: str) -> int:
+    return PROFILE_REPLICATES.get(profile, 3)
+
+
 def _header(claim: Claim, *, profile: str, seed: int, device: str | None, cfg=None,
-            overrides: Mapping[str, Any] | None = None, violations: list | None = None) -> dict:
+            overrides: Mapping[str, Any] | None = None, violations: list | None = None,
+            replicates: int | None = None) -> dict:
     """The fields every result carries, whatever became of the claim."""
     env = environment()
     return {
@@ -239,10 +330,24 @@ def _header(claim: Claim, *, profile: str, seed: int, device: str | None, cfg=No
         "config": config_as_json(cfg),
         "started_at": _dt.datetime.now(_dt.timezone.utc).isoformat(timespec="seconds"),
         "versions": env["versions"], "platform": env["platform"], "commit": env["commit"], "notes": claim.notes,
-        "command": f"python -m checks run --claim {claim.id} --profile {profile} --seed {seed}"
-                   + (f" --device {device}" if device else "")
-                   + "".join(f" --set {k}={v!r}".replace("'", "") for k, v in (overrides or {}).items()),
+        "replicates": replicates, "interpretation": claim.interpretation,
+        "command": reproduce_command(claim.id, profile=profile, seed=seed, device=device,
+                                     overrides=overrides, replicates=replicates),
     }
+
+
+def reproduce_command(claim_id: str, *, profile: str, seed: int, device: str | None,
+                      overrides: Mapping[str, Any] | None, replicates: int | None) -> str:
+    """The shell command that reruns this result, every argument quoted for a POSIX shell."""
+    import shlex
+    args = ["python", "-m", "checks", "run", "--claim", claim_id, "--profile", profile, "--seed", str(seed)]
+    if device:
+        args += ["--device", device]
+    if replicates is not None and replicates != default_replicates(profile):
+        args += ["--replicates", str(replicates)]
+    for k, v in (overrides or {}).items():
+        args += ["--set", f"{k}={v!r}" if not isinstance(v, str) else f"{k}={v}"]
+    return " ".join(shlex.quote(a) for a in args)
 
 
 def refused_result(claim_id: str, exc: SuiteError, *, profile: str, seed: int) -> dict:
@@ -258,31 +363,39 @@ def refused_result(claim_id: str, exc: SuiteError, *, profile: str, seed: int) -
 
 def run_claim(claim_id: str, *, profile: str = "quick", seed: int = 0, device: str = "auto",
               overrides: Mapping[str, Any] | None = None, results_dir: str | Path | None = "results",
-              allow_violations: bool = False, progress: bool = False) -> dict:
+              allow_violations: bool = False, progress: bool = False, replicates: int | None = None) -> dict:
     """Evaluate one claim and store its result JSON in ``results_dir`` (None: don't store)."""
     result = evaluate(claim_id, profile=profile, seed=seed, device=device, overrides=overrides,
-                      allow_violations=allow_violations, progress=progress)
+                      allow_violations=allow_violations, progress=progress, replicates=replicates)
     if results_dir is not None:
         result["path"] = str(store.write_result(results_dir, result))
     return result
 
 
 def headline(result: dict) -> str:
-    """One line: verdict, id, the key measured value against its prediction, time."""
+    """One line: verdict (with its reduced-scale badge), id, the key measured value against its
+    prediction with its interval, time."""
     num = result.get("numeric", {})
     key = ""
     for o, p in zip(num.get("outcomes", []), num.get("predictions", [])):
         if o["outcome"] != "holds" or not key:
-            v = o["measured"]
+            v, iv = o.get("measured"), o.get("interval")
             shown = f"{v:.4g}" if isinstance(v, (int, float)) and not isinstance(v, bool) and math.isfinite(v) else v
+            if iv and iv[0] != iv[1]:
+                shown = f"{shown}, 95% [{iv[0]:.4g}, {iv[1]:.4g}]"
             key = f"{p['rule']} (measured {shown})"
             if o["outcome"] != "holds":
+                if o.get("reason"):
+                    key += f": {o['reason']}"
                 break
     if result.get("verdict") == "error":
         err = num.get("error") or result.get("symbolic", {}).get("error") or {}
         key = err.get("message", "") or "; ".join(num.get("problems", []))
-    if result.get("verdict") == "skipped" and result.get("reason"):
+    if result.get("verdict") in ("skipped", "inconclusive") and result.get("reason"):
         key = result["reason"]
     sym = result.get("symbolic", {}).get("status", "")
-    return (f"{result.get('verdict', '?'):<12} {result['claim_id']:<22} symbolic={sym:<14} "
-            f"{result.get('wall_s', 0):6.1f}s  {key}")
+    verdict = result.get("verdict", "?")
+    scale = result.get("scale") or {}
+    if scale.get("reduced") and verdict in ("holds", "fails", "inconclusive"):
+        verdict += f" (reduced scale: {scale.get('badge', '')})"
+    return f"{verdict:<12} {result['claim_id']:<22} symbolic={sym:<14} {result.get('wall_s', 0):6.1f}s  {key}"

@@ -12,7 +12,7 @@ from typing import Any
 
 from models.errors import ResultSchemaError, SuiteError
 
-SCHEMA_VERSION = 1
+SCHEMA_VERSION = 2
 _RESULT_NAME = re.compile(r"^[a-z]+\.[A-Za-z0-9]")
 
 
@@ -67,9 +67,46 @@ def load_result(path: str | os.PathLike) -> dict:
         data = json.loads(path.read_text(encoding="utf-8"))
     except json.JSONDecodeError as exc:
         raise CorruptResult(str(path), str(exc)) from exc
+    if not isinstance(data, dict):
+        raise CorruptResult(str(path), f"the top level is {type(data).__name__}, not an object")
     found = data.get("schema_version")
-    if found != SCHEMA_VERSION:
+    if found == 1:
+        data = upgrade_v1(data)
+    elif found != SCHEMA_VERSION:
         raise ResultSchemaError(str(path), found, SCHEMA_VERSION)
+    return data
+
+
+def upgrade_v1(data: dict) -> dict:
+    """A version-1 result (one run, no intervals) read as version 2: each outcome gets its single
+    value as ``replicates``, a point ``interval`` said to come from one run, no margin in
+    half-widths, and the result an unknown ``scale``. Verdicts are kept as they were judged."""
+    data = dict(data)
+    num = data.get("numeric")
+    if isinstance(num, dict):
+        num = dict(num)
+        outs = []
+        for o in num.get("outcomes") or []:
+            if not isinstance(o, dict):
+                continue
+            o = dict(o)
+            v = o.get("measured")
+            single = isinstance(v, (int, float)) and not isinstance(v, bool)
+            o.setdefault("replicates", [v] if single else [])
+            o.setdefault("interval", [v, v] if single else None)
+            o.setdefault("interval_method", "schema 1 result: one run, no interval (re-run for replicates)")
+            o.setdefault("margin", None)
+            o.setdefault("margin_hw", None)
+            o.setdefault("flaky", False)
+            o.setdefault("by_construction", "")
+            outs.append(o)
+        num["outcomes"] = outs
+        num.setdefault("replicates", 1)
+        data["numeric"] = num
+    data.setdefault("scale", {"sizes": {}, "asymptotic_in": [], "reduced": None,
+                              "badge": "unknown (schema 1 result)"})
+    data["upgraded_from"] = 1
+    data["schema_version"] = SCHEMA_VERSION
     return data
 
 

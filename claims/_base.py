@@ -110,10 +110,37 @@ class Prediction:
     op: str
     threshold: Any
     tol: float = 0.0
+    # why this quantity cannot fail (e.g. "a sum of squares"): judged, shown, never counted
+    # as numerical support; a by-construction prediction that fails is a bug (error)
+    by_construction: str = ""
+    # judged from a sweep along the parameter the statement is asymptotic in (an exponent or
+    # trend fit): valid evidence at reduced scale, unlike a value read off at one toy size
+    trend: bool = False
 
     def __post_init__(self):
         if self.op not in (*_OPS, "within", "between"):
             raise ValueError(f"prediction {self.name}: unknown op {self.op!r}")
+
+    def band(self) -> tuple[float, bool, float, bool]:
+        """The predicted set as an interval ``(lo, lo_closed, hi, hi_closed)``."""
+        inf = math.inf
+        t = self.threshold
+        if self.op == "<=":
+            return -inf, False, float(t), True
+        if self.op == "<":
+            return -inf, False, float(t), False
+        if self.op == ">=":
+            return float(t), True, inf, False
+        if self.op == ">":
+            return float(t), False, inf, False
+        if self.op == "within":
+            return float(t) - self.tol, True, float(t) + self.tol, True
+        return float(t[0]), True, float(t[1]), True
+
+    def margin(self, value: float) -> float:
+        """Signed distance of ``value`` from the predicted set's edge: > 0 inside, < 0 outside."""
+        lo, _, hi, _ = self.band()
+        return min(value - lo, hi - value)
 
     def judge(self, value) -> str:
         if value is None:
@@ -143,7 +170,26 @@ class Prediction:
     def as_json(self) -> dict:
         thr = list(self.threshold) if isinstance(self.threshold, tuple) else self.threshold
         return {"name": self.name, "statement": self.statement, "op": self.op,
-                "threshold": thr, "tol": self.tol, "rule": self.describe()}
+                "threshold": thr, "tol": self.tol, "rule": self.describe(),
+                "by_construction": self.by_construction, "trend": self.trend}
+
+
+@dataclass(frozen=True)
+class Regime(Prediction):
+    """A condition under which the paper's statement applies at all (training settled, a probe
+    above chance, sizes large enough, the stage the statement speaks of reached), declared with
+    the predictions before measuring and judged by the runner on every replicate.
+
+    Unmet, it turns a would-be ``fails`` into ``inconclusive`` ("not in the regime of the
+    statement"); it never turns anything into ``holds``. With ``instrument=True`` the condition
+    is about the measuring instrument itself (a probe at chance measures nothing), so an unmet
+    one turns a ``holds`` into ``inconclusive`` as well.
+    """
+
+    instrument: bool = False
+
+    def as_json(self) -> dict:
+        return {**super().as_json(), "instrument": self.instrument}
 
 
 def _fmt(x) -> str:
@@ -160,6 +206,10 @@ class Measurement:
     series:    data for plots, ``{name: {"x": [...], "ys": {label: [...]}, "xlabel", "ylabel",
                "logx", "logy", "kind": "line"|"scatter"|"box"|"heatmap"}}``.
     undecided: prediction name -> why this scale cannot decide it (verdict inconclusive).
+    intervals: value name -> its own 95% interval ``(lo, hi)`` (e.g. an exponent fit's), used by
+               the runner when there are fewer than 3 replicates to take an interval over.
+    scale:     the sizes this replicate actually reached (e.g. ``{"P": [16, 32, 64]}``), merged
+               into the result's ``scale`` block.
     """
 
     values: dict[str, Any]
@@ -167,6 +217,8 @@ class Measurement:
     series: dict[str, Any] = field(default_factory=dict)
     undecided: dict[str, str] = field(default_factory=dict)
     notes: str = ""
+    intervals: dict[str, tuple[float, float]] = field(default_factory=dict)
+    scale: dict[str, Any] = field(default_factory=dict)
 
 
 # ----------------------------------------------------------------------------- symbolic part
@@ -217,6 +269,18 @@ class Claim:
     not_algebraic:   one line saying why there is no derivation, when there is none.
     not_checkable:   why the statement cannot be encoded (e.g. its equations were lost);
                      such a claim is listed and reported ``skipped`` with this reason.
+    regime(cfg)      -> Sequence[Regime]: conditions under which the statement applies, fixed
+                     before measuring like the predictions; judged by the runner.
+    deterministic:   the measurement has no randomness that matters (exact identities, exact
+                     grids, formula against autograd in float64): run once, interval [v, v].
+    scale_fields:    configuration fields recorded as the run's scale (sizes, steps, n, ...).
+    asymptotic_in:   fields the statement is asymptotic in (P -> infinity, ...): a run below the
+                     ``full`` profile's values there is reduced scale, and a ``fails`` read off at
+                     reduced scale (not from a trend prediction) is ``inconclusive``.
+    reduced_scale:   a fixed reason why every run of this claim is below the paper's scale
+                     (e.g. "a 2-layer ViT on 8x8 digits, not ViT-B on ImageNet").
+    interpretation:  the reading the claim had to choose where the paper is silent (a loss,
+                     the meaning of "mild"), shown next to the verdict.
     """
 
     id: str
@@ -234,6 +298,12 @@ class Claim:
     not_algebraic: str = ""
     not_checkable: str = ""
     notes: str = ""
+    regime: Callable[[Any], Sequence["Regime"]] | None = None
+    deterministic: bool = False
+    scale_fields: tuple[str, ...] = ()
+    asymptotic_in: tuple[str, ...] = ()
+    reduced_scale: str = ""
+    interpretation: str = ""
 
     @property
     def paper(self) -> str:

@@ -89,7 +89,10 @@ def test_verdicts_from_predictions(fake_registry):
     r = runner.evaluate("fpc.thm4.1", overrides={"x": 0.5})
     assert r["verdict"] == "fails"
     assert r["numeric"]["predictions"][0]["rule"] == "x >= 1"
-    assert r["numeric"]["outcomes"][0] == {"name": "x", "measured": 0.5, "outcome": "fails", "reason": ""}
+    o = r["numeric"]["outcomes"][0]
+    assert {k: o[k] for k in ("name", "measured", "outcome", "reason")} == \
+        {"name": "x", "measured": 0.5, "outcome": "fails", "reason": ""}
+    assert o["replicates"] == [0.5, 0.5, 0.5] and o["interval"] == [0.5, 0.5] and o["margin"] == -0.5
 
 
 def test_crash_and_nan_become_error_results(fake_registry):
@@ -119,7 +122,7 @@ def test_cli_run_stores_json_and_continues_after_a_crash(fake_registry, tmp_resu
     assert "totals: holds=1, fails=0, inconclusive=0, error=1, skipped=0" in out
     ok = store.load_result(tmp_results / "fpc.thm4.1.json")
     bad = store.load_result(tmp_results / "fpc.crash.json")
-    assert ok["verdict"] == "holds" and ok["schema_version"] == 1 and bad["verdict"] == "error"
+    assert ok["verdict"] == "holds" and ok["schema_version"] == store.SCHEMA_VERSION and bad["verdict"] == "error"
     for key in ("claim_id", "verdict", "symbolic", "numeric", "seed", "profile", "device", "versions",
                 "wall_s", "started_at"):
         assert key in ok
