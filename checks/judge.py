@@ -19,7 +19,8 @@ values its replicates measured. For each prediction:
    ``inconclusive`` too. Nothing becomes ``holds`` through a regime condition.
 6. **Reduced scale.** For a claim asymptotic in some size, a ``fails`` read off a run below the
    statement's scale, from a prediction that is not a trend over that size, is
-   ``inconclusive``: a toy size says nothing about P -> infinity.
+   ``inconclusive``: a toy size says nothing about P -> infinity. (Not applied to a violation
+   control, a run that deliberately breaks an assumption to show the instrument can fail.)
 7. **By construction.** A prediction that cannot fail is judged and shown, but does not count
    as numerical support; if it fails anyway the check has a bug (``error``).
 

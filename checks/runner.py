@@ -178,7 +178,10 @@ def _symbolic(claim: Claim, cfg) -> dict:
     return {"status": der.status, "obligations": [o.as_json() for o in der.obligations], "note": der.note}
 
 
-def _numeric(claim: Claim, cfg, ctx: RunContext) -> dict:
+def _numeric(claim: Claim, cfg, ctx: RunContext, control: bool = False) -> dict:
+    """Replicates, then the one judgment rule (checks/judge.py). ``control``: the run deliberately
+    breaks an assumption (a violation control that tests the instrument, not the paper), so the
+    reduced-scale rule, which protects the paper's asymptotic statement, does not apply."""
     if claim.check is None:
         return {"status": "not_applicable", "predictions": [], "measured": {},
                 "note": "no numerical check for this claim"}
@@ -217,7 +220,9 @@ def _numeric(claim: Claim, cfg, ctx: RunContext) -> dict:
             p, [m.values.get(p.name) for m in ms], own=[m.intervals.get(p.name) for m in ms],
             undecided=[m.undecided[p.name] for m in ms if p.name in m.undecided],
             deterministic=claim.deterministic)
-        o = judge.apply_scale(judge.apply_regime(o, regime_results), p, block["scale"])
+        o = judge.apply_regime(o, regime_results)
+        if not control:
+            o = judge.apply_scale(o, p, block["scale"])
         if o["outcome"] == "error":
             block.setdefault("problems", []).append(o["reason"])
         outcomes.append(o)
@@ -296,7 +301,7 @@ def evaluate(claim_id: str, *, profile: str = "quick", seed: int = 0, device: st
     sym = _symbolic(claim, cfg) if symbolic else {"status": "not_applicable", "obligations": [], "note": "not run"}
     if numeric:
         try:
-            num = _numeric(claim, cfg, ctx)
+            num = _numeric(claim, cfg, ctx, control=bool(violations))
         except (Exception, SystemExit) as exc:   # predictions() or judging raised: this claim only
             num = {"status": "error", "predictions": [], "measured": {}, "error": _error_block(exc),
                    "note": f"judging raised {type(exc).__name__}: {exc}"}

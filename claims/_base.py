@@ -281,6 +281,8 @@ class Claim:
                      (e.g. "a 2-layer ViT on 8x8 digits, not ViT-B on ImageNet").
     interpretation:  the reading the claim had to choose where the paper is silent (a loss,
                      the meaning of "mild"), shown next to the verdict.
+    unused_fields:   configuration fields the check does not read, with why; overriding one is
+                     refused (exit 2) instead of silently changing nothing.
     """
 
     id: str
@@ -304,6 +306,9 @@ class Claim:
     asymptotic_in: tuple[str, ...] = ()
     reduced_scale: str = ""
     interpretation: str = ""
+    # configuration fields the check does not read (e.g. kappa_c when it sweeps kappa_c_sweep):
+    # field -> why; overriding one is refused as not applicable to this claim
+    unused_fields: Mapping[str, str] = field(default_factory=dict)
 
     @property
     def paper(self) -> str:
@@ -336,6 +341,9 @@ class Claim:
             if key not in names:
                 raise InvalidParameter(key, value, f"claim {self.id} has no such field",
                                        f"known fields: {', '.join(sorted(names))}")
+            if key in self.unused_fields:
+                raise InvalidParameter(key, value, f"not applicable to claim {self.id}: "
+                                       f"{self.unused_fields[key]}")
             merged[key] = _coerce(names[key], value)
         return dataclasses.replace(self.config(), **merged)
 

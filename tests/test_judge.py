@@ -233,3 +233,11 @@ def test_cli_rejects_bad_seed_and_replicates(capsys):
             main(argv)
         assert e.value.code == 2
     assert "--replicates must be between 1 and 100" in capsys.readouterr().err
+
+
+def test_violation_control_is_exempt_from_the_reduced_scale_rule(reg):
+    from claims._base import Assumption
+    _registry.register(_claim("fpc.ctrl", asymptotic_in=("P",),
+                              assumptions=(Assumption.range("mean", 1.0, None, lo_open=False),)))
+    r = runner.evaluate("fpc.ctrl", overrides={"mean": 0.5}, allow_violations=True)
+    assert r["assumption_violations"] and r["verdict"] == "fails"

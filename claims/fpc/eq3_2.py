@@ -116,6 +116,7 @@ def check(cfg, ctx) -> Measurement:
 
 
 CLAIM = register(Claim(
+    deterministic=True,  # identities / exact grids: any state or sample shows them; no randomness that matters
     id="fpc.eq3.2",
     title="Masked-query logits are z*Phi + Ups; the reduction to (Phi, Ups) is exact",
     kind="equation",

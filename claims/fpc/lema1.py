@@ -53,6 +53,7 @@ def check(cfg, ctx) -> Measurement:
 
 
 CLAIM = register(Claim(
+    deterministic=True,  # identities / exact grids: any state or sample shows them; no randomness that matters
     id="fpc.lemA.1",
     title="Gradient of the MIM loss with respect to Q",
     kind="lemma",

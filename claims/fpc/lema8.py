@@ -58,6 +58,7 @@ def check(cfg, ctx) -> Measurement:
 
 
 CLAIM = register(Claim(
+    deterministic=True,  # identities / exact grids: any state or sample shows them; no randomness that matters
     id="fpc.lemA.8",
     title="Loss decomposition in area attentions",
     kind="lemma",

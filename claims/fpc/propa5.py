@@ -89,6 +89,7 @@ def check(cfg, ctx) -> Measurement:
 
 
 CLAIM = register(Claim(
+    deterministic=True,  # identities / exact grids: any state or sample shows them; no randomness that matters
     id="fpc.propA.5",
     title="Exponential tail bounds for the hypergeometric distribution (Hoeffding, Serfling)",
     kind="proposition",

@@ -2,6 +2,7 @@
 attn_{p -> P_{k,j} cap U} >= 1 - O(eps) for masked p, for both signs of the information gap."""
 from __future__ import annotations
 
+import dataclasses
 from dataclasses import dataclass
 
 import numpy as np
@@ -17,6 +18,7 @@ from models.fastmim import FastReducedMIM
 from models.mim import patch_stats
 from models.train import gradient_descent
 
+from ._common import data_config
 from ._training import _dist_on, _to_cpu
 
 
@@ -28,6 +30,10 @@ class Config:
     gamma: float = 0.5
     z_low: float = 1.0
     z_high: float = 2.0
+    z_dist: str = "uniform"                       # distribution of z on [z_low, z_high]
+    c_global: float = 1.0                         # global area = c_global * P^kappa_c
+    c_local: float = 1.0                          # local areas = c_local * P^kappa_s
+    partition_seed: int = 0
     eps: float = 0.01                             # the theorem's epsilon
     attn_const: float = 1.0                       # the O(eps) constant C: predict attention >= 1 - C*eps
     n_samples: int = 512                          # fixed training sample (empirical GD)
@@ -72,11 +78,20 @@ def predictions(cfg):
     )
 
 
-def train_one(P, K, kappa_c, kappa_s, gamma, z_low, z_high, eps, attn_const, n_samples, n_eval, lr,
-              max_steps, eval_every, freeze_fp, dtype, seed, fast_grad=True, device="cpu") -> dict:
-    """One GD run; stops when both statements hold on held-out images or at max_steps."""
-    dist = Distribution(DataConfig(P=P, K=K, kappa_c=kappa_c, kappa_s=kappa_s, gamma=gamma,
-                                   z_low=z_low, z_high=z_high))
+def window_length(reached_at: int) -> int:
+    """Steps trained on after the criterion first holds: 25% more, at least 200 (issue: early
+    stopping must not manufacture the threshold)."""
+    return max(200, -(-reached_at // 4))
+
+
+def train_one(data, eps, attn_const, n_samples, n_eval, lr, max_steps, eval_every, freeze_fp, dtype, seed,
+              fast_grad=True, device="cpu") -> dict:
+    """One GD run. When both statements first hold on held-out images (step s), training goes on
+    for a fixed window of ``window_length(s)`` more steps (even past max_steps) and the run reports
+    the worst gap and attention over that window, so the reported margin is not zero by
+    construction. A run that never reaches them stops at max_steps and reports its last values."""
+    dist = Distribution(DataConfig(**data))
+    K = dist.cfg.K
     g = torch.Generator().manual_seed(seed)
     tdtype = {"float32": torch.float32, "float64": torch.float64}[dtype]
     train_b, eval_b = dist.sample(n_samples, g), dist.sample(n_eval, g)
@@ -85,6 +100,7 @@ def train_one(P, K, kappa_c, kappa_s, gamma, z_low, z_high, eps, attn_const, n_s
                                                           dtype=tdtype, device=device)
     hist = {"step": [], "max_gap": [], "min_attn": [], "train_loss": [], "target_fp": [], "global_fp_local": [],
             "ups_absmax": []}
+    reached = {"at": None}
     own_f = (dist.feat_offset[None, :] + dist.area.T)                   # (P, K)
     local = dist.area.T != 0                                            # (P, K)
 
@@ -100,15 +116,23 @@ def train_one(P, K, kappa_c, kappa_s, gamma, z_low, z_high, eps, attn_const, n_s
         hist["target_fp"].append(float(Phi.gather(1, own_f).mean()))
         hist["global_fp_local"].append(float(Phi[:, dist.feat_offset][local].mean()) if local.any() else 0.0)
         hist["ups_absmax"].append(float(model.Ups.detach().abs().max()))
-        return gap <= eps and att >= 1 - attn_const * eps
+        if reached["at"] is None and gap <= eps and att >= 1 - attn_const * eps:
+            reached["at"] = step
+        if reached["at"] is None:
+            return step >= max_steps
+        return step >= reached["at"] + window_length(reached["at"])
 
-    gradient_descent([model.Phi, model.Ups], lambda: model(tb).loss, steps=max_steps, lr=lr,
-                     callbacks=[evaluate], record_every=eval_every,
+    gradient_descent([model.Phi, model.Ups], lambda: model(tb).loss, steps=max_steps + window_length(max_steps),
+                     lr=lr, callbacks=[evaluate], record_every=eval_every,
                      frozen=[model.Phi] if freeze_fp else [],
                      grad_fn=model.grad_fn(model.prepare(tb)) if fast_grad else None)
-    reached = hist["max_gap"][-1] <= eps and hist["min_attn"][-1] >= 1 - attn_const * eps
-    return {"K": K, "kappa_c": kappa_c, "kappa_s": kappa_s, "delta": dist.cfg.delta, "reached": reached,
-            "steps": hist["step"][-1], "final_max_gap": hist["max_gap"][-1], "final_min_attn": hist["min_attn"][-1],
+    at = reached["at"]
+    win = [i for i, s in enumerate(hist["step"]) if at is not None and s >= at] or [len(hist["step"]) - 1]
+    return {"K": K, "kappa_c": dist.cfg.kappa_c, "kappa_s": dist.cfg.kappa_s, "delta": dist.cfg.delta,
+            "reached": at is not None, "steps": at if at is not None else hist["step"][-1],
+            "window": [hist["step"][win[0]], hist["step"][win[-1]]],
+            "final_max_gap": max(hist["max_gap"][i] for i in win),
+            "final_min_attn": min(hist["min_attn"][i] for i in win),
             "global_size": dist.cfg.global_size, "area_sizes": dist.sizes_per_area, "history": hist}
 
 
@@ -124,10 +148,10 @@ def _still_improving(h: dict, key: str, sign: int) -> bool:
 
 
 def check(cfg, ctx) -> Measurement:
-    points = [dict(P=cfg.P, K=K, kappa_c=kc, kappa_s=ks, gamma=cfg.gamma, z_low=cfg.z_low, z_high=cfg.z_high,
+    points = [dict(data=dataclasses.asdict(data_config(cfg, K=K, kappa_c=kc, kappa_s=ks)),
                    eps=cfg.eps, attn_const=cfg.attn_const, n_samples=cfg.n_samples, n_eval=cfg.n_eval, lr=cfg.lr,
                    max_steps=cfg.max_steps, eval_every=cfg.eval_every, freeze_fp=cfg.freeze_fp, dtype=cfg.dtype,
-                   seed=ctx.seed * 1000 + i, fast_grad=cfg.fast_grad, device=ctx.device)
+                   seed=ctx.seed_for("thm4.1", i), fast_grad=cfg.fast_grad, device=ctx.device)
               for i, (K, (kc, ks)) in enumerate((K, gap) for K in cfg.K_values for gap in cfg.gaps)]
     runs = ctx.map(train_one, points, desc="thm4.1 runs")
     undecided = {}
@@ -137,7 +161,7 @@ def check(cfg, ctx) -> Measurement:
         why = (f"{len(short)} run(s) had not reached eps within max_steps={cfg.max_steps} but were still improving; "
                "the theorem allows poly(P, 1/eps) steps: rerun with a larger max_steps (full profile)")
         undecided = {"max_gap": why, "min_own_attention": why}
-    table = [{k: r[k] for k in ("K", "kappa_c", "kappa_s", "delta", "reached", "steps", "final_max_gap",
+    table = [{k: r[k] for k in ("K", "kappa_c", "kappa_s", "delta", "reached", "steps", "window", "final_max_gap",
                                  "final_min_attn", "global_size")} for r in runs]
     series = {}
     for key, label, logy in (("max_gap", "max_p (L_p - L_p*)", True), ("min_attn", "min_p own-area attention", False),
@@ -154,7 +178,9 @@ def check(cfg, ctx) -> Measurement:
         evidence={"runs": table, "steps_to_eps": {f"K={r['K']},Delta={r['delta']:+.2f}": r["steps"] if r["reached"]
                                                   else None for r in runs}},
         series=series, undecided=undecided,
-        notes="Per-run histories are in series; 'steps' is where both statements first held on held-out images.",
+        notes="Per-run histories are in series; 'steps' is where both statements first held on held-out images; "
+              "the reported values are the worst over the window trained after that step.",
+        scale={"smallest_local_area": min(min(list(r["area_sizes"])[1:] or [0]) for r in runs)},
     )
 
 
@@ -190,6 +216,10 @@ CLAIM = register(Claim(
               "full": {"P": 1024, "K_values": (1, 2, 4, 8), "eps": 0.001, "n_samples": 2048, "n_eval": 4096,
                        "max_steps": 40000, "eval_every": 200}},
     predictions=predictions, check=check, derive=derive,
+    asymptotic_in=("P",), scale_fields=("P", "n_samples", "max_steps"),
     notes="Both signs of Delta and several K are trained; the verdict is the worst case over all runs. "
-          "L_p* is measured on the same held-out images as L_p: 1/2 z_j^2 when p's whole area is masked.",
+          "L_p* is measured on the same held-out images as L_p: 1/2 z_j^2 when p's whole area is masked. "
+          "Training goes on for a fixed window after both statements first hold (25% more steps, at least 200, "
+          "even past max_steps) and the worst values over that window are reported (rule added after a review "
+          "found the reported margin was zero by construction: 0.990002 against 0.99).",
 ))
