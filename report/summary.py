@@ -85,10 +85,51 @@ def predictions_table(result: dict) -> list[dict]:
             continue
         o = outcomes.get(p.get("name"), {})
         value = o.get("measured", measured.get(p.get("name")))
+        iv = o.get("interval") if isinstance(o.get("interval"), list) and len(o["interval"]) == 2 else None
+        reps = [v for v in _list(o.get("replicates")) if isinstance(v, (int, float)) and not isinstance(v, bool)]
+        margin, mhw = o.get("margin"), o.get("margin_hw")
         rows.append({"name": p.get("name", ""), "rule": p.get("rule", p.get("name", "")),
-                     "statement": p.get("statement", ""), "measured": fmt(value),
-                     "outcome": o.get("outcome", num.get("status", "")), "reason": o.get("reason", "")})
+                     "statement": p.get("statement", ""), "measured": fmt(value, 6),
+                     "outcome": o.get("outcome", num.get("status", "")), "reason": o.get("reason", ""),
+                     "interval": (f"[{fmt(iv[0], 6)}, {fmt(iv[1], 6)}]" if iv and iv[0] != iv[1]
+                                  else ("point" if iv else "—")),
+                     "interval_method": str(o.get("interval_method", "")),
+                     "margin": fmt(margin, 3) if isinstance(margin, (int, float)) else "—",
+                     "margin_hw": (f"{mhw:+.2g} half-widths" if isinstance(mhw, (int, float)) else ""),
+                     "borderline": _borderline(margin, mhw, p.get("threshold")),
+                     "flaky": bool(o.get("flaky")), "by_construction": str(p.get("by_construction") or ""),
+                     "trend": bool(p.get("trend")), "judged": o.get("judged", ""),
+                     "strip": strip(reps, iv, p), "n_replicates": len(reps)})
     return rows
+
+
+def _borderline(margin, mhw, threshold) -> bool:
+    """Within 1% of the threshold's size, or within one interval half-width of it."""
+    if not isinstance(margin, (int, float)):
+        return False
+    if isinstance(mhw, (int, float)) and abs(mhw) < 1:
+        return True
+    scale = abs(threshold) if isinstance(threshold, (int, float)) and threshold else 1.0
+    return abs(margin) <= 0.01 * scale
+
+
+def strip(values: list, iv, pred: dict, width: int = 140, height: int = 16) -> dict | None:
+    """Positions (px) for a small strip: replicate dots, the interval bar and the threshold line."""
+    thr = pred.get("threshold")
+    marks = [t for t in (thr if isinstance(thr, list) else [thr]) if isinstance(t, (int, float))]
+    xs = list(values) + (list(iv) if iv else []) + marks
+    if not values or not xs:
+        return None
+    lo, hi = min(xs), max(xs)
+    span = (hi - lo) or (abs(hi) or 1.0)
+    lo, hi = lo - 0.08 * span, hi + 0.08 * span
+
+    def px(v):
+        return round(4 + (v - lo) / (hi - lo) * (width - 8), 1)
+    return {"w": width, "h": height, "dots": [px(v) for v in values], "thr": [px(t) for t in marks],
+            "iv": [px(iv[0]), px(iv[1])] if iv else None,
+            "title": "replicates " + ", ".join(fmt(v, 6) for v in values)
+                     + (f"; threshold {', '.join(fmt(t, 6) for t in marks)}" if marks else "")}
 
 
 def scalar_rows(mapping: Any) -> tuple[list[tuple[str, str]], dict]:
@@ -207,6 +248,9 @@ def claim_view(result: dict) -> dict:
         "seed": result.get("seed"), "profile": result.get("profile", ""), "device": result.get("device", ""),
         "started_at": result.get("started_at", ""), "commit": result.get("commit") or "",
         "reason": result.get("reason", ""),
+        "scale": _dict(result.get("scale")), "interpretation": result.get("interpretation", ""),
+        "replicates": num.get("replicates"), "deterministic": bool(num.get("deterministic")),
+        "regime": [r for r in _list(num.get("regime_results")) if isinstance(r, dict)],
     }
 
 
