@@ -154,6 +154,7 @@ def cmd_run(args) -> int:
     if overrides and len(args.claim) != 1:
         raise BadOverride(args.overrides[0], "--set needs exactly one --claim")
     runner.resolve_device(args.device)
+    store.check_writable(args.results)
     if args.claim:
         ids = list(dict.fromkeys(_registry.resolve(c) for c in args.claim))  # all ids checked first
         outside = [i for i in ids if args.paper and not i.startswith(args.paper + ".")]
@@ -200,7 +201,8 @@ def _run_ids(ids, args, overrides, progress) -> dict[str, int]:
 
 def cmd_report(args) -> int:
     from report import write_report
-    from report.html import export_paths
+    from report.html import check_out, export_paths
+    check_out(args.results, args.out)
     path = write_report(args.results, args.out)
     print(path)
     for kind, export in export_paths(path).items():  # written next to the HTML
@@ -215,3 +217,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     except SuiteError as exc:
         print(f"python -m checks: error: {exc}", file=sys.stderr)
         return 2
+    except KeyboardInterrupt:
+        print("python -m checks: interrupted; results stored so far are complete, the claim that was "
+              "running has no result", file=sys.stderr)
+        return 130

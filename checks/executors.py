@@ -184,10 +184,38 @@ class SerialExecutor(Executor):
         return out
 
 
-def _init_worker(threads: int) -> None:
+def _die_with(run_pid: int, every_s: float = 1.0) -> None:
+    """A daemon thread that ends this worker as soon as the run's process is gone (SIGKILL of
+    the CLI): a worker's parent is the fork server, which waits for the workers, so neither the
+    kernel's parent-death signal nor the pool notices; the worker checks the run's pid itself."""
+    import threading
+    import time
+
+    def watch():
+        while True:
+            time.sleep(every_s)
+            try:
+                os.kill(run_pid, 0)
+            except ProcessLookupError:
+                os._exit(1)
+            except PermissionError:  # pragma: no cover - pid reused by another user
+                os._exit(1)
+    threading.Thread(target=watch, name="die-with-run", daemon=True).start()
+
+
+def _init_worker(threads: int, run_pid: int | None = None) -> None:
+    if run_pid is not None:
+        _die_with(run_pid)
+    signal_ignore_interrupt()
     os.environ.setdefault("OMP_NUM_THREADS", str(threads))
     import torch
     torch.set_num_threads(threads)
+
+
+def signal_ignore_interrupt() -> None:
+    """Ctrl-C goes to the whole process group: workers ignore it and the CLI stops the run."""
+    import signal
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
 
 
 class ProcessExecutor(Executor):
@@ -208,7 +236,7 @@ class ProcessExecutor(Executor):
             if method == "forkserver":
                 ctx.set_forkserver_preload(_PRELOAD)
             self._pool = ProcessPoolExecutor(self.workers, mp_context=ctx, initializer=_init_worker,
-                                             initargs=(self.threads,))
+                                             initargs=(self.threads, os.getpid()))
         return self._pool
 
     def _map(self, fn, points, desc, progress, device):

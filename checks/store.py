@@ -47,26 +47,83 @@ def write_result(results_dir: str | os.PathLike, result: dict) -> Path:
     out.mkdir(parents=True, exist_ok=True)
     path = out / f"{result['claim_id']}.json"
     text = dumps({**result, "schema_version": SCHEMA_VERSION})
-    fd, tmp = tempfile.mkstemp(dir=out, prefix=f".{result['claim_id']}.", suffix=".tmp")
+    atomic_write(path, text)
+    return path
+
+
+def _umask() -> int:
+    old = os.umask(0)
+    os.umask(old)
+    return old
+
+
+def atomic_write(path: str | os.PathLike, text: str) -> Path:
+    """Write ``text`` to ``path`` through a temporary file in the same folder and a rename, with
+    the mode the umask gives a new file; on any failure (a full disk) nothing is left behind
+    and the old file, if any, is untouched. Raises :class:`WriteFailed` naming the path."""
+    path = Path(path)
+    try:
+        fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
+    except OSError as exc:
+        raise WriteFailed(str(path), exc) from exc
     try:
         with os.fdopen(fd, "w", encoding="utf-8") as fh:
             fh.write(text)
             fh.flush()
             os.fsync(fh.fileno())
+        os.chmod(tmp, 0o666 & ~_umask())
         os.replace(tmp, path)
-    except BaseException:
+    except BaseException as exc:
         if os.path.exists(tmp):
             os.unlink(tmp)
+        if isinstance(exc, OSError):
+            raise WriteFailed(str(path), exc) from exc
         raise
     return path
+
+
+def clean_stale_temps(results_dir: str | os.PathLike) -> list[Path]:
+    """Remove temporary files a killed writer left behind (``.<name>.<random>.tmp``)."""
+    d = Path(results_dir)
+    gone = []
+    if d.is_dir():
+        for tmp in d.glob(".*.tmp"):
+            try:
+                tmp.unlink()
+                gone.append(tmp)
+            except OSError:
+                pass
+    return gone
+
+
+def check_writable(results_dir: str | os.PathLike) -> Path:
+    """Validate a results folder before any work: not empty, not a file, creatable and
+    writable (tried with a real file, which also catches a read-only mount)."""
+    if str(results_dir).strip() == "":
+        raise BadResultsDir(repr(str(results_dir)), "is empty", "pass --results DIR")
+    d = Path(results_dir)
+    if d.exists() and not d.is_dir():
+        raise BadResultsDir(str(d), "is a file, not a folder", "pass a folder, e.g. --results results")
+    try:
+        d.mkdir(parents=True, exist_ok=True)
+        fd, probe = tempfile.mkstemp(dir=d, prefix=".write-probe.", suffix=".tmp")
+        os.close(fd)
+        os.unlink(probe)
+    except OSError as exc:
+        raise BadResultsDir(str(d), f"cannot be written ({exc.strerror or exc})",
+                            "pass a folder you can write to with --results DIR") from exc
+    clean_stale_temps(d)
+    return d
 
 
 def load_result(path: str | os.PathLike) -> dict:
     path = Path(path)
     try:
         data = json.loads(path.read_text(encoding="utf-8"))
-    except json.JSONDecodeError as exc:
+    except (json.JSONDecodeError, UnicodeDecodeError) as exc:
         raise CorruptResult(str(path), str(exc)) from exc
+    except OSError as exc:
+        raise CorruptResult(str(path), f"cannot be read: {exc.strerror or exc}") from exc
     if not isinstance(data, dict):
         raise CorruptResult(str(path), f"the top level is {type(data).__name__}, not an object")
     found = data.get("schema_version")
@@ -74,7 +131,32 @@ def load_result(path: str | os.PathLike) -> dict:
         data = upgrade_v1(data)
     elif found != SCHEMA_VERSION:
         raise ResultSchemaError(str(path), found, SCHEMA_VERSION)
+    problem = shape_problem(data)
+    if problem:
+        raise CorruptResult(str(path), problem)
     return data
+
+
+VERDICTS = ("holds", "fails", "inconclusive", "error", "skipped")
+
+
+def shape_problem(data: dict) -> str:
+    """What is wrong with a result's shape (the fields the report reads), or ''."""
+    if not isinstance(data.get("claim_id"), str):
+        return "it has no claim_id string"
+    if data.get("verdict") not in VERDICTS:
+        return f"its verdict {data.get('verdict')!r} is not one of {', '.join(VERDICTS)}"
+    for part in ("symbolic", "numeric", "scale", "config", "source"):
+        if part in data and data[part] is not None and not isinstance(data[part], dict):
+            return f"its {part!r} is {type(data[part]).__name__}, not an object"
+    num = data.get("numeric") or {}
+    for key in ("outcomes", "predictions"):
+        if key in num and not isinstance(num[key], list):
+            return f"numeric.{key} is {type(num[key]).__name__}, not a list"
+    for name, ser in (num.get("series") or {}).items() if isinstance(num.get("series") or {}, dict) else [("", 0)]:
+        if not isinstance(ser, dict) or not isinstance(ser.get("ys", {}), dict):
+            return f"series {name!r} is not an object with a ys object"
+    return ""
 
 
 def upgrade_v1(data: dict) -> dict:
@@ -123,6 +205,17 @@ def load_results(results_dir: str | os.PathLike) -> list[dict]:
 class CorruptResult(SuiteError):
     def __init__(self, path: str, why: str):
         super().__init__(f"result file {path} is not valid JSON ({why}); delete it and re-run its claim")
+
+
+class WriteFailed(SuiteError):
+    def __init__(self, path: str, exc: OSError):
+        super().__init__(f"could not write {path}: {exc.strerror or exc}; nothing was half-written "
+                         "(free some space or choose another folder)")
+
+
+class BadResultsDir(SuiteError):
+    def __init__(self, path: str, why: str, fix: str):
+        super().__init__(f"results folder {path} {why}; {fix}")
 
 
 class NoResults(SuiteError):

@@ -353,15 +353,76 @@ class Claim:
         return [v for a in self.assumptions if (v := a.violation(cfg)) is not None]
 
 
+# fields whose meaning fixes their range, whatever the claim: a step size, counts of steps/samples
+_POSITIVE = ("lr", "eta")
+_COUNTS = ("steps", "n_samples", "n_eval", "record_every", "eval_every", "max_steps", "gd_steps",
+           "train_steps", "pretrain_steps", "probe_steps", "n_states", "n_random", "n_sample")
+
+
 def _coerce(f: dataclasses.Field, value):
-    """Make a CLI override match the field's default type where that is unambiguous."""
+    """A CLI override parsed and validated by the field's default, element by element: an int
+    field takes an int, a float field a finite real, a tuple field a tuple shaped like its
+    default, a ``dtype`` one of float32/float64; NaN and infinities are never accepted.
+    Raises :class:`InvalidParameter` naming the field, the value and what it should be."""
     default = f.default if f.default is not dataclasses.MISSING else None
-    if isinstance(default, bool) or isinstance(value, bool):
+    value = _like(f.name, default, value)
+    if f.name == "dtype" and value not in ("float32", "float64"):
+        raise InvalidParameter(f.name, value, "must be float32 or float64")
+    if f.name in _POSITIVE and not value > 0:
+        raise InvalidParameter(f.name, value, "the step size must be a positive number")
+    if f.name in _COUNTS and isinstance(value, int) and value < 1:
+        raise InvalidParameter(f.name, value, "must be a positive integer")
+    return value
+
+
+def _describe(default, top: bool = True) -> str:
+    if isinstance(default, tuple):
+        inner = sorted({_describe(d, False) for d in default}) or ["values"]
+        text = f"a tuple of ({' or '.join(inner)})"
+        return text + (f", like {default!r}" if top and len(str(default)) < 80 else "")
+    return {bool: "true/false", int: "an integer", float: "a finite number", str: "a string"}.get(
+        type(default), type(default).__name__)
+
+
+def _like(name: str, default, value):
+    """``value`` converted to the shape and types of ``default`` (recursively for tuples)."""
+    bad = InvalidParameter(name, value, f"must be {_describe(default)}")
+    if default is None:
         return value
-    if isinstance(default, float) and isinstance(value, int):
+    if isinstance(default, bool):
+        if not isinstance(value, bool):
+            raise bad
+        return value
+    if isinstance(value, bool):
+        raise bad
+    if isinstance(default, int):
+        if not isinstance(value, int):
+            raise bad
+        return value
+    if isinstance(default, float):
+        if not isinstance(value, (int, float)) or not math.isfinite(value):
+            raise bad
         return float(value)
-    if isinstance(default, tuple) and isinstance(value, list):
-        return tuple(value)
+    if isinstance(default, str):
+        if not isinstance(value, str):
+            raise bad
+        return value
+    if isinstance(default, tuple):
+        if not isinstance(value, (tuple, list)) or (default and not value):
+            raise bad
+        if not default:
+            return tuple(value)
+        kinds = {type(d) for d in default}
+        proto = default[0] if len(kinds) == 1 else None
+        if proto is None:                       # mixed default: per position
+            if len(value) != len(default):
+                raise bad
+            return tuple(_like(name, d, v) for d, v in zip(default, value))
+        if isinstance(proto, tuple) and any(not isinstance(v, (tuple, list)) or len(v) != len(proto) for v in value):
+            raise bad
+        if isinstance(proto, float):           # a float tuple also takes ints
+            return tuple(_like(name, proto, v) for v in value)
+        return tuple(_like(name, proto, v) for v in value)
     return value
 
 

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import datetime as _dt
 import json
+import re
 import xml.etree.ElementTree as ET
 
 from .summary import claim_view, metadata
@@ -69,5 +70,22 @@ def junit_xml(results: list[dict], graph: dict) -> str:
             elif v["verdict"] in ("skipped", "inconclusive"):
                 ET.SubElement(case, "skipped", message=f"{v['verdict']}: {v['why']}"[:500])
             ET.SubElement(case, "system-out").text = f"{detail}\nreproduce: {v['command']}"
+    _strip_control(root)
     ET.indent(root)
     return '<?xml version="1.0" encoding="UTF-8"?>\n' + ET.tostring(root, encoding="unicode") + "\n"
+
+
+_CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\ufffe\uffff]")
+
+
+def _clean(text):
+    return _CONTROL.sub("\ufffd", text) if isinstance(text, str) else text
+
+
+def _strip_control(root) -> None:
+    """XML 1.0 cannot carry most control characters: replace them (U+FFFD) in every text and
+    attribute, so the JUnit file stays well-formed whatever a message contains."""
+    for el in root.iter():
+        el.text, el.tail = _clean(el.text), _clean(el.tail)
+        for k, v in list(el.attrib.items()):
+            el.attrib[k] = _clean(v)

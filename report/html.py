@@ -17,7 +17,8 @@ from typing import Iterable
 import jinja2
 from markupsafe import Markup
 
-from checks.store import NoResults, load_result
+from checks.store import NoResults, atomic_write, load_result
+from models.errors import SuiteError
 
 from . import exports, graph, plots
 from .mathml import render_mathml
@@ -42,7 +43,7 @@ def load(results_dir: str | os.PathLike) -> list[dict]:
     for path in sorted(d.glob("*.json")):
         try:
             head = json.loads(path.read_text(encoding="utf-8"))
-        except (OSError, json.JSONDecodeError):
+        except (OSError, ValueError):
             head = None  # let load_result raise its own clear error
         if exports.is_export(head):
             continue
@@ -94,9 +95,34 @@ def _catalogue() -> list[str]:
 
 
 def _write(path: Path, text: str) -> None:
-    tmp = path.with_name(f".{path.name}.tmp")
-    tmp.write_text(text, encoding="utf-8")
-    os.replace(tmp, path)
+    atomic_write(path, text)
+
+
+class BadReportPath(SuiteError):
+    def __init__(self, path: str, why: str, fix: str):
+        super().__init__(f"report path {path} {why}; {fix}")
+
+
+def check_out(results_dir: str | os.PathLike, out: str | os.PathLike | None) -> Path:
+    """Validate the report's path before reading anything: an ``.html`` file that is not a
+    folder, and neither it nor its exports a result file."""
+    path = Path(out) if out else Path(results_dir) / "report.html"
+    if str(out) == "" or path.is_dir():
+        raise BadReportPath(str(path), "is a folder", "pass a file such as --out results/report.html")
+    if path.suffix.lower() not in (".html", ".htm"):
+        raise BadReportPath(str(path), "does not end in .html", "pass a file such as --out report.html")
+    for p in (path, *export_paths(path).values()):
+        if p.exists() and p.is_file() and _is_result(p):
+            raise BadReportPath(str(path), f"would overwrite the result file {p}", "choose another --out")
+    return path
+
+
+def _is_result(p: Path) -> bool:
+    try:
+        head = json.loads(p.read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return False
+    return isinstance(head, dict) and "claim_id" in head and not exports.is_export(head)
 
 
 def export_paths(html_path: str | os.PathLike) -> dict[str, Path]:
@@ -110,8 +136,8 @@ def write_report(results_dir: str | os.PathLike, out: str | os.PathLike | None =
     """Write the HTML report of ``results_dir`` to ``out`` (default ``results_dir/report.html``)
     and its JSON / JUnit exports next to it; return the HTML path. ``expected`` defaults to
     the claim catalogue, so claims without a result are listed as not run."""
+    path = check_out(results_dir, out)
     results = load(results_dir)
-    path = Path(out) if out else Path(results_dir) / "report.html"
     path.parent.mkdir(parents=True, exist_ok=True)
     paths = export_paths(path)
     stamp = _dt.datetime.now(_dt.timezone.utc).isoformat(timespec="seconds")
