@@ -75,9 +75,16 @@ def build_parser() -> argparse.ArgumentParser:
                     help="torch threads for each sweep point, the same for every executor so that "
                          "results do not depend on it (default 1)")
 
+    df = sub.add_parser("diff", help="what changed in the verdicts between two runs (exit 1 if worse)")
+    df.add_argument("base", metavar="BASE", help="results folder or report.json of the base (e.g. main)")
+    df.add_argument("new", metavar="NEW", help="results folder or report.json of the change")
+    df.add_argument("--json", action="store_true", help="print the comparison as JSON")
+
     rp = sub.add_parser("report", help="write the HTML report from stored results")
     rp.add_argument("--results", default="results", metavar="DIR")
     rp.add_argument("--out", default=None, metavar="PATH", help="default: DIR/report.html")
+    rp.add_argument("--baseline", default=None, metavar="BASE",
+                    help="results folder or report.json to compare with: adds a 'changed since baseline' section")
     return p
 
 
@@ -178,7 +185,7 @@ def cmd_run(args) -> int:
     print(f"results in {args.results}/")
     if args.report:
         from report import write_report
-        print(f"report: {write_report(args.results, None)}")
+        print(f"report: {write_report(args.results, None, expected=_catalogue_ids())}")
     return 1 if counts.get("error") else 0
 
 
@@ -203,20 +210,40 @@ def cmd_report(args) -> int:
     from report import write_report
     from report.html import check_out, export_paths
     check_out(args.results, args.out)
-    path = write_report(args.results, args.out)
+    baseline = None
+    if args.baseline:
+        from . import diff
+        baseline = {**diff.compare(diff.load_side(args.baseline), diff.load_side(args.results)).as_json(),
+                    "label": args.baseline}
+    path = write_report(args.results, args.out, expected=_catalogue_ids(), baseline=baseline)
     print(path)
     for kind, export in export_paths(path).items():  # written next to the HTML
         print(f"{kind}: {export}")
     return 0
 
 
+def _catalogue_ids() -> list[str]:
+    """Every registered claim id, so the report can list those without a result."""
+    return [c.id for c in _registry.all_claims()]
+
+
+def cmd_diff(args) -> int:
+    from . import diff
+    d = diff.compare(diff.load_side(args.base), diff.load_side(args.new))
+    print(json.dumps(d.as_json(), indent=1, sort_keys=True) if args.json else diff.render_text(d, args.base, args.new))
+    return 1 if d.got_worse else 0
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
     try:
-        return {"list": cmd_list, "show": cmd_show, "run": cmd_run, "report": cmd_report}[args.command](args)
+        return {"list": cmd_list, "show": cmd_show, "run": cmd_run, "report": cmd_report, "diff": cmd_diff}[args.command](args)
     except SuiteError as exc:
         print(f"python -m checks: error: {exc}", file=sys.stderr)
         return 2
+    except BrokenPipeError:             # `... | head`: the reader left; not an error of ours
+        sys.stderr.close()
+        return 0
     except KeyboardInterrupt:
         print("python -m checks: interrupted; results stored so far are complete, the claim that was "
               "running has no result", file=sys.stderr)

@@ -64,9 +64,11 @@ def _obligations(view: dict) -> list[dict]:
 
 
 def render(results: list[dict], *, expected: Iterable[str] = (), export_names: dict | None = None,
-           generated_at: str | None = None) -> tuple[str, dict]:
+           generated_at: str | None = None, baseline: dict | None = None) -> tuple[str, dict]:
     """(HTML text, dependency-graph analysis) for ``results``; ``expected`` lists claim ids
-    that should have a result (the catalogue), so the report can name the ones missing."""
+    that should have a result (the catalogue), so the report can name the ones missing;
+    ``baseline`` is a comparison with an earlier run (``checks.diff.Diff.as_json()`` plus
+    ``label``), shown as a "changed since baseline" section and a table column."""
     g = graph.analyse(results)
     views = []
     for r in results:
@@ -74,6 +76,7 @@ def render(results: list[dict], *, expected: Iterable[str] = (), export_names: d
         v["obligations"] = _obligations(v)
         v["plots"] = plots.render_all((r.get("numeric") or {}).get("series"))
         v["unsupported_by"] = g["unsupported"].get(v["id"], [])
+        v["since"] = _since(baseline, v["id"]) if baseline else None
         views.append(v)
     meta = metadata(results)
     have = {v["id"] for v in views}
@@ -81,17 +84,23 @@ def render(results: list[dict], *, expected: Iterable[str] = (), export_names: d
         meta=meta, views=views, verdicts=VERDICTS, graph=g, depgraph=Markup(g["svg"]),
         not_run=sorted(set(expected) - have, key=_natural),
         generated_at=generated_at or _dt.datetime.now(_dt.timezone.utc).isoformat(timespec="seconds"),
-        exports=export_names or {}, css=Markup(_asset("report.css")), js=Markup(_asset("report.js")))
+        exports=export_names or {}, css=Markup(_asset("report.css")), js=Markup(_asset("report.js")),
+        baseline=baseline)
     return html, g
 
 
-def _catalogue() -> list[str]:
-    """Ids of every registered claim; empty if the catalogue cannot be imported."""
-    try:
-        from claims import _registry
-        return [c.id for c in _registry.all_claims()]
-    except Exception:  # the report must render even if a claim module is broken
-        return []
+def _since(baseline: dict, cid: str) -> dict:
+    """How claim ``cid`` changed against the baseline: kind (worse/better/changed/new/same), text."""
+    for kind in ("worse", "better", "changed"):
+        for row in baseline.get(kind, []):
+            if row.get("claim") == cid:
+                return {"kind": kind, "text": f"{row.get('old')} → {row.get('new')}"}
+    if any(row.get("claim") == cid for row in baseline.get("new", [])):
+        return {"kind": "new", "text": "new"}
+    moved = [m for m in baseline.get("moved", []) if m.get("claim") == cid]
+    if moved:
+        return {"kind": "moved", "text": f"{len(moved)} value(s) moved beyond their intervals"}
+    return {"kind": "same", "text": "unchanged"}
 
 
 def _write(path: Path, text: str) -> None:
@@ -132,17 +141,18 @@ def export_paths(html_path: str | os.PathLike) -> dict[str, Path]:
 
 
 def write_report(results_dir: str | os.PathLike, out: str | os.PathLike | None = None, *,
-                 expected: Iterable[str] | None = None) -> Path:
+                 expected: Iterable[str] | None = None, baseline: dict | None = None) -> Path:
     """Write the HTML report of ``results_dir`` to ``out`` (default ``results_dir/report.html``)
-    and its JSON / JUnit exports next to it; return the HTML path. ``expected`` defaults to
-    the claim catalogue, so claims without a result are listed as not run."""
+    and its JSON / JUnit exports next to it; return the HTML path. ``expected``: the claim ids
+    of the catalogue (the CLI passes them), so claims without a result are listed as not run;
+    the report itself reads result JSON only and never imports the catalogue."""
     path = check_out(results_dir, out)
     results = load(results_dir)
     path.parent.mkdir(parents=True, exist_ok=True)
     paths = export_paths(path)
     stamp = _dt.datetime.now(_dt.timezone.utc).isoformat(timespec="seconds")
-    html, g = render(results, expected=_catalogue() if expected is None else expected,
-                     export_names={k: p.name for k, p in paths.items()}, generated_at=stamp)
+    html, g = render(results, expected=expected or (), export_names={k: p.name for k, p in paths.items()},
+                     generated_at=stamp, baseline=baseline)
     _write(paths["json"], exports.json_document(results, g, stamp))
     _write(paths["junit"], exports.junit_xml(results, g))
     _write(path, html)

@@ -253,7 +253,9 @@ def test_every_catalogue_claim_appears_as_a_row_or_as_not_run(tmp_path):
     from claims import _registry
     d = tmp_path / "results"
     runner.run_claim("fpc.eq3.2", results_dir=d, device="cpu")
-    html = write_report(d).read_text()                                # default: the whole catalogue
+    ids = [c.id for c in _registry.all_claims()]
+    assert write_report(d).read_text().count("have no result") == 0   # the report alone knows no catalogue
+    html = write_report(d, expected=ids).read_text()                  # the CLI passes the catalogue
     assert '<tr data-id="fpc.eq3.2" data-verdict="holds"' in html
     warning = re.search(r"have no result</b> in this run: ([^<]*)\.", html)
     missing = {c.id for c in _registry.all_claims()} - {"fpc.eq3.2"}
@@ -280,3 +282,12 @@ def test_heatmap_draws_boundary_lines_in_data_coordinates():
     ok = ~np.isnan(xs) & ~np.isnan(ys)
     # kappa_s = 2 kappa_c - 1 crosses y = 0.1 (row 0) at x = 0.55 (index 0.25) and y = 0.3 (row 1) at x = 0.65
     assert np.isclose(xs[ok].min(), 0.25, atol=0.01) and np.isclose(xs[ok].max(), 0.75, atol=0.01)
+
+
+def test_report_imports_no_claim_module():
+    import subprocess
+    import sys
+    code = ("import sys, report.html; "
+            "bad = [m for m in sys.modules if m == 'claims' or m.startswith('claims.')]; print(bad); "
+            "sys.exit(1 if bad else 0)")
+    assert subprocess.run([sys.executable, "-c", code], capture_output=True).returncode == 0
