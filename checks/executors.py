@@ -212,6 +212,26 @@ def _init_worker(threads: int, run_pid: int | None = None) -> None:
     torch.set_num_threads(threads)
 
 
+def _start_helpers_ignoring_interrupt() -> None:
+    """Start the fork server and the resource tracker with SIGINT ignored (an ignored signal
+    survives exec), so Ctrl-C, which reaches the whole process group, stops the run through the
+    CLI's one-line message instead of a traceback from each helper process."""
+    import signal
+    from multiprocessing import forkserver, resource_tracker
+    if threading_main():
+        old = signal.signal(signal.SIGINT, signal.SIG_IGN)
+        try:
+            resource_tracker.ensure_running()
+            forkserver.ensure_running()
+        finally:
+            signal.signal(signal.SIGINT, old)
+
+
+def threading_main() -> bool:
+    import threading
+    return threading.current_thread() is threading.main_thread()
+
+
 def signal_ignore_interrupt() -> None:
     """Ctrl-C goes to the whole process group: workers ignore it and the CLI stops the run."""
     import signal
@@ -235,6 +255,7 @@ class ProcessExecutor(Executor):
             ctx = mp.get_context(method)
             if method == "forkserver":
                 ctx.set_forkserver_preload(_PRELOAD)
+                _start_helpers_ignoring_interrupt()
             self._pool = ProcessPoolExecutor(self.workers, mp_context=ctx, initializer=_init_worker,
                                              initargs=(self.threads, os.getpid()))
         return self._pool
