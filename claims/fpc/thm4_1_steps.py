@@ -1,108 +1,187 @@
-"""fpc.thm4.1-steps: the number of GD steps Theorem 4.1 needs to reach a loss gap eps grows
-polynomially in P (and in 1/eps): measured over a sweep of P and fitted, power law against
-exponential."""
+"""fpc.thm4.1-steps: the number of GD steps Theorem 4.1 needs to reach max_p L_p - L_p* <= eps
+grows polynomially in P (and in 1/eps): measured over a sweep of P on held-out images, with the
+polynomial and the exponential model compared explicitly."""
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass
 
 import numpy as np
 import torch
+from scipy import stats
 
 from claims import Claim, Measurement, Prediction, Source, register
-from claims._base import Assumption
+from claims._base import Assumption, Regime
 from models.data import DataConfig, Distribution
+from models.fastmim import FastReducedMIM
+from models.mim import patch_stats
+from models.train import gradient_descent
 
 from ._fit import exp_fit, power_fit
-from ._training import TrainSpec, train_reduced
+from ._sweep import SweepData, data_dict, largest
+from ._training import _dist_on, _to_cpu
+
+LOG2 = math.log(2.0)
 
 
 @dataclass(frozen=True)
-class Config:
+class Config(SweepData):
     kappa_pairs: tuple = ((0.9, 0.2), (0.5, 0.3))   # Delta = +0.6 and -0.3
-    P_values: tuple = (16, 32, 64, 128)     # doubling sizes
-    eps: float = 0.01            # per masked query: (loss - L*)/m <= eps
-    eps_values: tuple = (0.05, 0.02, 0.01, 0.005)   # for the 1/eps fit at the largest P
+    P_values: tuple = (16, 32, 64, 128)     # doubling sizes; the full profile reaches 1024
+    eps: float = 0.01            # the theorem's epsilon for the sweep over P
+    eps_values: tuple = (0.02, 0.01, 0.005)   # for the 1/eps sweep at the largest P
     K: int = 2
-    gamma: float = 0.5
-    n_samples: int = 96
-    steps: int = 200             # budget; a size that does not reach eps leaves the fit undecided
-    lr: float = 3.0
+    n_samples: int = 192         # training images (fixed sample, full-batch GD)
+    n_eval: int = 192            # held-out images on which max_p L_p - L_p* is measured
+    max_steps: int = 400         # budget; a run that does not reach every eps leaves the regime unmet
+    lr: float = 10.0
+    exp_factor: float = LOG2     # the exponential term may change T by at most this log-factor over the sweep
     lr_halving: float = 0.0      # lr * 2^(-P/lr_halving) if > 0: an exponentially slower schedule (control)
 
+    @property
+    def P(self) -> int:          # the largest size reached (the runner's scale)
+        return largest(self.P_values)
 
-def steps_to_eps(P: int, kappa_c: float, kappa_s: float, K: int, gamma: float, n: int, steps: int,
-                 lr: float, eps_values: tuple, seed: int, device: str = 'cpu') -> dict:
-    dist = Distribution(DataConfig(P=P, K=K, kappa_c=kappa_c, kappa_s=kappa_s, gamma=gamma))
-    tr = train_reduced(dist, TrainSpec(n_samples=n, steps=steps, lr=lr, record_every=1, keep_ups=False),
-                       torch.Generator().manual_seed(seed), device=device)
-    b = tr.batch
-    own = b.area_idx.gather(1, b.masked_idx)
-    star = float((0.5 * b.z.gather(1, own) ** 2 * (~tr.final.reachable_q).double()).sum(1).mean())
-    gap = (tr.loss - star) / dist.cfg.n_masked                              # per masked query
-    hit = {str(e): (int(tr.steps[np.argmax(gap <= e)]) if (gap <= e).any() else None) for e in eps_values}
-    return {"P": P, "kappa_c": kappa_c, "kappa_s": kappa_s, "lr": lr, "steps_to": hit,
-            "gap_start": float(gap[0]), "gap_end": float(gap[-1])}
+
+def steps_to_eps(data: dict, n: int, n_eval: int, max_steps: int, lr: float, eps_values: tuple, seed: int,
+                 device: str = "cpu") -> dict:
+    """GD from Q = 0; after every step max_p (L_p - L_p*) on held-out images (Theorem 4.1 (1));
+    the first step at which it is <= each eps (None if never within max_steps)."""
+    dist = Distribution(DataConfig(**data))
+    g = torch.Generator().manual_seed(seed)
+    train_b, eval_b = dist.sample(n, g), dist.sample(n_eval, g)
+    tb, eb = train_b.to(device=device, dtype=torch.float32), eval_b.to(device=device, dtype=torch.float32)
+    model = FastReducedMIM(_dist_on(dist, device) if device != "cpu" else dist, dtype=torch.float32, device=device)
+    hit, gaps = {}, []
+
+    def evaluate(step, state):
+        with torch.no_grad():
+            gap = float(patch_stats(dist, eval_b, _to_cpu(model(eb))).gap.max())
+        gaps.append(gap)
+        for e in eps_values:
+            if str(e) not in hit and gap <= e:
+                hit[str(e)] = step
+        return len(hit) == len(eps_values)
+
+    gradient_descent([model.Phi, model.Ups], lambda: model(tb).loss, steps=max_steps, lr=lr,
+                     callbacks=[evaluate], grad_fn=model.grad_fn(model.prepare(tb)))
+    return {"P": dist.P, "lr": lr, "steps_to": {str(e): hit.get(str(e)) for e in eps_values},
+            "gap_start": gaps[0], "gap_end": gaps[-1], "steps_run": len(gaps) - 1}
+
+
+def poly_exp_fit(x, T) -> dict:
+    """log T = a + b log x + c x: the polynomial model is c = 0, an exponential one c > 0.
+    Returns c (max x - min x) (the log-factor the exponential term adds over the sweep) with its
+    95% interval (Student t, n - 3 degrees of freedom; nan with 3 points)."""
+    x, y = np.asarray(x, float), np.log(np.asarray(T, float))
+    span = x.max() - x.min()
+    A = np.vstack([np.ones_like(x), np.log(x), (x - x.min()) / span]).T
+    coef, *_ = np.linalg.lstsq(A, y, rcond=None)
+    dof = len(x) - 3
+    if dof > 0:
+        resid = y - A @ coef
+        cov = float(resid @ resid) / dof * np.linalg.inv(A.T @ A)
+        hw = float(stats.t.ppf(0.975, dof)) * math.sqrt(cov[2, 2])
+        ci = (float(coef[2] - hw), float(coef[2] + hw))
+    else:
+        ci = (float("nan"), float("nan"))
+    return {"exp_log_factor": float(coef[2]), "ci95": ci, "power": float(coef[1]), "dof": dof}
+
+
+def _key(kc, ks) -> str:
+    return f"kc={kc},ks={ks}"
 
 
 def predictions(cfg):
-    return (Prediction("max_ratio_growth", "polynomial, not exponential, growth in P: along the doubling sweep "
-                       "the ratio T(2P)/T(P) does not grow (last ratio - first ratio, worst pair)", "<=", 0.5),)
+    out = []
+    for kc, ks in cfg.kappa_pairs:
+        out.append(Prediction(f"exp_factor_P[{_key(kc, ks)}]", f"({kc}, {ks}): steps to max_p L_p - L_p* <= {cfg.eps} "
+                              f"grow polynomially in P: in log T = a + b log P + c P the exponential term changes T by "
+                              f"at most a factor e^{cfg.exp_factor:.3g} over the sweep", "<=", cfg.exp_factor, trend=True))
+        out.append(Prediction(f"exp_factor_eps[{_key(kc, ks)}]", f"({kc}, {ks}): at the largest P, steps grow "
+                              f"polynomially in 1/eps (the same model in 1/eps)", "<=", cfg.exp_factor))
+    return tuple(out)
+
+
+def regime(cfg):
+    return (Regime("reached", f"every run reached every eps within max_steps = {cfg.max_steps} (a size that "
+                   "did not has no step count; censored counts would bias the fit)", ">=", 1.0, instrument=True),)
+
+
+def _fits(xs, T) -> dict:
+    """Power, exponential and joint fits of step counts T (>= 1) against xs."""
+    T = [max(1, t) for t in T]
+    return {"joint": poly_exp_fit(xs, T), "power": power_fit(xs, T).as_json(), "exponential": exp_fit(xs, T).as_json()}
 
 
 def check(cfg, ctx) -> Measurement:
     eps_all = tuple(sorted(set(cfg.eps_values) | {cfg.eps}, reverse=True))
-    pts = [{"P": P, "kappa_c": kc, "kappa_s": ks, "K": cfg.K, "gamma": cfg.gamma, "n": cfg.n_samples,
-            "steps": cfg.steps, "lr": cfg.lr * (2.0 ** (-P / cfg.lr_halving) if cfg.lr_halving > 0 else 1.0),
-            "eps_values": eps_all, "seed": ctx.seed * 1_000_003 + P, "device": ctx.device}
-           for kc, ks in cfg.kappa_pairs for P in cfg.P_values]
+    lr_of = lambda P: cfg.lr * (2.0 ** (-P / cfg.lr_halving) if cfg.lr_halving > 0 else 1.0)  # noqa: E731
+    pts = [{"data": data_dict(cfg, P=P, kappa_c=kc, kappa_s=ks), "n": cfg.n_samples, "n_eval": cfg.n_eval,
+            "max_steps": cfg.max_steps, "lr": lr_of(P), "eps_values": eps_all if P == cfg.P else (cfg.eps,),
+            "seed": ctx.seed_for("thm4.1-steps", i, P), "device": ctx.device}
+           for i, (kc, ks) in enumerate(cfg.kappa_pairs) for P in cfg.P_values]
     rows = ctx.map(steps_to_eps, pts, desc="steps to eps")
-    per, worst, undecided, ys = [], -np.inf, {}, {}
+    values, intervals, per, ys, n_hit, n_all = {}, {}, [], {}, 0, 0
     nP = len(cfg.P_values)
     for i, (kc, ks) in enumerate(cfg.kappa_pairs):
-        rs = rows[i * nP:(i + 1) * nP]
-        T = [r["steps_to"][str(cfg.eps)] for r in rs]
-        ys[f"kc={kc}, ks={ks}"] = T
-        entry = {"kappa_c": kc, "kappa_s": ks, "Delta": (1 - ks) - 2 * (1 - kc), "T": T}
-        if all(t is not None and t > 0 for t in T):
-            fp, fe = power_fit(cfg.P_values, T), exp_fit(cfg.P_values, T)
-            ratios = [b / a for a, b in zip(T, T[1:])]
-            entry.update(power=fp.as_json(), exponential=fe.as_json(), doubling_ratios=ratios)
-            worst = max(worst, ratios[-1] - ratios[0])
-        else:
-            undecided["max_ratio_growth"] = f"some P did not reach eps={cfg.eps} in {cfg.steps} steps"
+        rs, k = rows[i * nP:(i + 1) * nP], _key(kc, ks)
+        T = [r["steps_to"][str(float(cfg.eps))] for r in rs]
         Te = [rs[-1]["steps_to"][str(e)] for e in cfg.eps_values]
-        entry["T_vs_eps"] = dict(zip(map(str, cfg.eps_values), Te))
-        if all(t is not None and t > 0 for t in Te):
-            inv = [1 / e for e in cfg.eps_values]
-            entry.update(eps_power=power_fit(inv, Te).as_json(), eps_exponential=exp_fit(inv, Te).as_json())
-        per.append(entry)
+        reached = [t is not None for t in T + Te]
+        n_hit, n_all = n_hit + sum(reached), n_all + len(reached)
+        T_fit = [t if t is not None else cfg.max_steps for t in T]      # censored: the regime withdraws the verdict
+        Te_fit = [t if t is not None else cfg.max_steps for t in Te]
+        fP, fe = _fits(cfg.P_values, T_fit), _fits([1 / e for e in cfg.eps_values], Te_fit)
+        values[f"exp_factor_P[{k}]"] = fP["joint"]["exp_log_factor"]
+        values[f"exp_factor_eps[{k}]"] = fe["joint"]["exp_log_factor"]
+        for name, f in ((f"exp_factor_P[{k}]", fP), (f"exp_factor_eps[{k}]", fe)):
+            if f["joint"]["dof"] > 0:
+                intervals[name] = tuple(f["joint"]["ci95"])
+        per.append({"kappa_c": kc, "kappa_s": ks, "Delta": (1 - ks) - 2 * (1 - kc), "T": T, "fits_P": fP,
+                    "doubling_ratios": [b / a for a, b in zip(T_fit, T_fit[1:])],
+                    "T_vs_eps": dict(zip(map(str, cfg.eps_values), Te)), "fits_inv_eps": fe})
+        ys[f"kc={kc}, ks={ks}"] = T_fit
+    values["reached"] = n_hit / n_all
     return Measurement(
-        {"max_ratio_growth": float(worst) if np.isfinite(worst) else float("nan")},
-        {"pairs": per, "rows": rows},
+        values, {"pairs": per, "rows": rows}, intervals=intervals, scale={"P": list(cfg.P_values)},
         series={"steps_to_eps_vs_P": {"x": list(cfg.P_values), "ys": ys, "xlabel": "P",
-                                      "ylabel": f"GD steps to gap <= {cfg.eps}", "logx": True, "logy": True,
-                                      "kind": "line"}},
-        undecided=undecided,
-        notes="Exponents (with 95% intervals) of T vs P and of T vs 1/eps, and the power-law and exponential "
-              "fits, are in evidence.pairs.")
+                                      "ylabel": f"GD steps to max_p L_p - L_p* <= {cfg.eps}", "logx": True,
+                                      "logy": True, "kind": "line"}},
+        notes="Per pair: the joint fit log T = a + b log x + c x (x = P or 1/eps), and the separate power-law "
+              "and exponential fits, are in evidence.pairs; 'exp_factor' = c (max x - min x).")
 
 
 CLAIM = register(Claim(
     id="fpc.thm4.1-steps",
     title="Theorem 4.1: the steps needed to reach a loss gap eps grow polynomially in P and 1/eps",
     kind="theorem",
-    statement="GD with a suitable eta reaches L_p - L_p* <= eps after poly(P, 1/eps) steps, for either sign of Delta.",
+    statement="GD with a suitable eta reaches max_p L_p - L_p* <= eps after poly(P, 1/eps) steps, for either sign "
+              "of Delta.",
     source=Source("fpc", "Theorem 4.1 (Section 4); Theorems F.3, F.4 item 1",
                   "The loss converges: after iterations, , where is the global minimum of patch-level "
                   "construction loss in (4.2)."),
     assumptions=(Assumption.range("eps", 0, 1), Assumption.relation(
         "the step size does not decay exponentially with P: lr_halving = 0", ("lr_halving",), lambda h: h == 0),
         Assumption.relation("at least 3 sizes, each twice the previous", ("P_values",),
-                            lambda ps: len(ps) >= 3 and all(b == 2 * a for a, b in zip(ps, ps[1:])))),
+                            lambda ps: len(ps) >= 3 and all(b == 2 * a for a, b in zip(ps, ps[1:]))),
+        Assumption.relation("at least 3 distinct eps in (0, 1)", ("eps_values",),
+                            lambda es: len(set(es)) >= 3 and all(0 < e < 1 for e in es)),
+        Assumption.range("exp_factor", 0, None)),
     depends_on=("fpc.thm4.1", "fpc.lemC.30", "fpc.lemD.3", "fpc.lemE.3"),
     config=Config,
-    profiles={"quick": {}, "full": {"P_values": (32, 64, 128, 256, 512, 1024), "n_samples": 512, "steps": 2000}},
-    predictions=predictions, check=check,
+    profiles={"quick": {}, "full": {"P_values": (32, 64, 128, 256, 512, 1024), "n_samples": 1024, "n_eval": 1024,
+                                    "max_steps": 4000, "eps_values": (0.01, 0.005, 0.0025, 0.00125, 0.000625)}},
+    predictions=predictions, check=check, regime=regime,
+    asymptotic_in=("P",), scale_fields=("P_values", "n_samples", "n_eval", "max_steps"),
     not_algebraic="a rate: measured over a sweep of P and eps",
-    notes="The batch gap (loss - L*)/m per masked query stands for max_p L_p - L_p*; eta is fixed across P.",
+    interpretation="poly(P) against exponential: in the joint model log T = a + b log P + c P (c = 0 is a "
+                   "polynomial, c > 0 an exponential), the exponential term may change T by at most a factor 2 "
+                   "over the sweep (c (P_max - P_min) <= log 2). An interval straddling log 2 means the sizes "
+                   "cannot separate the two models: inconclusive. eta is fixed across P; the gap is Theorem "
+                   "4.1's max over patches of L_p - L_p*, on held-out images.",
+    notes="Replaces (rule changed after seeing the numbers T = 27 -> 48 and 62 -> 61 over P = 16..128, where an "
+          "exponential fit was as good as the power fit and passed the former 'doubling ratio grows by <= 0.5' "
+          "rule) the doubling-ratio rule and the training-batch average gap. The 1/eps prediction is read at one "
+          "size (the largest P), so at reduced scale a fail there is inconclusive.",
 ))

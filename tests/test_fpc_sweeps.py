@@ -1,0 +1,89 @@
+"""The fpc claims that sweep P themselves (eq4.1, thm4.1-steps, phase-diagram) and sec3.1: each
+fails on a false case, overrides of data fields reach the measurement, and the corrected cases
+(undecidable sizes, the polynomial/exponential comparison, the K > 1 statement) are pinned."""
+import math
+
+import numpy as np
+
+from checks.runner import evaluate
+from claims.fpc.thm4_1_steps import poly_exp_fit
+
+
+def run(cid, replicates=3, **ov):
+    return evaluate(cid, overrides=ov, allow_violations=True, replicates=replicates)
+
+
+def outcome(r, name):
+    return next(o for o in r["numeric"]["outcomes"] if o["name"] == name)
+
+
+# ----------------------------------------------------------------------------- eq4.1
+EQ41 = {"kappa_pairs": ((0.5, 0.3), (0.6, 0.4)), "n_samples": 5000}
+
+
+def test_eq41_exponents_hold_and_wrong_exponent_fails():
+    r = run("fpc.eq4.1", **EQ41)
+    assert r["verdict"] == "holds", r["numeric"]["outcomes"]
+    assert all(o["interval_method"].startswith("t-interval") for o in r["numeric"]["outcomes"])
+    r = run("fpc.eq4.1", delta_shift=0.5, **EQ41)          # a trend prediction: fails at reduced scale
+    assert r["verdict"] == "fails"
+    assert outcome(r, "exponent[kc=0.5,ks=0.3]")["interval"][0] < -0.5 + 0.5 - 0.15
+
+
+def test_eq41_one_replicate_uses_the_fits_own_interval():
+    r = run("fpc.eq4.1", replicates=1, **EQ41)
+    o = outcome(r, "exponent[kc=0.6,ks=0.4]")
+    assert o["interval_method"] == "the fit's own 95% interval" and o["interval"][1] > o["interval"][0]
+
+
+def test_eq41_sizes_that_do_not_follow_the_power_law_are_undecided():
+    """(0.9, 0.2) at P <= 512: local areas of 2-3 patches, finite-size exponent 0.95 against Delta = 0.6."""
+    r = run("fpc.eq4.1", replicates=1, kappa_pairs=((0.9, 0.2),), n_samples=2000)
+    o = outcome(r, "exponent[kc=0.9,ks=0.2]")
+    assert r["verdict"] == "inconclusive" and "do not follow P^kappa" in o["reason"]
+
+
+def test_eq41_override_of_a_data_field_reaches_the_measurement():
+    base = run("fpc.eq4.1", replicates=1, kappa_pairs=((0.6, 0.4),), n_samples=2000)
+    moved = run("fpc.eq4.1", replicates=1, kappa_pairs=((0.6, 0.4),), n_samples=2000, c_local=2.0)
+    a, b = (x["numeric"]["evidence"]["pairs"][0]["points"][0] for x in (base, moved))
+    assert b["C_local_mean"] > 1.5 * a["C_local_mean"] and a["ratio"] != b["ratio"]
+
+
+# ----------------------------------------------------------------------------- thm4.1-steps
+def test_poly_exp_fit_separates_the_models():
+    P = np.array([16, 32, 64, 128, 256])
+    poly = poly_exp_fit(P, 3 * P ** 0.7)
+    assert abs(poly["exp_log_factor"]) < 1e-8 and abs(poly["power"] - 0.7) < 1e-8
+    expo = poly_exp_fit(P, 5 * np.exp(P / 64))
+    assert abs(expo["exp_log_factor"] - (256 - 16) / 64) < 1e-8
+
+
+def test_steps_exponential_schedule_fails():
+    ov = {"P_values": (16, 32, 64), "kappa_pairs": ((0.9, 0.2),), "eps_values": (0.04, 0.02, 0.01),
+          "lr_halving": 16.0}
+    r = run("fpc.thm4.1-steps", **ov)
+    o = outcome(r, "exp_factor_P[kc=0.9,ks=0.2]")
+    assert r["verdict"] == "fails" and o["outcome"] == "fails" and o["interval"][0] > math.log(2)
+
+
+def test_steps_unreached_eps_is_not_a_verdict():
+    """A budget too small to reach eps leaves the regime unmet: no holds, no fails."""
+    ov = {"P_values": (16, 32, 64), "kappa_pairs": ((0.9, 0.2),), "n_samples": 64, "n_eval": 64, "max_steps": 8}
+    r = run("fpc.thm4.1-steps", replicates=1, **ov)
+    assert r["verdict"] == "inconclusive" and r["numeric"]["measured"]["reached"] < 1
+
+
+# ----------------------------------------------------------------------------- sec3.1
+def test_sec31_positions_insufficient_for_K_gt_1_and_fp_control_fails():
+    small = {"P": 32, "n_samples": 96, "steps": 300, "K_values": (2,)}
+    r = run("fpc.sec3.1", **small)
+    assert r["verdict"] == "holds" and r["numeric"]["measured"]["min_rel_gap"] >= 0.2
+    # with the FP correlations trained (a violated premise) K > 1 reconstructs: fails, at the full P
+    r = run("fpc.sec3.1", P=256, n_samples=32, steps=150, K_values=(2,), freeze_phi=False)
+    assert r["verdict"] == "fails" and r["numeric"]["measured"]["min_rel_gap"] < 0.2
+
+
+def test_sec31_unsettled_training_is_not_evidence():
+    r = run("fpc.sec3.1", replicates=1, P=32, n_samples=64, steps=10, K_values=(2,))
+    assert r["verdict"] == "inconclusive" and r["numeric"]["measured"]["late_change"] > 0.01
