@@ -12,7 +12,6 @@ import textwrap
 from typing import Sequence
 
 from claims import _registry
-from claims._base import PAPERS
 from models.errors import AssumptionViolated, BadOption, BadOverride, SuiteError
 
 from . import runner, store
@@ -42,7 +41,7 @@ def build_parser() -> argparse.ArgumentParser:
     sub = p.add_subparsers(dest="command", required=True, parser_class=_Parser)
 
     ls = sub.add_parser("list", help="one row per claim")
-    ls.add_argument("--paper", choices=sorted(PAPERS))
+    ls.add_argument("--paper", choices=sorted(_registry.papers()))
     ls.add_argument("--json", action="store_true", help="print a JSON array")
 
     sh = sub.add_parser("show", help="statement, source, assumptions, derivation status")
@@ -51,7 +50,7 @@ def build_parser() -> argparse.ArgumentParser:
     rn = sub.add_parser("run", help="run claims and store result JSON")
     rn.add_argument("--claim", action="append", default=[], metavar="ID",
                     help="claim id or unique bare label; repeatable; default all")
-    rn.add_argument("--paper", choices=sorted(PAPERS))
+    rn.add_argument("--paper", choices=sorted(_registry.papers()))
     rn.add_argument("--profile", choices=["quick", "full"], default="quick")
     rn.add_argument("--device", choices=["auto", "cpu", "cuda"], default="auto")
     rn.add_argument("--seed", type=_bounded_int("--seed", 0, 2**31 - 1), default=0,
@@ -161,7 +160,6 @@ def cmd_run(args) -> int:
     if overrides and len(args.claim) != 1:
         raise BadOverride(args.overrides[0], "--set needs exactly one --claim")
     runner.resolve_device(args.device)
-    store.check_writable(args.results)
     if args.claim:
         ids = list(dict.fromkeys(_registry.resolve(c) for c in args.claim))  # all ids checked first
         outside = [i for i in ids if args.paper and not i.startswith(args.paper + ".")]
@@ -175,6 +173,7 @@ def cmd_run(args) -> int:
         violations = claim.violations(claim.resolve_config(args.profile, overrides))
         if violations:
             raise AssumptionViolated(claim.id, violations)
+    store.check_writable(args.results)
     progress = not args.no_progress and sys.stderr.isatty()
     from . import executors
     with executors.using(executors.make(args.executor, args.workers, args.scheduler,

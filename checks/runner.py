@@ -329,6 +329,7 @@ def _header(claim: Claim, *, profile: str, seed: int, device: str | None, cfg=No
     env = environment()
     return {
         "claim_id": claim.id, "title": claim.title, "paper": claim.paper, "kind": claim.kind,
+        "paper_info": _paper_info(claim.paper), "paper_title": _registry.paper_title(claim.paper),
         "statement": claim.statement, "source": dataclasses.asdict(claim.source),
         "depends_on": list(claim.depends_on), "assumptions": [a.text for a in claim.assumptions],
         "assumption_violations": violations or [], "seed": seed, "profile": profile, "device": device,
@@ -339,6 +340,11 @@ def _header(claim: Claim, *, profile: str, seed: int, device: str | None, cfg=No
         "command": reproduce_command(claim.id, profile=profile, seed=seed, device=device,
                                      overrides=overrides, replicates=replicates),
     }
+
+
+def _paper_info(short: str) -> dict:
+    p = _registry.papers().get(short)
+    return p.as_json() if p else {"short": short, "title": short}
 
 
 def reproduce_command(claim_id: str, *, profile: str, seed: int, device: str | None,

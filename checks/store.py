@@ -104,9 +104,13 @@ def check_writable(results_dir: str | os.PathLike) -> Path:
     d = Path(results_dir)
     if d.exists() and not d.is_dir():
         raise BadResultsDir(str(d), "is a file, not a folder", "pass a folder, e.g. --results results")
+    probe_dir = d
+    while not probe_dir.exists():                 # created only when the first result is written
+        probe_dir = probe_dir.parent
+    if not probe_dir.is_dir():
+        raise BadResultsDir(str(d), f"lies under the file {probe_dir}", "pass a folder path")
     try:
-        d.mkdir(parents=True, exist_ok=True)
-        fd, probe = tempfile.mkstemp(dir=d, prefix=".write-probe.", suffix=".tmp")
+        fd, probe = tempfile.mkstemp(dir=probe_dir, prefix=".write-probe.", suffix=".tmp")
         os.close(fd)
         os.unlink(probe)
     except OSError as exc:

@@ -19,13 +19,25 @@ from models.errors import InvalidParameter, UnknownProfile
 
 VERDICTS = ("holds", "fails", "inconclusive", "error", "skipped")
 SYMBOLIC_STATUSES = ("proved", "refuted", "inconclusive", "not_applicable", "error")
-PAPERS = {
-    "fpc": "Transformers Provably Learn Feature-Position Correlations in Masked Image Modeling "
-           "(Huang, Wen, Chi, Liang; arXiv 2403.02233 v1)",
-    "ssl": "A Theoretical Analysis of Self-Supervised Learning for Vision Transformers "
-           "(Huang, Wen, Chi, Liang; arXiv 2403.02233 v3)",
-    "tlc": "Mask Models are Token Level Contrastive Learners (anonymous submission)",
-}
+
+
+@dataclass(frozen=True)
+class Paper:
+    """A source paper, declared once in ``claims/<short>/__init__.py`` as ``PAPER = Paper(...)``
+    (or in a plugin package, see ``claims/_registry.py``). ``short`` is the claim-id prefix."""
+
+    short: str          # "fpc"
+    title: str
+    authors: str = ""
+    reference: str = ""  # "arXiv 2403.02233 v1", "anonymous submission", a DOI
+    link: str = ""
+
+    def describe(self) -> str:
+        extra = "; ".join(x for x in (self.authors, self.reference) if x)
+        return f"{self.title} ({extra})" if extra else self.title
+
+    def as_json(self) -> dict:
+        return dataclasses.asdict(self)
 
 
 @dataclass(frozen=True)

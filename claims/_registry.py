@@ -1,6 +1,11 @@
 """The claim catalogue: a plain dict filled by :func:`register` (cf. Gymnasium's
 ``envs/registration.py``). Claim modules are discovered by importing every module under
 ``claims.<paper>``; a module registers its claim at import time.
+
+Papers are declared where their claims live: every package ``claims/<short>/`` declares
+``PAPER = Paper(...)`` in its ``__init__.py``. Installed packages contribute papers and claims
+through the entry-point group ``mlclaims.claims``: each entry point names a package that
+declares ``PAPER`` and holds one claim module per claim, exactly like ``claims/<short>/``.
 """
 from __future__ import annotations
 
@@ -8,10 +13,12 @@ import importlib
 import pkgutil
 import re
 
-from models.errors import (AmbiguousClaim, DuplicateClaim, InvalidClaimId, UnknownClaim,
+from models.errors import (AmbiguousClaim, DuplicateClaim, InvalidClaimId, SuiteError, UnknownClaim,
                            UnknownPaper)
 
-from ._base import PAPERS, Claim
+from ._base import Claim, Paper
+
+ENTRY_POINT_GROUP = "mlclaims.claims"
 
 ID_PATTERN = r"^(?P<paper>[a-z]+)\.(?P<label>[a-z][A-Za-z0-9]*(?:[.\-][A-Za-z0-9]+)*)$"
 _ID_RE = re.compile(ID_PATTERN)
@@ -19,6 +26,62 @@ _ID_RE = re.compile(ID_PATTERN)
 _REGISTRY: dict[str, Claim] = {}
 LOAD_ERRORS: dict[str, str] = {}   # module -> why it could not be imported
 _loaded = False
+_PAPERS: dict[str, Paper] = {}
+_PAPER_PACKAGES: dict[str, str] = {}   # short name -> package holding its claim modules
+
+
+class UndeclaredPaper(SuiteError):
+    def __init__(self, package: str, where: str):
+        super().__init__(f"{package} has no paper declaration; add `PAPER = Paper(short=..., title=..., "
+                         f"authors=..., reference=..., link=...)` to {where} "
+                         "(or create the claim with `python -m checks new PAPER.LABEL --title TEXT`)")
+
+
+def _declare(module, where: str) -> Paper:
+    paper = getattr(module, "PAPER", None)
+    if not isinstance(paper, Paper):
+        raise UndeclaredPaper(module.__name__, where)
+    if paper.short in _PAPER_PACKAGES and _PAPER_PACKAGES[paper.short] != module.__name__:
+        raise DuplicateClaim(f"paper {paper.short!r} (declared by {_PAPER_PACKAGES[paper.short]} "
+                             f"and {module.__name__})")
+    _PAPERS[paper.short] = paper
+    _PAPER_PACKAGES[paper.short] = module.__name__
+    return paper
+
+
+def papers() -> dict[str, Paper]:
+    """Every declared paper by short name: the packages under ``claims/`` and the plugins.
+    Imports the paper packages only (cheap), not their claim modules."""
+    if _PAPERS:
+        return dict(_PAPERS)
+    import claims
+    from pathlib import Path
+    root = Path(claims.__file__).parent
+    for info in sorted(pkgutil.iter_modules(claims.__path__), key=lambda i: i.name):
+        if info.ispkg and not info.name.startswith("_"):
+            mod = importlib.import_module(f"claims.{info.name}")
+            _declare(mod, str(Path("claims") / info.name / "__init__.py"))
+    for d in sorted(p for p in root.iterdir() if p.is_dir() and not p.name.startswith(("_", "."))):
+        if any(d.glob("*.py")) and not (d / "__init__.py").exists():
+            raise UndeclaredPaper(f"claims/{d.name}/", str(Path("claims") / d.name / "__init__.py"))
+    for ep in _entry_points():
+        try:
+            _declare(ep.load(), f"the package of entry point {ep.name!r} ({ep.value})")
+        except SuiteError:
+            raise
+        except Exception as exc:  # a broken plugin must not hide the built-in catalogue
+            LOAD_ERRORS[f"plugin {ep.name} ({ep.value})"] = f"{type(exc).__name__}: {exc}"
+    return dict(_PAPERS)
+
+
+def _entry_points():
+    from importlib.metadata import entry_points
+    return list(entry_points(group=ENTRY_POINT_GROUP))
+
+
+def paper_title(short: str) -> str:
+    p = papers().get(short)
+    return p.title if p else short
 
 
 def register(claim: Claim) -> Claim:
@@ -26,8 +89,9 @@ def register(claim: Claim) -> Claim:
     m = _ID_RE.match(claim.id)
     if not m:
         raise InvalidClaimId(claim.id, ID_PATTERN)
-    if m["paper"] not in PAPERS:
-        raise UnknownPaper(m["paper"], PAPERS)
+    known = papers()
+    if m["paper"] not in known:
+        raise UnknownPaper(m["paper"], known)
     if claim.source.paper != m["paper"]:
         raise InvalidClaimId(claim.id, f"{ID_PATTERN} with paper {claim.source.paper!r} (from its source)")
     if claim.id.lower() in {c.lower() for c in _REGISTRY}:
@@ -41,11 +105,11 @@ def load_all() -> None:
     global _loaded
     if _loaded:
         return
-    for paper in PAPERS:
-        pkg = importlib.import_module(f"claims.{paper}")
+    for paper, package in sorted(_packages().items()):
+        pkg = importlib.import_module(package)
         for info in sorted(pkgutil.iter_modules(pkg.__path__), key=lambda i: i.name):
             if not info.name.startswith("_"):
-                name = f"claims.{paper}.{info.name}"
+                name = f"{package}.{info.name}"
                 try:
                     importlib.import_module(name)
                 except Exception as exc:  # one broken claim module must not hide the others
@@ -53,10 +117,15 @@ def load_all() -> None:
     _loaded = True
 
 
+def _packages() -> dict[str, str]:
+    papers()
+    return dict(_PAPER_PACKAGES)
+
+
 def all_claims(paper: str | None = None) -> list[Claim]:
     load_all()
-    if paper is not None and paper not in PAPERS:
-        raise UnknownPaper(paper, PAPERS)
+    if paper is not None and paper not in papers():
+        raise UnknownPaper(paper, papers())
     return sorted((c for c in _REGISTRY.values() if paper is None or c.paper == paper),
                   key=lambda c: (c.paper, _natural(c.label)))
 
@@ -68,7 +137,7 @@ def resolve(claim_id: str) -> str:
     by_lower = {cid.lower(): cid for cid in _REGISTRY}
     if key in by_lower:
         return by_lower[key]
-    if "." in key and key.split(".", 1)[0] in PAPERS:
+    if "." in key and key.split(".", 1)[0] in papers():
         raise UnknownClaim(claim_id, _REGISTRY)
     candidates = [cid for cid in _REGISTRY if cid.split(".", 1)[1].lower() == key]
     if len(candidates) == 1:

@@ -13,11 +13,6 @@ from typing import Any, Iterable
 
 VERDICTS = ("holds", "fails", "inconclusive", "error", "skipped")
 VERDICT_RANK = {v: i for i, v in enumerate(("fails", "error", "inconclusive", "skipped", "holds"))}
-PAPER_TITLES = {
-    "fpc": "Transformers Provably Learn Feature-Position Correlations in Masked Image Modeling",
-    "ssl": "A Theoretical Analysis of Self-Supervised Learning for Vision Transformers",
-    "tlc": "Mask Models are Token Level Contrastive Learners",
-}
 
 
 def anchor(claim_id: str) -> str:
@@ -225,7 +220,7 @@ def claim_view(result: dict) -> dict:
     wall = result.get("wall_s")
     return {
         "id": cid, "anchor": anchor(cid), "title": result.get("title", ""), "paper": paper,
-        "paper_title": PAPER_TITLES.get(paper, paper), "section": source.get("section", ""),
+        "paper_title": str(result.get("paper_title") or paper), "section": source.get("section", ""),
         "quote": source.get("quote", ""), "kind": result.get("kind", ""),
         "statement": result.get("statement", ""), "verdict": result.get("verdict", "error"),
         "rank": VERDICT_RANK.get(result.get("verdict", "error"), 9),
@@ -273,16 +268,19 @@ def metadata(results: list[dict]) -> dict:
     dates = sorted(str(r["started_at"]) for r in results if r.get("started_at"))
     counts = {v: 0 for v in VERDICTS}
     papers: dict[str, dict[str, int]] = {}
+    titles: dict[str, str] = {}
     for r in results:
         v = r.get("verdict", "error")
         counts[v] = counts.get(v, 0) + 1
         p = r.get("paper") or str(r.get("claim_id", "?")).split(".", 1)[0]
         papers.setdefault(p, {x: 0 for x in VERDICTS})
+        if r.get("paper_title"):
+            titles[p] = str(r["paper_title"])
         papers[p][v] = papers[p].get(v, 0) + 1
     total = sum(r["wall_s"] for r in results if isinstance(r.get("wall_s"), (int, float)))
     return {
         "n": len(results), "counts": counts,
-        "papers": {p: {"counts": c, "total": sum(c.values()), "title": PAPER_TITLES.get(p, p)}
+        "papers": {p: {"counts": c, "total": sum(c.values()), "title": titles.get(p, p)}
                    for p, c in sorted(papers.items())},
         "commits": _distinct(r.get("commit") for r in results),
         "profiles": _distinct(r.get("profile") for r in results),

@@ -9,7 +9,7 @@ from checks import runner, store
 from checks.cli import main
 from claims import _registry
 from claims._base import Assumption, Claim, Measurement, Prediction, Source
-from models.errors import (AmbiguousClaim, AssumptionViolated, DuplicateClaim, InvalidClaimId,
+from models.errors import (InvalidParameter, AmbiguousClaim, AssumptionViolated, DuplicateClaim, InvalidClaimId,
                            NonFiniteValue, ResultSchemaError, UnknownClaim)
 
 
@@ -101,8 +101,8 @@ def test_crash_and_nan_become_error_results(fake_registry):
     r = runner.evaluate("fpc.thm4.1", overrides={"nan": True})
     assert r["verdict"] == "error"
     assert "non-finite" in r["numeric"]["error"]["message"] and "lower the step size" in r["numeric"]["error"]["message"]
-    r = runner.evaluate("fpc.thm4.1", overrides={"x": math.nan}, allow_violations=True)
-    assert r["verdict"] == "error"
+    with pytest.raises(InvalidParameter, match="x=nan: must be a finite number"):
+        runner.evaluate("fpc.thm4.1", overrides={"x": math.nan}, allow_violations=True)
 
 
 def test_combine_table():

@@ -1,1 +1,10 @@
-"""Claims of the `tlc` paper (see claims/_base.PAPERS)."""
+"""Claims of the `tlc` paper: one module per claim; this file declares the paper."""
+from claims._base import Paper
+
+PAPER = Paper(
+    short="tlc",
+    title="Mask Models are Token Level Contrastive Learners",
+    authors="anonymous",
+    reference="anonymous submission",
+    link="",
+)
