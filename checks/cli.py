@@ -74,6 +74,12 @@ def build_parser() -> argparse.ArgumentParser:
                     help="torch threads for each sweep point, the same for every executor so that "
                          "results do not depend on it (default 1)")
 
+    nw = sub.add_parser("new", help="write a new claim module and its test from a template")
+    nw.add_argument("id", metavar="PAPER.LABEL")
+    nw.add_argument("--title", default=None, help="the paper's title (needed when the paper is new)")
+    nw.add_argument("--claim-title", default=None, help="the claim's title")
+    nw.add_argument("--kind", default="lemma", help="theorem, lemma, definition, empirical, ... (default lemma)")
+
     df = sub.add_parser("diff", help="what changed in the verdicts between two runs (exit 1 if worse)")
     df.add_argument("base", metavar="BASE", help="results folder or report.json of the base (e.g. main)")
     df.add_argument("new", metavar="NEW", help="results folder or report.json of the change")
@@ -226,6 +232,17 @@ def _catalogue_ids() -> list[str]:
     return [c.id for c in _registry.all_claims()]
 
 
+def cmd_new(args) -> int:
+    from . import scaffold
+    files = scaffold.plan(args.id, title=args.title, claim_title=args.claim_title, kind=args.kind)
+    root = scaffold._root()
+    for path in scaffold.write(files):
+        print(f"wrote {path.relative_to(root)}")
+    print(f"next: fill in the quote, predictions and check, then `python -m checks run --claim {args.id}`; "
+          "see CONTRIBUTING.md")
+    return 0
+
+
 def cmd_diff(args) -> int:
     from . import diff
     d = diff.compare(diff.load_side(args.base), diff.load_side(args.new))
@@ -234,9 +251,10 @@ def cmd_diff(args) -> int:
 
 
 def main(argv: Sequence[str] | None = None) -> int:
-    args = build_parser().parse_args(argv)
     try:
-        return {"list": cmd_list, "show": cmd_show, "run": cmd_run, "report": cmd_report, "diff": cmd_diff}[args.command](args)
+        args = build_parser().parse_args(argv)   # building it reads the paper declarations
+        return {"list": cmd_list, "show": cmd_show, "run": cmd_run, "report": cmd_report, "diff": cmd_diff,
+                "new": cmd_new}[args.command](args)
     except SuiteError as exc:
         print(f"python -m checks: error: {exc}", file=sys.stderr)
         return 2
