@@ -51,6 +51,12 @@ def build_parser() -> argparse.ArgumentParser:
     rn.add_argument("--claim", action="append", default=[], metavar="ID",
                     help="claim id or unique bare label; repeatable; default all")
     rn.add_argument("--paper", choices=sorted(_registry.papers()))
+    rn.add_argument("--changed", default=None, metavar="REF",
+                    help="only the claims whose module, or a project module it imports, differs between "
+                         "the git ref REF and the working tree (what a pull request's CI runs)")
+    rn.add_argument("--allow-violations", action="store_true",
+                    help="run a configuration that breaks an assumption on purpose (a violation control); "
+                         "the result is marked as a control")
     rn.add_argument("--profile", choices=["quick", "full"], default="quick")
     rn.add_argument("--device", choices=["auto", "cpu", "cuda"], default="auto")
     rn.add_argument("--seed", type=_bounded_int("--seed", 0, 2**31 - 1), default=0,
@@ -174,10 +180,17 @@ def cmd_run(args) -> int:
                             "drop --paper or the --claim")
     else:
         ids = [c.id for c in _registry.all_claims(args.paper)]
+    if args.changed is not None:
+        from pathlib import Path
+        from . import changed
+        chosen, files = changed.select([_registry.get(i) for i in ids], Path(changed.__file__).resolve().parents[1],
+                                       args.changed)
+        print(f"--changed {args.changed}: {len(files)} changed file(s); {len(chosen)} of {len(ids)} claim(s) affected")
+        ids = chosen
     if overrides:  # validate the override against the claim before running anything
         claim = _registry.get(ids[0])
         violations = claim.violations(claim.resolve_config(args.profile, overrides))
-        if violations:
+        if violations and not args.allow_violations:
             raise AssumptionViolated(claim.id, violations)
     store.check_writable(args.results)
     progress = not args.no_progress and sys.stderr.isatty()
@@ -200,7 +213,7 @@ def _run_ids(ids, args, overrides, progress) -> dict[str, int]:
         try:
             result = runner.run_claim(cid, profile=args.profile, seed=args.seed, device=args.device,
                                       overrides=overrides, results_dir=args.results, progress=progress,
-                                      replicates=args.replicates)
+                                      replicates=args.replicates, allow_violations=args.allow_violations)
         except SuiteError as exc:  # e.g. a profile breaking an assumption: this claim only
             print(f"error        {cid:<22} {exc}", file=sys.stderr)
             result = runner.refused_result(cid, exc, profile=args.profile, seed=args.seed)

@@ -338,7 +338,8 @@ def _header(claim: Claim, *, profile: str, seed: int, device: str | None, cfg=No
         "versions": env["versions"], "platform": env["platform"], "commit": env["commit"], "notes": claim.notes,
         "replicates": replicates, "interpretation": claim.interpretation,
         "command": reproduce_command(claim.id, profile=profile, seed=seed, device=device,
-                                     overrides=overrides, replicates=replicates),
+                                     overrides=overrides, replicates=replicates,
+                                     allow_violations=bool(violations)),
     }
 
 
@@ -348,7 +349,8 @@ def _paper_info(short: str) -> dict:
 
 
 def reproduce_command(claim_id: str, *, profile: str, seed: int, device: str | None,
-                      overrides: Mapping[str, Any] | None, replicates: int | None) -> str:
+                      overrides: Mapping[str, Any] | None, replicates: int | None,
+                      allow_violations: bool = False) -> str:
     """The shell command that reruns this result, every argument quoted for a POSIX shell."""
     import shlex
     args = ["python", "-m", "checks", "run", "--claim", claim_id, "--profile", profile, "--seed", str(seed)]
@@ -358,6 +360,8 @@ def reproduce_command(claim_id: str, *, profile: str, seed: int, device: str | N
         args += ["--replicates", str(replicates)]
     for k, v in (overrides or {}).items():
         args += ["--set", f"{k}={v!r}" if not isinstance(v, str) else f"{k}={v}"]
+    if allow_violations:
+        args.append("--allow-violations")
     return " ".join(shlex.quote(a) for a in args)
 
 

@@ -27,6 +27,7 @@ _REGISTRY: dict[str, Claim] = {}
 LOAD_ERRORS: dict[str, str] = {}   # module -> why it could not be imported
 _loaded = False
 _PAPERS: dict[str, Paper] = {}
+_MODULES: dict[str, str] = {}          # claim id -> the module that registered it
 _PAPER_PACKAGES: dict[str, str] = {}   # short name -> package holding its claim modules
 
 
@@ -110,10 +111,13 @@ def load_all() -> None:
         for info in sorted(pkgutil.iter_modules(pkg.__path__), key=lambda i: i.name):
             if not info.name.startswith("_"):
                 name = f"{package}.{info.name}"
+                before = set(_REGISTRY)
                 try:
                     importlib.import_module(name)
                 except Exception as exc:  # one broken claim module must not hide the others
                     LOAD_ERRORS[name] = f"{type(exc).__name__}: {exc}"
+                for cid in set(_REGISTRY) - before:
+                    _MODULES[cid] = name
     _loaded = True
 
 
@@ -145,6 +149,12 @@ def resolve(claim_id: str) -> str:
     if len(candidates) > 1:
         raise AmbiguousClaim(claim_id, candidates)
     raise UnknownClaim(claim_id, _REGISTRY)
+
+
+def module_of(claim_id: str) -> str | None:
+    """The module that registered ``claim_id`` (None for a claim registered outside the catalogue)."""
+    load_all()
+    return _MODULES.get(claim_id)
 
 
 def get(claim_id: str) -> Claim:
