@@ -216,7 +216,8 @@ class Measurement:
     values:    measured scalars; every prediction's ``name`` must be a key.
     evidence:  any further JSON-able numbers (per-configuration tables, counterexamples).
     series:    data for plots, ``{name: {"x": [...], "ys": {label: [...]}, "xlabel", "ylabel",
-               "logx", "logy", "kind": "line"|"scatter"|"box"|"heatmap"}}``.
+               "logx", "logy", "kind": "line"|"scatter"|"box"|"heatmap", "prediction": NAME}}``;
+               ``prediction`` names the prediction whose threshold the report draws on the plot.
     undecided: prediction name -> why this scale cannot decide it (verdict inconclusive).
     intervals: value name -> its own 95% interval ``(lo, hi)`` (e.g. an exponent fit's), used by
                the runner when there are fewer than 3 replicates to take an interval over.

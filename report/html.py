@@ -74,7 +74,8 @@ def render(results: list[dict], *, expected: Iterable[str] = (), export_names: d
     for r in results:
         v = claim_view(r)
         v["obligations"] = _obligations(v)
-        v["plots"] = plots.render_all((r.get("numeric") or {}).get("series"))
+        num = r.get("numeric") or {}
+        v["plots"] = plots.render_all(num.get("series"), num.get("predictions"))
         v["unsupported_by"] = g["unsupported"].get(v["id"], [])
         v["since"] = _since(baseline, v["id"]) if baseline else None
         views.append(v)

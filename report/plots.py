@@ -3,7 +3,8 @@
 A series is ``{"x": [...], "ys": {label: [...]}, "xlabel", "ylabel", "logx", "logy",
 "kind": "line"|"scatter"|"box"|"heatmap"}``; extra keys are tolerated: ``fit`` (dicts with
 ``x``/``y`` arrays are drawn dashed, scalars such as a fitted exponent and its standard error
-go into the caption), ``z``/``y`` for a heatmap, ``title``. An unknown kind or a series that
+go into the caption), ``z``/``y`` for a heatmap, ``title``, ``prediction`` (the name of the
+prediction whose threshold the plot draws). An unknown kind or a series that
 cannot be drawn is shown as a table of its numbers instead; nothing here raises.
 """
 from __future__ import annotations
@@ -208,16 +209,37 @@ def _overlay_lines(ax, series: dict, x: list, y: list) -> None:
         ax.legend(fontsize=7, loc="upper left")
 
 
+def _threshold_lines(ax, pred: dict | None) -> None:
+    """Draw the threshold of the prediction a series names (``"prediction": NAME``): one line
+    for an inequality, two for ``between`` or ``within``; labelled with the rule."""
+    if not isinstance(pred, dict):
+        return
+    thr, op = pred.get("threshold"), pred.get("op")
+    if op == "between" and isinstance(thr, list) and len(thr) == 2:
+        ys = thr
+    elif op == "within" and isinstance(thr, (int, float)):
+        ys = [thr - (pred.get("tol") or 0), thr + (pred.get("tol") or 0)]
+    elif isinstance(thr, (int, float)) and not isinstance(thr, bool):
+        ys = [thr]
+    else:
+        return
+    for i, y in enumerate(ys):
+        ax.axhline(float(y), color="#c62828", ls=":", lw=1.3,
+                   label=f"prediction: {pred.get('rule', '')}" if i == 0 else None)
+    ax.legend(fontsize=7, loc="best")
+
+
 def _tick(v) -> str:
     return f"{v:.3g}" if isinstance(v, float) else str(v)
 
 
-def _png(series: dict, kind: str) -> str:
+def _png(series: dict, kind: str, pred: dict | None = None) -> str:
     fig = Figure(figsize=(5.4, 3.5), dpi=100)
     FigureCanvasAgg(fig)
     ax = _axes(fig, series)
     if kind in ("line", "scatter"):
         _draw_xy(ax, series, scatter=kind == "scatter")
+        _threshold_lines(ax, pred)
     elif kind == "box":
         _draw_box(ax, series)
     else:
@@ -272,7 +294,7 @@ def _cell(v) -> str:
     return str(v)
 
 
-def render_series(name: str, series: Any) -> dict:
+def render_series(name: str, series: Any, predictions: dict | None = None) -> dict:
     """``{"name", "title", "kind", "png", "table", "caption", "problem"}`` for one series.
 
     ``png`` is None when the kind is unknown or the data cannot be drawn; ``problem`` says
@@ -285,14 +307,20 @@ def render_series(name: str, series: Any) -> dict:
     if kind not in KINDS:
         out["problem"] = f"plot kind {kind!r} is not one of {', '.join(KINDS)}; shown as a table"
         return out
+    pred = (predictions or {}).get(series.get("prediction")) if isinstance(series, dict) else None
+    if pred:
+        out["caption"] = "; ".join(x for x in (out["caption"], f"dotted red line: the prediction {pred.get('rule', '')}") if x)
     try:
-        out["png"] = _png(series, kind)
+        out["png"] = _png(series, kind, pred)
     except Exception as exc:  # a malformed series must not sink the report
         out["problem"] = f"could not draw this {kind} plot ({type(exc).__name__}: {exc}); shown as a table"
     return out
 
 
-def render_all(series: Any) -> list[dict]:
+def render_all(series: Any, predictions: Any = None) -> list[dict]:
+    """Every series of a result; a series with ``"prediction": NAME`` gets that prediction's
+    threshold drawn (``predictions``: the result's ``numeric.predictions`` list)."""
     if not isinstance(series, dict):
         return []
-    return [render_series(k, v) for k, v in series.items()]
+    by_name = {p.get("name"): p for p in predictions or [] if isinstance(p, dict)}
+    return [render_series(k, v, by_name) for k, v in series.items()]

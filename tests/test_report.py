@@ -291,3 +291,13 @@ def test_report_imports_no_claim_module():
             "bad = [m for m in sys.modules if m == 'claims' or m.startswith('claims.')]; print(bad); "
             "sys.exit(1 if bad else 0)")
     assert subprocess.run([sys.executable, "-c", code], capture_output=True).returncode == 0
+
+
+def test_a_series_can_name_the_prediction_whose_threshold_it_draws():
+    from report import plots
+    series = {"gap": {"x": [0, 1, 2], "ys": {"gap": [0.5, 0.1, 0.01]}, "kind": "line", "prediction": "max_gap"}}
+    preds = [{"name": "max_gap", "op": "<=", "threshold": 0.05, "rule": "max_gap <= 0.05"}]
+    (out,) = plots.render_all(series, preds)
+    assert out["png"] and "max_gap <= 0.05" in out["caption"]
+    (plain,) = plots.render_all(series, [])
+    assert "prediction" not in plain["caption"]

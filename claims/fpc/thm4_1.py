@@ -15,11 +15,11 @@ from claims._sym import fact, identity
 from models.attention import ReducedMIM
 from models.data import DataConfig, Distribution
 from models.fastmim import FastReducedMIM
-from models.mim import patch_stats
+from models.mim import patch_stats_chunked
 from models.train import gradient_descent
 
 from ._common import data_config
-from ._training import _dist_on, _to_cpu
+from ._training import _dist_on
 
 
 @dataclass(frozen=True)
@@ -95,7 +95,7 @@ def train_one(data, eps, attn_const, n_samples, n_eval, lr, max_steps, eval_ever
     g = torch.Generator().manual_seed(seed)
     tdtype = {"float32": torch.float32, "float64": torch.float64}[dtype]
     train_b, eval_b = dist.sample(n_samples, g), dist.sample(n_eval, g)
-    tb, eb = train_b.to(device=device, dtype=tdtype), eval_b.to(device=device, dtype=tdtype)
+    tb = train_b.to(device=device, dtype=tdtype)
     model = (FastReducedMIM if fast_grad else ReducedMIM)(_dist_on(dist, device) if device != "cpu" else dist,
                                                           dtype=tdtype, device=device)
     hist = {"step": [], "max_gap": [], "min_attn": [], "train_loss": [], "target_fp": [], "global_fp_local": [],
@@ -104,9 +104,12 @@ def train_one(data, eps, attn_const, n_samples, n_eval, lr, max_steps, eval_ever
     own_f = (dist.feat_offset[None, :] + dist.area.T)                   # (P, K)
     local = dist.area.T != 0                                            # (P, K)
 
+    # evaluation in bounded memory on the run's device: chunked, never the (n_eval, m, P) attention
+    eval_prep = model.prepare(eval_b) if fast_grad else None
+
     def evaluate(step, state):
         with torch.no_grad():
-            st = patch_stats(dist, eval_b, _to_cpu(model(eb)))
+            st = patch_stats_chunked(dist, eval_b, model, eval_prep)
         gap, att = float(st.gap.max()), float(np.nanmin(st.own_attn.numpy()))
         Phi = model.Phi.detach().cpu()
         hist["step"].append(step)
@@ -169,6 +172,7 @@ def check(cfg, ctx) -> Measurement:
                              ("global_fp_local", "mean global FP of local queries", False),
                              ("ups_absmax", "max |Ups|", False)):
         series[key] = {"kind": "line", "xlabel": "GD step", "ylabel": label, "logy": logy,
+                       "prediction": {"max_gap": "max_gap", "min_attn": "min_own_attention"}.get(key),
                        "x": runs[0]["history"]["step"],
                        "xs": {f"K={r['K']}, Delta={r['delta']:+.2f}": r["history"]["step"] for r in runs},
                        "ys": {f"K={r['K']}, Delta={r['delta']:+.2f}": r["history"][key] for r in runs}}
