@@ -83,6 +83,39 @@ def identity(name: str, lhs, rhs, statement: str = "", *, points: int = 12,
                       f"SymPy left residual {res_text}, which vanished at every sampled point")
 
 
+def matrix_identity(name: str, lhs, rhs, statement: str = "", *, points: int = 12,
+                    constraint=None, simplifier=sp.simplify) -> Obligation:
+    """Obligation ``lhs == rhs`` for two matrices (or vectors), compared entry by entry: proved
+    when every entry's residual simplifies to 0; otherwise the entries that differ are named
+    with their residuals (and refuted at an exact point when one shows a non-zero value)."""
+    lhs, rhs = sp.Matrix(lhs), sp.Matrix(rhs)
+    text, latex, mathml = _render(sp.Eq(lhs, rhs, evaluate=False))
+    statement = statement or f"{name}: matrices equal entry by entry"
+    if lhs.shape != rhs.shape:
+        return Obligation(name, statement, "identity", "refuted", text, latex, mathml,
+                          f"shapes differ: {lhs.shape} vs {rhs.shape}")
+    bad = []
+    for (i, j), residual in sorted(((i, j), simplifier(sp.expand(lhs[i, j] - rhs[i, j])))
+                                   for i in range(lhs.rows) for j in range(lhs.cols)):
+        if residual != 0:
+            bad.append(((i, j), residual))
+    if not bad:
+        return Obligation(name, statement, "identity", "proved", text, latex, mathml,
+                          f"all {lhs.rows * lhs.cols} entries of lhs - rhs simplify to 0")
+    listed = "; ".join(f"[{i},{j}]: {_short(sp.sstr(r))}" for (i, j), r in bad[:8])
+    more = f" (and {len(bad) - 8} more)" if len(bad) > 8 else ""
+    for (i, j), residual in bad:
+        for pt in random_points(residual.free_symbols, points, constraint=constraint) or [{}]:
+            val = residual.xreplace(pt)
+            if val.is_number and sp.nsimplify(val) != 0:
+                shown = ", ".join(f"{k}={v}" for k, v in sorted(pt.items(), key=lambda kv: kv[0].name))
+                return Obligation(name, statement, "identity", "refuted", text, latex, mathml,
+                                  f"{len(bad)} entr{'y differs' if len(bad) == 1 else 'ies differ'}: {listed}{more}; "
+                                  f"entry [{i},{j}] is {sp.nsimplify(val)} at {shown or 'every point'}")
+    return Obligation(name, statement, "identity", "inconclusive", text, latex, mathml,
+                      f"entries with residuals SymPy could not simplify: {listed}{more}")
+
+
 def nonnegative(name: str, expr, statement: str = "", *, certificate=None, points: int = 40,
                 constraint=None) -> Obligation:
     """Obligation ``expr >= 0`` under the symbols' assumptions (and ``constraint``)."""

@@ -195,3 +195,15 @@ def test_refused_claim_is_stored_as_an_error_result(fake_registry, tmp_results, 
     assert r["verdict"] == "error" and "violates its assumptions" in r["error"]["message"]
     assert r["command"] == "python -m checks run --claim tlc.badprofile --profile quick --seed 0"
     assert store.load_result(tmp_results / "fpc.thm4.1.json")["verdict"] == "holds"
+
+
+def test_matrix_identity_compares_entry_by_entry():
+    import sympy as sp
+    from claims._sym import matrix_identity
+    a, b = sp.symbols("a b", real=True)
+    M = sp.Matrix([[a, b], [b, a]])
+    ok = matrix_identity("sym", M * M, sp.Matrix([[a**2 + b**2, 2*a*b], [2*a*b, a**2 + b**2]]))
+    assert ok.status == "proved" and "all 4 entries" in ok.detail
+    bad = matrix_identity("sym", M * M, sp.Matrix([[a**2 + b**2, 2*a*b], [a*b, a**2 + b**2]]))
+    assert bad.status == "refuted" and "[1,0]" in bad.detail and "1 entry differs" in bad.detail
+    assert matrix_identity("shape", M, sp.Matrix([a, b])).status == "refuted"
