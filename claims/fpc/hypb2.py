@@ -4,11 +4,11 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from claims import Claim, Source, register
+from claims import Claim, Prediction, Source, register
 
 from ._common import DATA_ASSUMPTIONS
 from ._stages import DynConfig
-from .hypb1 import SIGN, delta_sign, hypothesis_check, predictions
+from .hypb1 import SIGN, common_predictions, delta_sign, hypothesis_check, item_a_derivation
 
 
 @dataclass(frozen=True)
@@ -16,6 +16,12 @@ class Config(DynConfig):
     kappa_c: float = 0.5        # Delta = -0.3
     kappa_s: float = 0.3
     sign: int = 1
+
+
+def predictions(cfg):
+    return common_predictions(cfg) + (
+        Prediction("frac_one_phase", "Delta < 0 (what sets B.2 apart from B.1): every local pair's target FP "
+                   "gradient dominates the global decoupling from the first step (one phase, T1 = 0)", ">=", 1.0),)
 
 
 CLAIM = register(Claim(
@@ -32,7 +38,9 @@ CLAIM = register(Claim(
     depends_on=("fpc.lem5.1", "fpc.lem5.2"),
     config=Config,
     profiles={"quick": {}, "full": {"P": 256, "n_samples": 512, "steps": 1500}},
-    predictions=predictions, check=hypothesis_check,
-    not_algebraic="a statement about a GD trajectory: checked at every recorded step",
-    notes="The bounds after 'and' in (a), (b) and items (c)-(e) are lost in the seed.",
+    predictions=predictions, check=hypothesis_check, derive=item_a_derivation,
+    notes="The bounds after 'and' in (a), (b) and items (c)-(e) are lost in the seed. Item (a) is proved "
+          "symbolically and cannot fail numerically (by construction); item (b) is the measured statement. "
+          "Items (a), (b) read the same for B.1 and B.2 in the seed, so B.2 gets the one-phase item of its "
+          "sign of Delta (claims/fpc/_phases.py), as fpc.thmF.2.",
 ))

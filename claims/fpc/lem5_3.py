@@ -46,11 +46,18 @@ def at_switch(tr, st) -> dict:
             "pp_ratio": pp / scale}
 
 
+DECOUPLED_FIRST = (
+    "follows from the definition of T1 under plain GD from Phi(0) = 0 with every step recorded: before T1 the "
+    "decoupling rate exceeds the growth rate at every step, so -Phi_global(T1) = eta sum_{t<T1} decoupling(t) >= "
+    "eta sum_{t<T1} growth(t) = Phi_target(T1) for every pair with T1 > 0")
+
+
 def predictions(cfg):
     return (
         Prediction("frac_switch", "every local pair has a Phase I that ends: 0 < T1 within the run", ">=", 1.0),
         Prediction("frac_decoupled_first", "at T1 the global FP has decreased by more than the target FP "
-                   "has grown (-Phi_global(T1) >= Phi_target(T1))", ">=", 1.0),
+                   "has grown (-Phi_global(T1) >= Phi_target(T1)), among the pairs with a switch", ">=", 1.0,
+                   by_construction=DECOUPLED_FIRST),
         Prediction("max_other_fp_ratio", f"(b) other FP correlations at T1 are small: <= {cfg.small_ratio:.3g} "
                    "|Phi_global(T1)|", "<=", cfg.small_ratio),
         Prediction("max_projected_pp_ratio", f"(c) projected PP correlations at T1 are small: <= "
@@ -63,16 +70,18 @@ def check(cfg, ctx) -> Measurement:
     st = stages(tr)
     s = at_switch(tr, st)
     ok = s["ok"]
-    sel = lambda a: a[ok] if ok.any() else np.array([np.nan])  # noqa: E731
+    # without a switch the smallness items are undecided; 0.0 is a placeholder (the judge needs a number)
+    sel = lambda a: a[ok] if ok.any() else np.array([0.0])  # noqa: E731
     undecided = {} if ok.any() else {n: "no local pair has a Phase I, so there is no T1 to look at"
-                                     for n in ("max_other_fp_ratio", "max_projected_pp_ratio")}
+                                     for n in ("frac_decoupled_first", "max_other_fp_ratio", "max_projected_pp_ratio")}
+    first = float((-s["glob"][ok] >= s["targ"][ok]).mean()) if ok.any() else 1.0   # among pairs with a T1
     return Measurement(
-        {"frac_switch": float(ok.mean()), "frac_decoupled_first": float(((-s["glob"] >= s["targ"]) & ok).mean()),
+        {"frac_switch": float(ok.mean()), "frac_decoupled_first": first,
          "max_other_fp_ratio": float(np.max(sel(s["other_ratio"]))),
          "max_projected_pp_ratio": float(np.max(sel(s["pp_ratio"])))},
         {"t1_steps_quantiles": np.percentile(tr.steps[np.maximum(st["t1"], 0)], [0, 25, 50, 75, 100]).tolist(),
-         "phi_global_at_t1_median": float(np.median(sel(s["glob"]))),
-         "phi_target_at_t1_median": float(np.median(sel(s["targ"]))),
+         "phi_global_at_t1_median": float(np.median(sel(s["glob"]))) if ok.any() else None,
+         "phi_target_at_t1_median": float(np.median(sel(s["targ"]))) if ok.any() else None,
          "Delta": (1 - cfg.kappa_s) - 2 * (1 - cfg.kappa_c), "local_pairs": int(st["loc"].sum())},
         series={"rates": rate_series(tr),
                 "t1_histogram": {"x": sorted(set(tr.steps[np.maximum(st["t1"], 0)].tolist())),
@@ -99,6 +108,12 @@ CLAIM = register(Claim(
     profiles={"quick": {}, "full": {"P": 256, "n_samples": 512, "steps": 1500}},
     predictions=predictions, check=check,
     not_algebraic="a statement about a GD trajectory",
+    asymptotic_in=("P",), scale_fields=("steps", "n_samples"),
     notes="'Small' is fixed as at most small_ratio (1/3) of |Phi_global(T1)|, the correlation that moved "
-          "in Phase I.",
+          "in Phase I. The part of (a) that says the global FP has decreased first cannot fail given T1's "
+          "definition (marked by construction); what can fail is that a switch exists (frac_switch: it does "
+          "not for Delta < 0) and the two smallness items. These are read at one P, a few steps into training "
+          "(T1 is 6-12 steps at the quick size), and the lemma is for large P: the quick profile (P = 64, "
+          "local areas of 2-3 patches) is reduced scale, so a smallness failure there is inconclusive; the "
+          "full profile (P = 256) decides.",
 ))

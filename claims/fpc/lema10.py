@@ -39,7 +39,14 @@ def derive(cfg) -> Derivation:
     za = sp.Symbol("z_a", nonnegative=True)
     lower = (sp.Rational(1, 2) * ((L ** 2 + lj) * one_minus_Aj ** 2 + za ** 2 * Aa ** 2)
              - sp.Rational(1, 2) * L ** 2 * one_minus_Aj ** 2)
+    Ab = sp.Symbol("A_b", positive=True)
+    ub = sp.Symbol("u_b", nonnegative=True)
+    masked_gap = sp.Rational(1, 2) * ((U ** 2 - ua) * Aa ** 2 + (U ** 2 - ub) * Ab ** 2)
     return Derivation((
+        nonnegative("upper_own_area_masked", U ** 2 * (Aa + Ab) ** 2 - masked_gap,
+                    "own area fully masked: L_q - L_q* = 1/2 sum_a z_a^2 A_a^2 <= U^2 (sum_a A_a)^2 = U^2 d^2",
+                    certificate=sp.Rational(1, 2) * U ** 2 * (Aa ** 2 + Ab ** 2) + 2 * U ** 2 * Aa * Ab
+                    + sp.Rational(1, 2) * (ua * Aa ** 2 + ub * Ab ** 2)),
         nonnegative("upper", upper, "1/2 [z_j^2 (1-A_j)^2 + z_a^2 A_a^2] <= U^2 (1 - A_j)^2 when A_a <= 1 - A_j",
                     certificate=sp.Rational(1, 2) * (uj * one_minus_Aj ** 2 + ua * Aa ** 2)
                     + sp.Rational(1, 2) * U ** 2 * (2 * Aa * s + s ** 2)),
@@ -77,10 +84,17 @@ def bounds_at(tr, Phi: np.ndarray, Ups: np.ndarray, L: float, U: float, upper_sc
     return {"gap": g, "lower": per(lo_q)[0], "upper": per(hi_q)[0], "count": cnt}
 
 
+BY_ALGEBRA = ("with c1 = L^2/2, c2 = U^2 and d as defined, both bounds hold for every single masked query by "
+              "algebra (proved in derive), hence for their average over images and masks: the counts only guard "
+              "the code")
+
+
 def predictions(cfg):
+    why = BY_ALGEBRA if cfg.upper_scale == 1.0 else ""     # the control (upper_scale < 1) can fail
     return (Prediction("lower_violations", "1/2 L^2 E[(1-A_j)^2 1{reachable}] <= L_p - L_p*, every patch and "
-                       "checked step", "<=", 0),
-            Prediction("upper_violations", "L_p - L_p* <= U^2 E[d^2], every patch and checked step", "<=", 0))
+                       "checked step", "<=", 0, by_construction=BY_ALGEBRA),
+            Prediction("upper_violations", "L_p - L_p* <= U^2 E[d^2], every patch and checked step", "<=", 0,
+                       by_construction=why))
 
 
 def check(cfg, ctx) -> Measurement:
@@ -122,7 +136,13 @@ CLAIM = register(Claim(
     depends_on=("fpc.lemA.8", "fpc.lemA.6", "fpc.lemA.9"),
     config=Config,
     profiles={"quick": {}, "full": {"P": 256, "n_samples": 512, "steps": 1500}},
-    predictions=predictions, check=check, derive=derive,
-    notes="The constants of the seed are lost; the bounds use c1 = L^2/2, c2 = U^2 (any constants would do "
-          "for the lemma; these are the ones the per-query algebra gives).",
+    predictions=predictions, check=check, derive=derive, deterministic=True,
+    notes="The constants of the seed are lost; the bounds use c1 = L^2/2, c2 = U^2 and a deficit d that "
+          "covers the fully-masked case, chosen so that both bounds hold per query by algebra: the lemma as "
+          "encoded is proved symbolically (derive) and its numerical check is by construction (not evidence). "
+          "It does not reproduce the paper's route: the seed's proof of the upper bound goes through Lemma A.6 "
+          "(the high-probability event of concentrated unmasked counts), which this encoding skips because the "
+          "per-query bound needs no concentration; the bound the paper states after that step is lost.",
+    interpretation="c1 = L^2/2, c2 = U^2, deficit d = 1 - A_j (own area reachable) or sum_a A_a (own area "
+                   "fully masked); the seed's constants and its Lemma A.6 step are lost",
 ))

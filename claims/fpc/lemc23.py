@@ -11,7 +11,7 @@ from claims import Claim, Measurement, Source, register
 from ._common import DATA_ASSUMPTIONS
 from ._runs import rates
 from ._stages import DynConfig
-from .hypb1 import SIGN, delta_sign
+from .hypb1 import SIGN, delta_sign, item_a_derivation
 from .lemc16 import stage_measure, stage_predictions
 
 
@@ -50,7 +50,7 @@ CLAIM = register(Claim(
     config=Config,
     profiles={"quick": {}, "full": {"P": 256, "n_samples": 512, "steps": 1500}},
     predictions=predictions, check=check,
-    not_algebraic="a statement about a GD trajectory",
+    derive=item_a_derivation,
     notes="Stage boundaries are lost in the seed; the rapid-growth stage is [T1, T2] with T2 the peak of the "
           "target growth rate after T1 (claims/fpc/_phases.py). Items a, b of the lemma are lost.",
 ))

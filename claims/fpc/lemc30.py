@@ -13,7 +13,7 @@ from claims._base import Assumption
 from ._common import DATA_ASSUMPTIONS
 from ._runs import trajectory
 from ._stages import DynConfig, converged, monotone_counts, query_end_stats, series_of, signed, stages
-from .hypb1 import SIGN, delta_sign
+from .hypb1 import SIGN, delta_sign, item_a_derivation, item_a_note
 
 
 @dataclass(frozen=True)
@@ -26,7 +26,8 @@ class Config(DynConfig):
 
 def predictions(cfg):
     return (
-        Prediction("a_violations", "(a) target FP never decreases during the convergence stage", "<=", 0),
+        Prediction("a_violations", "(a) target FP never decreases during the convergence stage", "<=", 0,
+                   by_construction=item_a_note(cfg)),
         Prediction("b_violations", "(b) global FP of local queries never increases during it", "<=", 0),
         Prediction("own_attn_deficit", "2: masked queries attend to their area's unmasked patches: "
                    "1 - mean attn_{p->P_{k,j} cap U} <= eps", "<=", cfg.eps),
@@ -71,7 +72,7 @@ CLAIM = register(Claim(
     config=Config,
     profiles={"quick": {}, "full": {"P": 256, "n_samples": 512, "steps": 1500}},
     predictions=predictions, check=check,
-    not_algebraic="a statement about a GD trajectory",
+    derive=item_a_derivation,
     notes="Items 1-2 are reconstructed from their use in the proof of Theorem F.3 (loss gap and area "
           "attention); O(eps) is read with constant 1. Verdict inconclusive when the loss has not settled.",
 ))

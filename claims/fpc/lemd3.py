@@ -8,7 +8,7 @@ from claims import Claim, Measurement, Source, register
 
 from ._common import DATA_ASSUMPTIONS
 from ._stages import DynConfig
-from .hypb1 import SIGN, delta_sign
+from .hypb1 import SIGN, delta_sign, item_a_derivation
 from .lemc30 import EPS, end_measure, predictions
 
 
@@ -36,7 +36,7 @@ CLAIM = register(Claim(
     config=Config,
     profiles={"quick": {}, "full": {"P": 256, "n_samples": 512, "steps": 1500}},
     predictions=predictions, check=check,
-    not_algebraic="a statement about a GD trajectory",
+    derive=item_a_derivation,
     notes="Stage 2 starts at the growth peak T2 (claims/fpc/_phases.py); items 1-2 reconstructed as in "
           "fpc.lemC.30.",
 ))

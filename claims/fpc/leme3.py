@@ -8,7 +8,7 @@ from claims import Claim, Measurement, Prediction, Source, register
 
 from ._common import DATA_ASSUMPTIONS
 from ._stages import DynConfig
-from .hypb1 import SIGN
+from .hypb1 import SIGN, item_a_derivation, item_a_note
 from .lemc30 import EPS, end_measure
 
 
@@ -22,7 +22,8 @@ class Config(DynConfig):
 
 def predictions(cfg):
     return (
-        Prediction("a_violations", "(a) the target (global) FP of global-area queries never decreases", "<=", 0),
+        Prediction("a_violations", "(a) the target (global) FP of global-area queries never decreases", "<=", 0,
+                   by_construction=item_a_note(cfg)),
         Prediction("own_attn_deficit", "2: 1 - mean attn_{p->P_{k,1} cap U} <= eps", "<=", cfg.eps),
         Prediction("loss_gap", "1: mean per-query loss gap <= eps", "<=", cfg.eps),
     )
@@ -44,7 +45,7 @@ CLAIM = register(Claim(
     config=Config,
     profiles={"quick": {}, "full": {"P": 256, "n_samples": 512, "steps": 1500}},
     predictions=predictions, check=check,
-    not_algebraic="a statement about a GD trajectory",
+    derive=item_a_derivation,
     notes="E.2 (a) checked over the whole run (global-area queries have a single phase); items 1-2 "
           "reconstructed as in fpc.lemC.30.",
 ))

@@ -1,15 +1,17 @@
 """fpc.thmF.2: Theorem F.2 (Appendix F.1): for sufficiently large P, Hypothesis B.2 holds at
-all iterations (Delta < 0). Items (a), (b) checked at every step over a sweep of P."""
+all iterations (Delta < 0). Items (a), (b) checked at every step over a sweep of P, plus the
+item that makes B.2 the Delta < 0 hypothesis: the target grows from the start (one phase)."""
 from __future__ import annotations
 
 from dataclasses import dataclass
 
-from claims import Claim, Source, register
+from claims import Claim, Prediction, Source, register
 
 from ._common import DATA_ASSUMPTIONS
 from ._stages import DynConfig
-from .hypb1 import SIGN, delta_sign
-from .thmf1 import SIZES, predictions, sweep
+from .hypb1 import SIGN, delta_sign, item_a_derivation
+from .thmf1 import NOTES, SIZES, sweep
+from .thmf1 import predictions as _f1_predictions
 
 
 @dataclass(frozen=True)
@@ -21,18 +23,26 @@ class Config(DynConfig):
     sign: int = 1
 
 
+def predictions(cfg):
+    return _f1_predictions(cfg)[:2] + (
+        Prediction("frac_one_phase_largest_P", "Delta < 0 (what B.2 adds to B.1): every local query's target "
+                   "FP gradient dominates the global decoupling from the first step (one phase, T1 = 0), at "
+                   "the largest P", ">=", 1.0),)
+
+
 CLAIM = register(Claim(
     id="fpc.thmF.2",
     title="Theorem F.2 (Delta < 0): Hypothesis B.2 holds at all iterations for large P",
     kind="theorem",
     statement="For sufficiently large P (and suitable eta), Induction Hypothesis B.2 holds for all iterations "
-              "when Delta < 0; checked for items (a) and (b) at every step, over a sweep of P.",
+              "when Delta < 0; checked for items (a) and (b) at every step, over a sweep of P, with the single "
+              "phase of local queries that sets B.2 apart from B.1.",
     source=Source("fpc", "Theorem F.2 (Appendix F.1)",
                   "Theorem F.2 (Negative Information Gap). For sufficiently large , , , B.2 holds for all iterations ."),
     assumptions=DATA_ASSUMPTIONS[1:] + (delta_sign(False), SIGN, SIZES),
     depends_on=("fpc.hypB.2", "fpc.lemD.3", "fpc.lemE.3"),
     config=Config,
     profiles={"quick": {}, "full": {"P_values": (64, 128, 256, 512, 1024), "n_samples": 512, "steps": 1500}},
-    predictions=predictions, check=sweep,
-    not_algebraic="a statement about GD trajectories",
+    predictions=predictions, check=sweep, derive=item_a_derivation, notes=NOTES,
+    unused_fields={"P": "P is swept through P_values"},
 ))
