@@ -31,6 +31,9 @@ from models.attention import FullMIM, ReducedMIM  # noqa: E402
 from models.data import DataConfig, Distribution  # noqa: E402
 from models.fastmim import FastReducedMIM  # noqa: E402
 
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+from fastmim_v1 import FastReducedMIM as FastReducedMIMv1  # noqa: E402  (the step as of 600db43)
+
 DTYPES = {"float32": torch.float32, "float64": torch.float64}
 
 
@@ -108,12 +111,19 @@ def make_steps(P: int, n: int, dtype, device: str, lr: float = 1.0, seed: int = 
     def fast_step():
         fast.step(prep, lr)
 
+    v1 = FastReducedMIMv1(dist, dtype=dtype, device=device)
+    prep_v1 = v1.prepare(batch)
+
+    def fast_v1_step():
+        v1.step(prep_v1, lr)
+
     d = full.d
     m = dist.cfg.n_masked
     item = torch.empty((), dtype=dtype).element_size()
     full_mem = item * (6 * n * P * d + 4 * n * m * d + 6 * n * m * P + 3 * d * d)   # rough peak
     return dist, {"full": (full_step, full_mem), "reduced": (reduced_step, item * 14 * n * m * P),
-                  "fast": (fast_step, item * 6 * n * m * P)}
+                  "fast": (fast_step, FastReducedMIM.memory_bytes(P, dist.N, dist.K, n, m, item)),
+                  "fast_v1": (fast_v1_step, item * 6 * n * m * P)}
 
 
 def time_rounds(steps: dict, device: str, budget: float, max_reps: int) -> dict:
@@ -205,7 +215,7 @@ def main(argv=None) -> int:
     p.add_argument("--budget", type=float, default=10.0, help="seconds of timed steps per cell")
     p.add_argument("--reps", type=int, default=20, help="at most this many timed steps per cell")
     p.add_argument("--mem-gb", type=float, default=6.0, help="skip a cell estimated above this")
-    p.add_argument("--skip", nargs="*", default=[], choices=["full", "reduced", "fast"])
+    p.add_argument("--skip", nargs="*", default=[], choices=["full", "reduced", "fast", "fast_v1"])
     p.add_argument("--json", default=None, help="also write the rows as JSON here")
     args = p.parse_args(argv)
     if args.device == "cuda" and not torch.cuda.is_available():

@@ -48,11 +48,17 @@ def gradient_descent(params: Sequence[torch.Tensor], loss_fn: Callable[[], Any],
                      lr: float, callbacks: Iterable[Callable[[int, StepState], bool]] = (),
                      record_every: int = 1, steps_iter: Callable[[int], Iterable[int]] = range,
                      frozen: Sequence[torch.Tensor] = (),
-                     grad_fn: Callable[[], tuple[Any, Sequence[torch.Tensor]]] | None = None) -> StepState:
+                     grad_fn: Callable[[], tuple[Any, Sequence[torch.Tensor]]] | None = None,
+                     check_every: int | None = None) -> StepState:
     """Full-batch GD. ``frozen`` parameters get gradients computed but are not updated
     (e.g. Phi frozen at 0 for positional-only attention). ``grad_fn()``, when given,
     returns ``(loss, grads)`` in closed form instead of autograd on ``loss_fn`` (e.g.
-    ``models.fastmim.FastReducedMIM.grad_fn``). Returns the last state."""
+    ``models.fastmim.FastReducedMIM.grad_fn``). Returns the last state.
+
+    Finiteness of the loss and gradients is tested every step on the parameters' device;
+    the host reads the result every ``check_every`` steps (default: every step on the CPU,
+    where reading costs nothing; every 16 steps on a GPU, so that the loop does not wait
+    for the device) and at every callback step. The error names the first bad step."""
     if not (isinstance(steps, int) and steps >= 0):
         raise InvalidParameter("steps", steps, "must be a non-negative integer")
     if not lr > 0:
@@ -60,9 +66,23 @@ def gradient_descent(params: Sequence[torch.Tensor], loss_fn: Callable[[], Any],
     if not (isinstance(record_every, int) and record_every >= 1):
         raise InvalidParameter("record_every", record_every, "must be a positive integer")
     params = list(params)
+    on_cpu = all(p.device.type == "cpu" for p in params)
+    check_every = check_every or (1 if on_cpu else 16)
+    if not (isinstance(check_every, int) and check_every >= 1):
+        raise InvalidParameter("check_every", check_every, "must be a positive integer")
     frozen_ids = {id(p) for p in frozen}
     callbacks = list(callbacks)
     state = None
+    dev = params[0].device if params else torch.device("cpu")
+    first_bad = torch.full((2,), -1, dtype=torch.int64, device=dev)   # first step with a bad (loss, gradient)
+
+    def raise_if_bad():
+        bad = first_bad.tolist()                                      # the one host read
+        if bad[0] >= 0 and (bad[1] < 0 or bad[0] <= bad[1]):
+            raise NonFiniteValue("the training loss", bad[0])
+        if bad[1] >= 0:
+            raise NonFiniteValue("a gradient", bad[1])
+
     for step in steps_iter(steps + 1):
         if grad_fn is not None:
             (loss, grads), aux = grad_fn(), None
@@ -70,15 +90,18 @@ def gradient_descent(params: Sequence[torch.Tensor], loss_fn: Callable[[], Any],
             out = loss_fn()
             loss, aux = (out if isinstance(out, tuple) else (out, None))
             grads = torch.autograd.grad(loss, params)
-        lv = float(loss.detach())
-        if not torch.isfinite(loss.detach()):
-            raise NonFiniteValue("the training loss", step)
-        for p, g in zip(params, grads):
-            if not bool(torch.isfinite(g).all()):
-                raise NonFiniteValue("a gradient", step)
-        state = StepState(step, lv, params, grads, aux)
+        loss_d = loss.detach()
+        ok = torch.ones(2, dtype=torch.bool, device=dev)
+        ok[0] = torch.isfinite(loss_d).all()
+        for g in grads:
+            ok[1] &= torch.isfinite(g).all()
+        first_bad.copy_(torch.where((first_bad < 0) & ~ok, step, first_bad))
+        record = step % record_every == 0 or step == steps
+        if record or step % check_every == 0:
+            raise_if_bad()
         stop = False
-        if step % record_every == 0 or step == steps:
+        if record:
+            state = StepState(step, float(loss_d), params, grads, aux)
             for cb in callbacks:
                 stop = bool(cb(step, state)) or stop
         if stop or step == steps:
