@@ -150,7 +150,7 @@ def cmd_show(args) -> int:
     if c.depends_on:
         print("depends on: " + ", ".join(c.depends_on))
     if c.derive is not None:
-        der = c.derive(c.resolve_config("quick"))
+        der = c.run_derive(c.resolve_config("quick"))
         print(f"derivation: {der.status}")
         for o in der.obligations:
             print(f"  [{o.status}] {o.name}: {o.statement}")

@@ -171,7 +171,7 @@ def _symbolic(claim: Claim, cfg) -> dict:
         return {"status": "not_applicable", "obligations": [],
                 "note": claim.not_algebraic or "no symbolic derivation for this claim"}
     try:
-        der = claim.derive(cfg)
+        der = claim.run_derive(cfg)
     except Exception as exc:
         return {"status": "error", "obligations": [], "note": f"derivation raised {type(exc).__name__}: {exc}",
                 "error": _error_block(exc)}

@@ -10,6 +10,7 @@ decides its own verdict: it measures.
 from __future__ import annotations
 
 import dataclasses
+import functools
 import math
 import operator
 from dataclasses import dataclass, field
@@ -54,55 +55,157 @@ class Source:
 class Assumption:
     """A named constraint on configuration fields, e.g. ``0 < gamma < 1``.
 
-    ``predicate`` receives the values of ``fields`` in order and returns True when the
-    assumption holds. Build them with :meth:`range`, :meth:`integer`, :meth:`relation`.
+    Two kinds. A **SymPy relation** (``formula``, see ``claims/_spec.py``) over symbols named
+    after configuration fields, or, with ``each=(field, names)``, over the components of every
+    element of a tuple field; ``defs`` names expressions of the others (``Delta``); ``integer``
+    lists symbols that must be integers. One declaration is checked numerically, rendered
+    (LaTeX, MathML), exported, and hands its symbols to ``derive``. A **Python predicate**
+    (``predicate``) stays possible for what SymPy cannot express; it is marked as such.
+    Build them with :meth:`math`, :meth:`range`, :meth:`integer` (SymPy) or :meth:`relation`
+    (Python).
     """
 
     text: str
     fields: tuple[str, ...]
-    predicate: Callable[..., bool]
+    predicate: Callable[..., bool] | None = None
+    formula: str = ""
+    each: tuple | None = None                     # (tuple field, symbol name or names of one element)
+    defs: tuple[tuple[str, str], ...] = ()        # (name, expression) pairs
+    integer_symbols: tuple[str, ...] = ()
+
+    @property
+    def kind(self) -> str:
+        return "sympy" if self.formula else "python"
+
+    def _names(self) -> tuple[str, ...]:
+        if self.each:
+            syms = self.each[1]
+            return (syms,) if isinstance(syms, str) else tuple(syms)
+        return self.fields
+
+    def relation_expr(self):
+        """The SymPy relation (defs substituted); None for a Python predicate."""
+        return _parsed(self.formula, self._names(), self.defs) if self.formula else None
+
+    def latex(self) -> str:
+        from ._spec import latex_of
+        return latex_of(self.relation_expr(), self.each) if self.formula else ""
 
     def violation(self, cfg) -> str | None:
         try:
             values = [getattr(cfg, f) for f in self.fields]
         except AttributeError as exc:  # a claim bug, not a user error
             raise AttributeError(f"assumption {self.text!r} names a field the config lacks: {exc}") from exc
-        if self.predicate(*values):
-            return None
-        shown = ", ".join(f"{f}={v!r}" for f, v in zip(self.fields, values))
-        return f"{self.text} (got {shown})"
+        if not self.formula:
+            if self.predicate(*values):
+                return None
+            shown = ", ".join(f"{f}={v!r}" for f, v in zip(self.fields, values))
+            return f"{self.text} (got {shown})"
+        return self._sympy_violation(values)
+
+    def _sympy_violation(self, values) -> str | None:
+        from ._spec import to_sympy_number, violated_parts
+        names = self._names()
+        rel = self.relation_expr()
+        if self.each:
+            seq = values[0]
+            if not isinstance(seq, (tuple, list)) or not seq:
+                return f"{self.text} (got {self.fields[0]}={seq!r}: not a non-empty tuple)"
+            rows = [((e,) if len(names) == 1 else e, f" in {self.fields[0]}[{i}]") for i, e in enumerate(seq)]
+        else:
+            rows = [(values, "")]
+        for row, where in rows:
+            if not isinstance(row, (tuple, list)) or len(row) != len(names):
+                return f"{self.text} (got {row!r}{where}: expected {len(names)} value(s) {', '.join(names)})"
+            shown = ", ".join(f"{n}={v!r}" for n, v in zip(names, row)) + where
+            bad_int = [n for n, v in zip(names, row) if n in self.integer_symbols
+                       and (isinstance(v, bool) or not isinstance(v, int))]
+            if bad_int:
+                return f"{self.text} (got {shown}: {', '.join(bad_int)} must be an integer)"
+            try:
+                subs = {_sym(n): to_sympy_number(n, v) for n, v in zip(names, row)}
+            except TypeError as exc:
+                return f"{self.text} (got {shown}: {exc})"
+            bad = violated_parts(rel, subs)
+            if bad is None:
+                return f"{self.text} (got {shown}: SymPy could not decide the relation)"
+            if bad:
+                return f"{self.text} (got {shown}; violated: {', '.join(bad)})"
+        return None
+
+    def symbols(self) -> dict:
+        """The SymPy symbols this assumption declares, with the assumptions it implies."""
+        if not self.formula:
+            return {}
+        import sympy as sp
+        from ._spec import implied_assumptions
+        implied = implied_assumptions([self.relation_expr()])
+        out = {}
+        for n in self._names():
+            kw = dict(implied.get(n, {}))
+            if n in self.integer_symbols:
+                kw["integer"] = True
+            out[n] = sp.Symbol(n, real=True, **kw)
+        return out
+
+    def as_json(self) -> dict:
+        rel = self.relation_expr()
+        import sympy as sp
+        return {"text": self.text, "kind": self.kind, "fields": list(self.fields), "formula": self.formula,
+                "srepr": sp.srepr(rel) if rel is not None else "", "latex": self.latex(),
+                "each": [self.each[0], list(self._names())] if self.each else None,
+                "defs": {k: v for k, v in self.defs}, "integer": list(self.integer_symbols)}
+
+    @classmethod
+    def math(cls, formula: str, *, each: tuple | None = None, defs: Mapping[str, str] | None = None,
+             integer: Sequence[str] = (), text: str = "") -> "Assumption":
+        """``Assumption.math("0 < kappa_s < kappa_c < 1", each=("gaps", ("kappa_c", "kappa_s")))``."""
+        from ._spec import free_names
+        defs_t = tuple((defs or {}).items())
+        if each:
+            fields = (each[0],)
+        else:
+            fields = tuple(n for n in free_names(formula) if n not in dict(defs_t))
+        a = cls(text or formula + (f" for every element of {each[0]}" if each else ""), fields,
+                formula=formula, each=each, defs=defs_t, integer_symbols=tuple(integer))
+        a.relation_expr()                     # a formula that does not parse fails at import
+        return a
 
     @classmethod
     def range(cls, name: str, lo: float | None = None, hi: float | None = None, *,
               lo_open: bool = True, hi_open: bool = True) -> "Assumption":
-        lo_op = operator.lt if lo_open else operator.le
-        hi_op = operator.lt if hi_open else operator.le
-        parts = []
+        text = ""
         if lo is not None:
-            parts.append(f"{lo} {'<' if lo_open else '<='} ")
-        text = "".join(parts) + name
+            text += f"{lo} {'<' if lo_open else '<='} "
+        text += name
         if hi is not None:
             text += f" {'<' if hi_open else '<='} {hi}"
-
-        def pred(v, lo=lo, hi=hi):
-            try:
-                v = float(v)
-            except (TypeError, ValueError):
-                return False
-            if math.isnan(v):
-                return False
-            return (lo is None or lo_op(lo, v)) and (hi is None or hi_op(v, hi))
-
-        return cls(text, (name,), pred)
+        if lo is None and hi is None:
+            text += " == " + name
+        return cls.math(text)
 
     @classmethod
     def integer(cls, name: str, minimum: int = 1) -> "Assumption":
-        return cls(f"{name} is an integer >= {minimum}", (name,),
-                   lambda v: isinstance(v, int) and not isinstance(v, bool) and v >= minimum)
+        return cls.math(f"{name} >= {minimum}", integer=(name,), text=f"{name} is an integer >= {minimum}")
 
     @classmethod
     def relation(cls, text: str, fields: Sequence[str], fn: Callable[..., bool]) -> "Assumption":
+        """A Python predicate, for what a SymPy relation cannot express (marked as such)."""
         return cls(text, tuple(fields), fn)
+
+
+def _sym(name: str):
+    import sympy as sp
+    return sp.Symbol(name, real=True)
+
+
+@functools.lru_cache(maxsize=None)
+def _parsed(formula: str, names: tuple[str, ...], defs: tuple[tuple[str, str], ...]):
+    from ._spec import parse_relation, _parse
+    table = {n: _sym(n) for n in names}
+    subs = {_sym(k): _parse(v, table) for k, v in defs}
+    rel = parse_relation(formula, {**table, **{k: _sym(k) for k, _ in defs}})
+    return rel.xreplace(subs) if subs else rel
 
 
 # ----------------------------------------------------------------------------- predictions
@@ -296,6 +399,9 @@ class Claim:
                      the meaning of "mild"), shown next to the verdict.
     unused_fields:   configuration fields the check does not read, with why; overriding one is
                      refused (exit 2) instead of silently changing nothing.
+    memory_gb(cfg)   -> float: estimated peak memory (GB) of one sweep point (one process) on
+                     the run's device; ``python -m checks run`` refuses (exit 2) a run whose
+                     estimate, times the points run at once, exceeds the memory available.
     """
 
     id: str
@@ -322,6 +428,7 @@ class Claim:
     # configuration fields the check does not read (e.g. kappa_c when it sweeps kappa_c_sweep):
     # field -> why; overriding one is refused as not applicable to this claim
     unused_fields: Mapping[str, str] = field(default_factory=dict)
+    memory_gb: Callable[[Any], float] | None = None
 
     @property
     def paper(self) -> str:
@@ -364,6 +471,31 @@ class Claim:
         if cfg is None:
             return []
         return [v for a in self.assumptions if (v := a.violation(cfg)) is not None]
+
+    def symbols(self) -> dict:
+        """SymPy symbols declared by the SymPy-relation assumptions, each with every assumption
+        they imply together (``0 < kappa_s < kappa_c < 1`` makes both positive; ``P`` an integer
+        >= 8 is a positive integer). ``derive(cfg, S)`` receives these, so the derivation uses
+        exactly what the numerical check assumes."""
+        import sympy as sp
+        merged: dict[str, dict] = {}
+        for a in self.assumptions:
+            for name, sym in a.symbols().items():
+                merged.setdefault(name, {}).update({k: v for k, v in sym.assumptions0.items()
+                                                    if k in ("positive", "nonnegative", "integer")})
+        out = {}
+        for name, kw in merged.items():
+            if kw.get("positive"):
+                kw.pop("nonnegative", None)
+            out[name] = sp.Symbol(name, real=True, **kw)
+        return out
+
+    def run_derive(self, cfg):
+        """``derive(cfg, S)`` with the declared symbols when it takes two arguments, else ``derive(cfg)``."""
+        import inspect
+        params = [p for p in inspect.signature(self.derive).parameters.values()
+                  if p.kind in (p.POSITIONAL_ONLY, p.POSITIONAL_OR_KEYWORD)]
+        return self.derive(cfg, self.symbols()) if len(params) >= 2 else self.derive(cfg)
 
 
 # fields whose meaning fixes their range, whatever the claim: a step size, counts of steps/samples
