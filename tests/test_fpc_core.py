@@ -64,19 +64,7 @@ def test_lem51_wrong_sign_fails():
     assert [o["outcome"] for o in r["numeric"]["outcomes"]] == ["holds", "holds", "fails"]
 
 
-def test_lem52_formula_perturbed_fails():
-    r = verdict("fpc.lem5.2", perturb=0.05, P_sweep=(16, 24), **LEM_TRAIN)
-    assert r["symbolic"]["status"] == "refuted"
-    assert r["numeric"]["outcomes"][0]["outcome"] == "fails"
-
-
-def test_lem52_projected_pp_gradient_overtakes_fp_in_convergence_stage():
-    """Pinned finding: the 'key observation' holds early and fails late in training."""
-    from claims.fpc.lem5_2 import projected_ratio_run
-    r = projected_ratio_run(24, 2, 0.8, 0.25, 0.5, 1.0, 2.0, 128, 600, 5.0, 1)
-    per_step = [x for x in r["max_ratio_per_step"] if x is not None]
-    assert per_step[1] < 1.0 < r["max_ratio"]          # below 1 in Phase I, above 1 later
-    assert r["worst_step"] > 100
+# Lemma 5.2 (formula and key observation): tests/test_fpc_areas.py
 
 
 # ---------------------------------------------------------------- Theorem 4.1

@@ -40,31 +40,9 @@ def test_lem53_holds_for_positive_gap_and_fails_for_negative():
     assert r["verdict"] == "fails" and r["numeric"]["measured"]["frac_switch"] == 0.0
 
 
-def test_thmF3_phases_fail_for_negative_gap():
-    r = run("fpc.thmF.3", **TINY, **NEG)
-    assert r["verdict"] == "fails"
-    assert r["numeric"]["measured"]["frac_local_two_phase"] == 0.0
-
-
-def test_thmF4_phases_fail_for_positive_gap():
-    r = run("fpc.thmF.4", **TINY, **POS)
-    assert r["verdict"] == "fails"
-    assert r["numeric"]["measured"]["frac_local_one_phase"] == 0.0
-
-
-def test_thmF3_counterexample_pp_correlations_not_small():
-    """Phases as stated, but the PP correlations grow to the size of the target FP (P=64, K=2)."""
-    r = run("fpc.thmF.3", steps=300)
-    m = r["numeric"]["measured"]
-    assert m["frac_local_two_phase"] == 1.0 and m["frac_global_one_phase"] == 1.0
-    assert r["verdict"] == "fails" and m["pp_over_target"] > 1 / 3
-
-
 def test_eq51_wrong_identity_fails():
     r = run("fpc.eq5.1", perturb=0.1, **TINY)
     assert r["verdict"] == "fails" and r["numeric"]["measured"]["identity_rel_residual"] > 0.05
 
 
-def test_sec54_counterexample_pp_not_small():
-    r = run("fpc.sec5.4-pp", P=32, n_per_cluster=48, steps=150, K_values=(1, 2))
-    assert r["verdict"] == "fails" and r["numeric"]["measured"]["ratio_at_largest_K"] > 1 / 3
+# Theorems F.3/F.4 and Section 5.4 (PP correlations over the local area size): tests/test_fpc_areas.py

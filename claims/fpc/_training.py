@@ -16,6 +16,7 @@ import torch
 
 from models.attention import ReducedMIM
 from models.data import Batch, Distribution
+from models.fastmim import FastReducedMIM
 from models.mim import PatchStats, patch_stats
 from models.train import Recorder, gradient_descent
 
@@ -29,6 +30,8 @@ class TrainSpec:
     dtype: str = "float32"
     freeze_phi: bool = False    # positional-only attention (Section 3.1): Phi stays 0
     keep_ups: bool = True       # store the full Ups matrix at each record (P*P floats)
+    fast: bool = False          # closed-form gradient (models/fastmim.py, = autograd to round-off);
+                                # own_attn / global_attn are then not recorded (NaN)
 
 
 @dataclass
@@ -78,7 +81,8 @@ def train_reduced(dist: Distribution, spec: TrainSpec, g: torch.Generator, *, de
     dtype = {"float32": torch.float32, "float64": torch.float64}[spec.dtype]
     b = batch if batch is not None else dist.sample(spec.n_samples, g)
     b_dev = b.to(device=device, dtype=dtype)
-    model = ReducedMIM(_dist_on(dist, device) if device != "cpu" else dist, dtype=dtype, device=device)
+    cls = FastReducedMIM if spec.fast else ReducedMIM
+    model = cls(_dist_on(dist, device) if device != "cpu" else dist, dtype=dtype, device=device)
 
     P = dist.P
     pos = b.masked_idx.reshape(-1).to(device)
@@ -90,13 +94,16 @@ def train_reduced(dist: Distribution, spec: TrainSpec, g: torch.Generator, *, de
             0, pos, values.detach().reshape(-1).to(torch.float64))
         return s / counts.clamp_min(1)
 
+    nan = torch.full((P,), float("nan"), dtype=torch.float64)
+
     def fn(state):
-        fwd = state.aux
-        A_own = fwd.A.gather(2, fwd.own[..., None])[..., 0]
-        A_glob = torch.where(fwd.own == 0, torch.zeros_like(A_own), fwd.A[..., 0])
         row = {"loss": state.loss, "Phi": state.params[0], "gPhi": state.grads[0],
-               "ups_absmax": float(state.params[1].detach().abs().max()),
-               "own_attn": per_position(A_own), "global_attn": per_position(A_glob)}
+               "ups_absmax": float(state.params[1].detach().abs().max()), "own_attn": nan, "global_attn": nan}
+        if state.aux is not None:
+            fwd = state.aux
+            A_own = fwd.A.gather(2, fwd.own[..., None])[..., 0]
+            A_glob = torch.where(fwd.own == 0, torch.zeros_like(A_own), fwd.A[..., 0])
+            row.update(own_attn=per_position(A_own), global_attn=per_position(A_glob))
         if spec.keep_ups:
             row["Ups"] = state.params[1]
             row["gUps"] = state.grads[1]
@@ -107,9 +114,10 @@ def train_reduced(dist: Distribution, spec: TrainSpec, g: torch.Generator, *, de
         fwd = model(b_dev)
         return fwd.loss, fwd
 
+    grad_fn = model.grad_fn(model.prepare(b)) if spec.fast else None
     gradient_descent([model.Phi, model.Ups], loss_fn, steps=spec.steps, lr=spec.lr,
                      callbacks=[rec], record_every=spec.record_every, steps_iter=steps_iter,
-                     frozen=[model.Phi] if spec.freeze_phi else [])
+                     frozen=[model.Phi] if spec.freeze_phi else [], grad_fn=grad_fn)
     with torch.no_grad():
         fwd = model(b_dev)
     final = patch_stats(dist, b, _to_cpu(fwd))

@@ -110,6 +110,6 @@ CLAIM = register(Claim(
     predictions=predictions, check=check, derive=derive,
     notes="The population gradient of Ups_{p->q} also collects images of other clusters and masked keys. The "
           "sentence 'the gradient of projected PP attention is smaller than the corresponding FP gradient' is judged "
-          "pair by pair (every p, k, every recorded step) in fpc.lem5.2; here the ratio of the means over pairs is "
+          "pair by pair (every p, k, every recorded step) in fpc.lem5.2-key; here the ratio of the means over pairs is "
           "recorded as evidence only, so that one sentence has one verdict.",
 ))

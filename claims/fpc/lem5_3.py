@@ -103,7 +103,7 @@ CLAIM = register(Claim(
                   "Theorem 4.1, for , there exists , such that at iteration , we have - a. , and ; - b. all "
                   "other FP correlations with are small; - c. all projected PP correlations are small."),
     assumptions=DATA_ASSUMPTIONS + (delta_sign(True),),
-    depends_on=("fpc.lem5.1", "fpc.lem5.2", "fpc.eq5.1", "fpc.eq4.1", "fpc.lemA.6"),
+    depends_on=("fpc.lem5.1", "fpc.lem5.2", "fpc.lem5.2-key", "fpc.eq5.1", "fpc.eq4.1", "fpc.lemA.6"),
     config=Config,
     profiles={"quick": {}, "full": {"P": 256, "n_samples": 512, "steps": 1500}},
     predictions=predictions, check=check,
