@@ -7,12 +7,13 @@ from __future__ import annotations
 import argparse
 import ast
 import json
+import os
 import sys
 import textwrap
 from typing import Sequence
 
 from claims import _registry
-from models.errors import AssumptionViolated, BadOption, BadOverride, SuiteError
+from models.errors import AssumptionViolated, BadOption, BadOverride, InsufficientMemory, SuiteError
 
 from . import runner, store
 
@@ -195,8 +196,9 @@ def cmd_run(args) -> int:
     store.check_writable(args.results)
     progress = not args.no_progress and sys.stderr.isatty()
     from . import executors
-    with executors.using(executors.make(args.executor, args.workers, args.scheduler,
-                                        args.threads_per_point)):
+    executor = executors.make(args.executor, args.workers, args.scheduler, args.threads_per_point)
+    check_memory(ids, args.profile, overrides, runner.resolve_device(args.device), executor)
+    with executors.using(executor):
         counts = _run_ids(ids, args, overrides, progress)
     print("totals: " + ", ".join(f"{v}={counts.get(v, 0)}" for v in
                                  ("holds", "fails", "inconclusive", "error", "skipped")))
@@ -205,6 +207,39 @@ def cmd_run(args) -> int:
         from report import write_report
         print(f"report: {write_report(args.results, None, expected=_catalogue_ids())}")
     return 1 if counts.get("error") else 0
+
+
+def available_memory_gb(device: str) -> tuple[float, str]:
+    """(GB available now, where): free GPU memory on CUDA, MemAvailable of the host otherwise."""
+    if device == "cuda":
+        import torch
+        return torch.cuda.mem_get_info()[0] / 1e9, "the GPU"
+    try:
+        with open("/proc/meminfo") as f:
+            info = dict(line.split(":", 1) for line in f)
+        return int(info["MemAvailable"].split()[0]) * 1024 / 1e9, "this machine"
+    except (OSError, KeyError, ValueError):
+        return os.sysconf("SC_AVPHYS_PAGES") * os.sysconf("SC_PAGE_SIZE") / 1e9, "this machine"
+
+
+def check_memory(ids, profile: str, overrides, device: str, executor) -> None:
+    """Refuse (InsufficientMemory, exit 2) before anything runs when a claim's estimated peak
+    (``Claim.memory_gb``, per sweep point), times the points that run at once, exceeds the memory
+    available on the run's device."""
+    avail = None
+    for cid in ids:
+        claim = _registry.get(cid)
+        if claim.memory_gb is None:
+            continue
+        est = float(claim.memory_gb(claim.resolve_config(profile, overrides if len(ids) == 1 else None)))
+        if executor.kind == "dask":                  # points run on the cluster's machines, not here
+            return
+        at_once = 1 if device == "cuda" or executor.kind == "serial" else executor.workers
+        if avail is None:
+            avail = available_memory_gb(device)
+        if est * at_once > avail[0]:
+            detail = f" ({at_once} points at once x {est:.1f} GB)" if at_once > 1 else ""
+            raise InsufficientMemory(cid, est * at_once, avail[0], avail[1], detail)
 
 
 def _run_ids(ids, args, overrides, progress) -> dict[str, int]:

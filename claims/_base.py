@@ -402,6 +402,9 @@ class Claim:
     memory_gb(cfg)   -> float: estimated peak memory (GB) of one sweep point (one process) on
                      the run's device; ``python -m checks run`` refuses (exit 2) a run whose
                      estimate, times the points run at once, exceeds the memory available.
+    memory_gb(cfg)   -> float: estimated peak memory (GB) of one sweep point (one process) on
+                     the run's device; ``python -m checks run`` refuses (exit 2) a run whose
+                     estimate, times the points run at once, exceeds the memory available.
     """
 
     id: str
@@ -428,6 +431,7 @@ class Claim:
     # configuration fields the check does not read (e.g. kappa_c when it sweeps kappa_c_sweep):
     # field -> why; overriding one is refused as not applicable to this claim
     unused_fields: Mapping[str, str] = field(default_factory=dict)
+    memory_gb: Callable[[Any], float] | None = None
     memory_gb: Callable[[Any], float] | None = None
 
     @property

@@ -113,6 +113,16 @@ class DeviceUnavailable(SuiteError):
         )
 
 
+class InsufficientMemory(SuiteError, MemoryError):
+    """A run's estimated peak memory exceeds what the machine has available."""
+
+    def __init__(self, claim_id: str, estimate_gb: float, available_gb: float, where: str, detail: str = ""):
+        self.claim_id, self.estimate_gb, self.available_gb = claim_id, estimate_gb, available_gb
+        super().__init__(f"{claim_id}: estimated peak memory {estimate_gb:.1f} GB{detail} exceeds the "
+                         f"{available_gb:.1f} GB available on {where}; refused before running. Use a smaller "
+                         f"configuration (--set), fewer --workers, or a machine with more memory")
+
+
 class NonFiniteValue(SuiteError, FloatingPointError):
     """Training produced NaN or inf."""
 

@@ -361,12 +361,23 @@ class FastReducedMIM(ReducedMIM):
     def memory_bytes(P: int, N: int, K: int, n: int, m: int, itemsize: int = 4,
                      chunk_bytes: int = CHUNK_BYTES["cpu"]) -> int:
         """Estimated bytes held by one prepared batch of ``n`` images and its work buffers
-        (sparse operators, chunk buffers, P x P matrices), for planning before a run."""
+        (the batch in coordinates, sparse operators, chunk buffers, (n, P) and P x P matrices),
+        for planning before a run."""
         c = max(1, min(n, chunk_bytes // (N * P * itemsize)))
-        per_img = (P - m) * 2 * (itemsize + 8) + (N * 2 + 2) * 8 + P * itemsize + m * 8 * 2 + N * itemsize * 2
-        work = (2 * N * c * P + 5 * N * c * m + 2 * c * P + 5 * c * m) * itemsize
+        batch = 8 + N * 8 + P + m * 8 + 3 * P * 8                       # one image in coordinates
+        per_img = (2 * batch + (P - m) * 2 * (itemsize + 8) + 2 * (N + 1) * 8   # + CSR W, W^T
+                   + 3 * P * itemsize + m * 8 * 2 + N * itemsize * 2)     # + maskf, Tm, Dm; indices
+        work = (2 * N * c * P + 5 * N * c * m + 5 * c * m) * itemsize
         mats = (5 * P * P + 3 * N * K * P) * itemsize
         return int(n * per_img + work + mats)
+
+
+def training_memory_gb(P: int, N: int, K: int, m: int, n_train: int, n_eval: int, itemsize: int = 4) -> float:
+    """Estimated peak (GB) of one process that trains the closed form on ``n_train`` images and
+    evaluates it on ``n_eval`` (``patch_stats_chunked``): both prepared batches and their buffers,
+    plus 0.5 GB for the interpreter, torch and the allocator's slack."""
+    prep = FastReducedMIM.memory_bytes
+    return 0.5 + (prep(P, N, K, n_train, m, itemsize) + prep(P, N, K, n_eval, m, itemsize)) / 1e9
 
 
 def _csr(rows: torch.Tensor, cols: torch.Tensor, n_rows: int, n_cols: int, dtype) -> torch.Tensor:

@@ -14,7 +14,7 @@ from claims._base import Assumption
 from claims._sym import fact, identity
 from models.attention import ReducedMIM
 from models.data import DataConfig, Distribution
-from models.fastmim import FastReducedMIM
+from models.fastmim import FastReducedMIM, training_memory_gb
 from models.mim import patch_stats_chunked
 from models.train import gradient_descent
 
@@ -150,6 +150,18 @@ def _still_improving(h: dict, key: str, sign: int) -> bool:
     return sign * (after - before) > 0.05 * abs(before)
 
 
+def memory_gb(cfg) -> float:
+    """Estimated peak (GB) of one training point: the closed form's prepared batches and buffers
+    (``models.fastmim.training_memory_gb``); autograd on the (n, m, P) logits otherwise."""
+    m = round(cfg.gamma * cfg.P)
+    N = max(Distribution(DataConfig(**dataclasses.asdict(data_config(cfg, K=1, kappa_c=kc, kappa_s=ks)))).N
+            for kc, ks in cfg.gaps)
+    item = 4 if cfg.dtype == "float32" else 8
+    if not cfg.fast_grad:
+        return 0.5 + 8 * (cfg.n_samples + cfg.n_eval) * m * cfg.P * item / 1e9
+    return training_memory_gb(cfg.P, N, max(cfg.K_values), m, cfg.n_samples, cfg.n_eval, item)
+
+
 def check(cfg, ctx) -> Measurement:
     points = [dict(data=dataclasses.asdict(data_config(cfg, K=K, kappa_c=kc, kappa_s=ks)),
                    eps=cfg.eps, attn_const=cfg.attn_const, n_samples=cfg.n_samples, n_eval=cfg.n_eval, lr=cfg.lr,
@@ -219,7 +231,7 @@ CLAIM = register(Claim(
     profiles={"quick": {},
               "full": {"P": 1024, "K_values": (1, 2, 4, 8), "eps": 0.001, "n_samples": 2048, "n_eval": 4096,
                        "max_steps": 40000, "eval_every": 200}},
-    predictions=predictions, check=check, derive=derive,
+    predictions=predictions, check=check, derive=derive, memory_gb=memory_gb,
     asymptotic_in=("P",), scale_fields=("P", "n_samples", "max_steps"),
     notes="Both signs of Delta and several K are trained; the verdict is the worst case over all runs. "
           "L_p* is measured on the same held-out images as L_p: 1/2 z_j^2 when p's whole area is masked. "

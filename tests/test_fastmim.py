@@ -1,0 +1,100 @@
+"""The chunked closed-form step (models/fastmim.py), bounded-memory statistics (models/mim.py),
+the trainer's deferred finiteness check (models/train.py) and the CLI's memory refusal."""
+from __future__ import annotations
+
+import pytest
+import torch
+
+from checks.cli import main
+from claims import _registry
+from models.attention import ReducedMIM
+from models.data import DataConfig, Distribution
+from models.errors import NonFiniteValue
+from models.fastmim import FastReducedMIM
+from models.mim import patch_stats, patch_stats_chunked
+from models.train import Recorder, gradient_descent
+
+
+def _pair(P, K, n, scale, seed=1):
+    dist = Distribution(DataConfig(P=P, K=K))
+    g = torch.Generator().manual_seed(seed)
+    b = dist.sample(n, g)
+    red, fast = ReducedMIM(dist, dtype=torch.float64), FastReducedMIM(dist, dtype=torch.float64)
+    with torch.no_grad():
+        red.Phi.copy_(scale * torch.randn(red.Phi.shape, dtype=torch.float64, generator=g))
+        red.Ups.copy_(scale * torch.randn(red.Ups.shape, dtype=torch.float64, generator=g))
+        fast.Phi.copy_(red.Phi)
+        fast.Ups.copy_(red.Ups)
+    return dist, b, red, fast
+
+
+def _rel(a, b):
+    return float((a - b).abs().max() / b.abs().max())
+
+
+@pytest.mark.parametrize("chunk", [1, 3, 7, None])
+def test_chunked_exp_form_equals_autograd_and_reuses_its_buffers(chunk):
+    _, b, red, fast = _pair(40, 3, 17, scale=1.5)
+    f = red(b)
+    gP, gU = torch.autograd.grad(f.loss, [red.Phi, red.Ups])
+    pr = fast.prepare(b, chunk=chunk)
+    for _ in range(2):                                   # the second call runs on the reused buffers
+        loss, gP2, gU2 = fast.loss_and_grad(pr, "exp")
+        assert abs(float(loss - f.loss.detach())) <= 1e-13 * float(f.loss.detach())
+        assert _rel(gP2, gP) <= 1e-12 and _rel(gU2, gU) <= 1e-12
+    loss_q, A_own = fast.query_stats(pr)
+    assert _rel(loss_q, f.loss_q.detach()) <= 1e-12
+    assert _rel(A_own, f.A.detach().gather(2, f.own[..., None])[..., 0]) <= 1e-12
+
+
+def test_float32_step_matches_autograd():
+    dist = Distribution(DataConfig(P=64, K=2))
+    b = dist.sample(24, torch.Generator().manual_seed(0))
+    red, fast = ReducedMIM(dist), FastReducedMIM(dist, chunk_bytes=64 * 1024)
+    pr = fast.prepare(b)
+    assert len(pr.chunks) > 1
+    for _ in range(5):
+        gP, gU = torch.autograd.grad(red(b).loss, [red.Phi, red.Ups])
+        _, gP2, gU2 = fast.loss_and_grad(pr)
+        assert _rel(gP2, gP) <= 1e-5 and _rel(gU2, gU) <= 1e-5
+        with torch.no_grad():
+            for p, g in ((red.Phi, gP), (red.Ups, gU), (fast.Phi, gP2), (fast.Ups, gU2)):
+                p.sub_(5.0 * g)
+
+
+@pytest.mark.parametrize("prepared", [True, False])
+def test_chunked_patch_stats_equal_the_full_ones(prepared):
+    dist, b, red, fast = _pair(48, 2, 21, scale=1.0)
+    want = patch_stats(dist, b, red(b))
+    got = patch_stats_chunked(dist, b, fast, fast.prepare(b, chunk=4) if prepared else None, max_bytes=20000)
+    for name in ("loss", "loss_star", "gap", "count"):
+        assert torch.allclose(getattr(got, name), getattr(want, name), rtol=1e-12, atol=1e-14, equal_nan=True)
+    assert torch.allclose(got.own_attn, want.own_attn, rtol=1e-12, equal_nan=True)
+    assert torch.equal(got.reachable_q, want.reachable_q)
+
+
+@pytest.mark.parametrize("check_every", [1, 7])
+def test_deferred_finiteness_check_names_the_first_bad_step(check_every):
+    v = torch.tensor([1.0], requires_grad=True)
+    with pytest.raises(NonFiniteValue, match=r"the training loss became non-finite .* at step 3;"):
+        gradient_descent([v], lambda: (v ** 4).sum(), steps=50, lr=10.0, check_every=check_every)
+    w = torch.tensor([1.0], requires_grad=True)                      # finite: same result either way
+    rec = Recorder(lambda st: {"loss": st.loss})
+    gradient_descent([w], lambda: (w ** 2).sum(), steps=10, lr=0.25, callbacks=[rec], record_every=5,
+                     check_every=check_every)
+    assert rec.steps == [0, 5, 10] and abs(float(w.detach()) - 0.5 ** 10) < 1e-6
+
+
+def test_full_profile_of_thm41_is_estimated_within_6_gb():
+    claim = _registry.get("fpc.thm4.1")
+    assert claim.memory_gb(claim.resolve_config("full")) <= 6.0
+    assert claim.memory_gb(claim.resolve_config("full", {"fast_grad": False})) > 6.0   # the autograd path is not
+
+
+def test_run_whose_memory_estimate_exceeds_the_machine_is_refused(tmp_path, capsys):
+    rc = main(["run", "--claim", "fpc.thm4.1", "--set", "n_samples=200000000", "--results", str(tmp_path),
+               "--executor", "serial", "--no-progress"])
+    assert rc == 2
+    err = capsys.readouterr().err
+    assert "fpc.thm4.1: estimated peak memory" in err and "GB available" in err and "refused" in err
+    assert not list(tmp_path.glob("*.json"))
