@@ -81,6 +81,10 @@ def build_parser() -> argparse.ArgumentParser:
                     help="torch threads for each sweep point, the same for every executor so that "
                          "results do not depend on it (default 1)")
 
+    sp_ = sub.add_parser("spec", help="the claims' specification: statement, assumptions, predictions as mathematics")
+    sp_.add_argument("ids", nargs="*", metavar="ID", help="claim ids or unique labels (default: all)")
+    sp_.add_argument("--json", action="store_true", help="the versioned JSON document (schema: checks/spec.schema.json)")
+
     nw = sub.add_parser("new", help="write a new claim module and its test from a template")
     nw.add_argument("id", metavar="PAPER.LABEL")
     nw.add_argument("--title", default=None, help="the paper's title (needed when the paper is new)")
@@ -280,6 +284,14 @@ def _catalogue_ids() -> list[str]:
     return [c.id for c in _registry.all_claims()]
 
 
+def cmd_spec(args) -> int:
+    from . import spec
+    ids = list(dict.fromkeys(_registry.resolve(i) for i in args.ids))
+    doc = spec.document(ids or None)
+    print(json.dumps(doc, indent=1, sort_keys=True) if args.json else spec.render_text(doc))
+    return 0
+
+
 def cmd_new(args) -> int:
     from . import scaffold
     files = scaffold.plan(args.id, title=args.title, claim_title=args.claim_title, kind=args.kind)
@@ -302,7 +314,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     try:
         args = build_parser().parse_args(argv)   # building it reads the paper declarations
         return {"list": cmd_list, "show": cmd_show, "run": cmd_run, "report": cmd_report, "diff": cmd_diff,
-                "new": cmd_new}[args.command](args)
+                "new": cmd_new, "spec": cmd_spec}[args.command](args)
     except SuiteError as exc:
         print(f"python -m checks: error: {exc}", file=sys.stderr)
         return 2

@@ -88,8 +88,15 @@ class Assumption:
         return _parsed(self.formula, self._names(), self.defs) if self.formula else None
 
     def latex(self) -> str:
-        from ._spec import latex_of
-        return latex_of(self.relation_expr(), self.each) if self.formula else ""
+        from ._spec import latex_name, latex_of
+        if not self.formula:
+            return ""
+        body = latex_of(self.relation_expr(), self.each)
+        if self.integer_symbols:
+            ints = ", ".join(latex_name(n) for n in self.integer_symbols)
+            body = (body.replace(":\\ ", f":\\ {ints} \\in \\mathbb{{Z}} \\land ", 1) if self.each
+                    else f"{ints} \\in \\mathbb{{Z}} \\land {body}")
+        return body
 
     def violation(self, cfg) -> str | None:
         try:
@@ -231,6 +238,9 @@ class Prediction:
     # judged from a sweep along the parameter the statement is asymptotic in (an exponent or
     # trend fit): valid evidence at reduced scale, unlike a value read off at one toy size
     trend: bool = False
+    # the prediction's mathematical form in LaTeX (e.g. r"\max_p (L_p - L_p^*) \le \varepsilon");
+    # when empty, one is written from name, op and threshold
+    math: str = ""
 
     def __post_init__(self):
         if self.op not in (*_OPS, "within", "between"):
@@ -282,11 +292,23 @@ class Prediction:
             return f"{f(self.threshold[0])} <= {self.name} <= {f(self.threshold[1])}"
         return f"{self.name} {self.op} {f(self.threshold)}"
 
+    def latex(self) -> str:
+        """The mathematical form: ``math`` when given, else written from name, op and threshold."""
+        if self.math:
+            return self.math
+        name = "\\mathrm{" + self.name.replace("_", "\\_") + "}"
+        num = _latex_num
+        if self.op == "within":
+            return f"|{name} - {num(self.threshold)}| \\le {num(self.tol)}"
+        if self.op == "between":
+            return f"{num(self.threshold[0])} \\le {name} \\le {num(self.threshold[1])}"
+        return f"{name} {_LATEX_OPS[self.op]} {num(self.threshold)}"
+
     def as_json(self) -> dict:
         thr = list(self.threshold) if isinstance(self.threshold, tuple) else self.threshold
         return {"name": self.name, "statement": self.statement, "op": self.op,
                 "threshold": thr, "tol": self.tol, "rule": self.describe(),
-                "by_construction": self.by_construction, "trend": self.trend}
+                "by_construction": self.by_construction, "trend": self.trend, "latex": self.latex()}
 
 
 @dataclass(frozen=True)
@@ -305,6 +327,19 @@ class Regime(Prediction):
 
     def as_json(self) -> dict:
         return {**super().as_json(), "instrument": self.instrument}
+
+
+_LATEX_OPS = {"<=": "\\le", ">=": "\\ge", "<": "<", ">": ">"}
+
+
+def _latex_num(x) -> str:
+    if isinstance(x, float):
+        m = f"{x:.6g}"
+        if "e" in m:
+            base, exp = m.split("e")
+            return f"{base} \\times 10^{{{int(exp)}}}"
+        return m
+    return str(x)
 
 
 def _fmt(x) -> str:
@@ -402,9 +437,6 @@ class Claim:
     memory_gb(cfg)   -> float: estimated peak memory (GB) of one sweep point (one process) on
                      the run's device; ``python -m checks run`` refuses (exit 2) a run whose
                      estimate, times the points run at once, exceeds the memory available.
-    memory_gb(cfg)   -> float: estimated peak memory (GB) of one sweep point (one process) on
-                     the run's device; ``python -m checks run`` refuses (exit 2) a run whose
-                     estimate, times the points run at once, exceeds the memory available.
     """
 
     id: str
@@ -412,6 +444,9 @@ class Claim:
     statement: str
     source: Source
     kind: str = "lemma"
+    # the statement as mathematics: LaTeX, with prose in \text{...} or around $...$ segments;
+    # rendered to MathML in the report, the plain ``statement`` in the terminal
+    statement_latex: str = ""
     assumptions: tuple[Assumption, ...] = ()
     depends_on: tuple[str, ...] = ()
     config: type | None = None
@@ -431,7 +466,6 @@ class Claim:
     # configuration fields the check does not read (e.g. kappa_c when it sweeps kappa_c_sweep):
     # field -> why; overriding one is refused as not applicable to this claim
     unused_fields: Mapping[str, str] = field(default_factory=dict)
-    memory_gb: Callable[[Any], float] | None = None
     memory_gb: Callable[[Any], float] | None = None
 
     @property

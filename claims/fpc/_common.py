@@ -47,8 +47,6 @@ DATA_ASSUMPTIONS: tuple[Assumption, ...] = (
     Assumption.integer("P", 4),
     Assumption.integer("K", 1),
     Assumption.range("gamma", 0, 1),
-    Assumption.relation("0 < kappa_s < kappa_c <= 1 (Assumption 2.2)", ("kappa_s", "kappa_c"),
-                        lambda s, c: 0 < s < c <= 1),
-    Assumption.relation("0 < z_low <= z_high: z in [L, U] with L, U = Theta(1) (Def 2.1)",
-                        ("z_low", "z_high"), lambda lo, hi: 0 < lo <= hi),
+    Assumption.math("0 < kappa_s < kappa_c <= 1", text="0 < kappa_s < kappa_c <= 1 (Assumption 2.2)"),
+    Assumption.math("0 < z_low <= z_high", text="0 < z_low <= z_high: z in [L, U] with L, U = Theta(1) (Def 2.1)"),
 )

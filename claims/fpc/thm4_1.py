@@ -46,12 +46,8 @@ class Config:
     fast_grad: bool = True                        # closed-form gradient (models/fastmim.py, = autograd to round-off)
 
 
-def _delta(kc, ks):
-    return (1 - ks) - 2 * (1 - kc)
-
-
-def derive(cfg) -> Derivation:
-    P, kc, ks = sp.symbols("P kappa_c kappa_s", positive=True)
+def derive(cfg, S) -> Derivation:
+    P, kc, ks = S["P"], S["kappa_c"], S["kappa_s"]          # the symbols the assumptions declare
     ratio = (P ** kc / P) ** 2 / (P ** ks / P)          # initial global / target FP gradient ~ A_1^2 / A_j
     exponent = sp.simplify(sp.expand_log(sp.log(ratio), force=True) / sp.log(P))
     delta = (1 - ks) - 2 * (1 - kc)
@@ -213,15 +209,17 @@ CLAIM = register(Claim(
                   "unmasked patches within the area , i.e., the area in which is located."),
     assumptions=(
         Assumption.integer("P", 8),
-        Assumption.relation("every K in K_values is an integer >= 1", ("K_values",),
-                            lambda ks: len(ks) > 0 and all(isinstance(k, int) and k >= 1 for k in ks)),
-        Assumption.relation("every (kappa_c, kappa_s) has 0 < kappa_s < kappa_c < 1 (Assumption 2.2)", ("gaps",),
-                            lambda gs: len(gs) > 0 and all(0 < s < c < 1 for c, s in gs)),
-        Assumption.relation("|Delta| >= 0.1 for every gap: the theorem's |Delta| = Omega(1)", ("gaps",),
-                            lambda gs: all(abs(_delta(c, s)) >= 0.1 for c, s in gs)),
+        Assumption.math("K >= 1", each=("K_values", "K"), integer=("K",),
+                        text="every K in K_values is an integer >= 1"),
+        Assumption.math("0 < kappa_s < kappa_c < 1", each=("gaps", ("kappa_c", "kappa_s")),
+                        text="every (kappa_c, kappa_s) in gaps has 0 < kappa_s < kappa_c < 1 (Assumption 2.2)"),
+        Assumption.math("Abs(Delta) >= 1/10", each=("gaps", ("kappa_c", "kappa_s")),
+                        defs={"Delta": "(1 - kappa_s) - 2*(1 - kappa_c)"},
+                        text="|Delta| >= 0.1 for every gap, Delta = (1 - kappa_s) - 2(1 - kappa_c): "
+                             "the theorem's |Delta| = Omega(1)"),
         Assumption.range("gamma", 0, 1),
         Assumption.range("eps", 0, 1),
-        Assumption.relation("0 < z_low <= z_high", ("z_low", "z_high"), lambda a, b: 0 < a <= b),
+        Assumption.math("0 < z_low <= z_high"),
         Assumption.relation("GD updates the whole of Q: freeze_fp is False (Assumption 2.4)", ("freeze_fp",),
                             lambda f: not f),
     ),
