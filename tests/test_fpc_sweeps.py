@@ -87,3 +87,44 @@ def test_sec31_positions_insufficient_for_K_gt_1_and_fp_control_fails():
 def test_sec31_unsettled_training_is_not_evidence():
     r = run("fpc.sec3.1", replicates=1, P=32, n_samples=64, steps=10, K_values=(2,))
     assert r["verdict"] == "inconclusive" and r["numeric"]["measured"]["late_change"] > 0.01
+
+
+# ----------------------------------------------------------------------------- phase diagram
+def test_phase_diagram_from_trajectories_over_a_sweep_of_P():
+    r = run("fpc.phase-diagram", replicates=1, P_values=(32, 64), kappa_c_values=(0.5, 0.9), kappa_s_values=(0.3,))
+    assert r["verdict"] == "holds"
+    pts = {p["kappa_c"]: p for p in r["numeric"]["evidence"]["points"]}
+    assert [x["label"] for x in pts[0.9]["runs"]] == ["two-phase"] * 2          # Delta = +0.5
+    assert all(x["t1_median"] > 0 for x in pts[0.9]["runs"])
+    assert [x["label"] for x in pts[0.5]["runs"]] == ["one-phase"] * 2          # Delta = -0.3
+
+
+def test_phase_diagram_wrong_boundary_fails_at_full_P():
+    """delta_offset = 0.6 predicts two phases at Delta = -0.3; one-phase is observed (P = 512, the full size)."""
+    r = run("fpc.phase-diagram", P_values=(512,), kappa_c_values=(0.5,), kappa_s_values=(0.3,), n_samples=16,
+            steps=30, delta_offset=0.6)
+    assert r["verdict"] == "fails" and r["numeric"]["measured"]["agreement"] == 0.0
+
+
+def test_phase_diagram_run_too_short_is_not_evidence():
+    r = run("fpc.phase-diagram", replicates=1, P_values=(32,), kappa_c_values=(0.5,), kappa_s_values=(0.3,),
+            steps=2, n_samples=32)
+    assert r["verdict"] == "inconclusive" and r["numeric"]["measured"]["min_target_fp_end"] < 1
+
+
+def test_phase_diagram_data_override_reaches_the_runs():
+    ov = {"P_values": (32,), "kappa_c_values": (0.9,), "kappa_s_values": (0.3,), "n_samples": 32, "steps": 20}
+    a = run("fpc.phase-diagram", replicates=1, **ov)["numeric"]["evidence"]["points"][0]["runs"][0]
+    b = run("fpc.phase-diagram", replicates=1, c_local=2.0, **ov)["numeric"]["evidence"]["points"][0]["runs"][0]
+    assert a["depth_at_switch"] != b["depth_at_switch"]
+
+
+def test_data_overrides_reach_thm41_steps_and_sec31():
+    ov = {"P_values": (16, 32, 64), "kappa_pairs": ((0.9, 0.4),), "n_samples": 16, "n_eval": 16, "max_steps": 2}
+    a, b = (run("fpc.thm4.1-steps", replicates=1, **ov, **x)["numeric"]["evidence"]["rows"][0]
+            for x in ({}, {"c_local": 2.0}))
+    assert a["gap_start"] != b["gap_start"]
+    ov = {"P": 32, "n_samples": 16, "steps": 2, "K_values": (2,)}
+    a, b = (run("fpc.sec3.1", replicates=1, **ov, **x)["numeric"]["evidence"]["rows"][0]
+            for x in ({}, {"z_dist": "constant"}))
+    assert a["L_star"] != b["L_star"]

@@ -23,9 +23,9 @@ class Config(SweepData):
     kappa_c: float = 0.9
     kappa_s: float = 0.2
     K_values: tuple = (2, 3)    # clusters with different partitions (K = 1 is not the statement)
-    n_samples: int = 256
-    steps: int = 600
-    lr: float = 3.0
+    n_samples: int = 128
+    steps: int = 300
+    lr: float = 6.0
     bad: float = 0.2            # "insufficient": (loss - L*)/(loss_0 - L*) >= bad for every K of the sweep
     settle: float = 0.05        # regime: the descent over the last 10% of steps is at most this fraction of the
                                 # fastest descent over any 10% of the run
