@@ -17,12 +17,12 @@ from typing import Iterable
 import jinja2
 from markupsafe import Markup
 
-from checks.store import NoResults, atomic_write, load_result
-from models.errors import SuiteError
+from .errors import BadReportPath, NoResults
+from .result import atomic_write, load_result
 
 from . import exports, graph, plots
 from .mathml import render_mathml
-from .summary import VERDICTS, anchor, claim_view, metadata
+from .summary import MARK, VERDICTS, anchor, claim_view, metadata
 
 _ENV = jinja2.Environment(loader=jinja2.PackageLoader("report", "templates"),
                           autoescape=jinja2.select_autoescape(["html"]), trim_blocks=True, lstrip_blocks=True)
@@ -34,7 +34,7 @@ def _natural(claim_id: str):
 
 
 def load(results_dir: str | os.PathLike) -> list[dict]:
-    """Every result JSON in ``results_dir`` (as ``checks.store.load_results``), skipping the
+    """Every result JSON in ``results_dir`` (as ``report.result.load_results``), skipping the
     report's own JSON export if it was written there; sorted by paper and natural label."""
     d = Path(results_dir)
     if not d.is_dir():
@@ -82,7 +82,7 @@ def render(results: list[dict], *, expected: Iterable[str] = (), export_names: d
     meta = metadata(results)
     have = {v["id"] for v in views}
     html = _ENV.get_template("report.html").render(
-        meta=meta, views=views, verdicts=VERDICTS, graph=g, depgraph=Markup(g["svg"]),
+        meta=meta, views=views, verdicts=VERDICTS, marks=MARK, graph=g, depgraph=Markup(g["svg"]),
         not_run=sorted(set(expected) - have, key=_natural),
         generated_at=generated_at or _dt.datetime.now(_dt.timezone.utc).isoformat(timespec="seconds"),
         exports=export_names or {}, css=Markup(_asset("report.css")), js=Markup(_asset("report.js")),
@@ -106,11 +106,6 @@ def _since(baseline: dict, cid: str) -> dict:
 
 def _write(path: Path, text: str) -> None:
     atomic_write(path, text)
-
-
-class BadReportPath(SuiteError):
-    def __init__(self, path: str, why: str, fix: str):
-        super().__init__(f"report path {path} {why}; {fix}")
 
 
 def check_out(results_dir: str | os.PathLike, out: str | os.PathLike | None) -> Path:

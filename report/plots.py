@@ -12,14 +12,22 @@ from __future__ import annotations
 import base64
 import io
 import math
+import textwrap
 from typing import Any
 
 import numpy as np
 
 from matplotlib.backends.backend_agg import FigureCanvasAgg
+from matplotlib import patheffects
 from matplotlib.figure import Figure
 
 KINDS = ("line", "scatter", "box", "heatmap")
+# Okabe-Ito: distinguishable under the common colour-vision deficiencies
+_COLOURS = ("#0072B2", "#E69F00", "#009E73", "#CC79A7", "#56B4E9", "#D55E00", "#F0E442", "#000000")
+_MARKERS = ("o", "s", "^", "D", "v", "P", "X", "*")
+_LINES = ("-", "--", "-.", ":")
+_THRESHOLD = "#D55E00"
+_OUTLINE = [patheffects.withStroke(linewidth=3, foreground="#333")]
 MAX_TABLE_ROWS = 200
 _SPECIAL = {"nan": math.nan, "inf": math.inf, "-inf": -math.inf}
 
@@ -38,17 +46,26 @@ def num(v: Any) -> float:
         return math.nan
 
 
+def _run_x(series: dict, label: str):
+    """The x values of curve ``label``: its own entry in ``series["xs"]`` (runs that stopped at
+    different steps) when there is one, else the shared ``series["x"]``."""
+    xs = series.get("xs")
+    if isinstance(xs, dict) and isinstance(xs.get(label), list):
+        return xs[label]
+    return series.get("x")
+
+
 def _curves(series: dict) -> list[tuple[str, list[float], list[float]]]:
-    """(label, x, y) per entry of ``ys``; ``x`` defaults to 0..n-1; lengths are matched."""
-    x0 = series.get("x")
+    """(label, x, y) per entry of ``ys``; a curve's x is its ``xs[label]`` when given, else the
+    shared ``x``, else 0..n-1; lengths are matched."""
     out = []
     ys = series.get("ys")
     if isinstance(ys, list):  # a bare list of values
         ys = {series.get("ylabel") or "y": ys}
     for label, y in (ys or {}).items():
-        x = x0
+        x = _run_x(series, str(label))
         if isinstance(y, dict):  # {label: {"x": [...], "y": [...]}}
-            x, y = y.get("x", x0), y.get("y", [])
+            x, y = y.get("x", x), y.get("y", [])
         if not isinstance(y, list):
             continue
         if not isinstance(x, list) or any(isinstance(v, (list, dict)) for v in x):
@@ -120,11 +137,13 @@ def _draw_xy(ax, series: dict, scatter: bool) -> None:
     curves = _curves(series)
     if not curves:
         raise ValueError("no plottable ys")
-    for label, x, y in curves:
-        if scatter:
-            ax.plot(x, y, "o", ms=4, label=label)
+    for i, (label, x, y) in enumerate(curves):
+        if scatter:  # distinct hollow markers, so points that coincide stay visible
+            ax.plot(x, y, _MARKERS[i % len(_MARKERS)], ms=6 - min(i, 3) * 0.8, mfc="none", mew=1.3,
+                    alpha=0.9, label=label, color=_COLOURS[i % len(_COLOURS)])
         else:
-            ax.plot(x, y, "-", lw=1.5, label=label, marker="." if len(x) <= 30 else None)
+            ax.plot(x, y, _LINES[i // len(_COLOURS) % len(_LINES)], lw=1.5, label=label,
+                    color=_COLOURS[i % len(_COLOURS)], marker="." if len(x) <= 30 else None)
     for label, x, y in _fit_parts(series.get("fit"))[0] + _power_lines(series, curves):
         ax.plot(x, y, "--", lw=1.2, color="black", label=label)
     if series.get("logx"):
@@ -136,6 +155,8 @@ def _draw_xy(ax, series: dict, scatter: bool) -> None:
 
 
 def _draw_box(ax, series: dict) -> None:
+    """One box per group, in the order of ``x`` when it names the groups; many groups or long
+    names are drawn as horizontal boxes so their labels never overlap."""
     ys = series.get("ys") or {}
     groups = {str(k): [num(v) for v in vals if not isinstance(v, (list, dict))]
               for k, vals in ys.items() if isinstance(vals, list)}
@@ -143,14 +164,26 @@ def _draw_box(ax, series: dict) -> None:
     groups = {k: v for k, v in groups.items() if v}
     if not groups:
         raise ValueError("no finite values to box")
+    order = [str(x) for x in series.get("x") or [] if str(x) in groups] if isinstance(series.get("x"), list) else []
+    names = order + [k for k in groups if k not in order]
+    horizontal = len(names) > 5 or max(len(n) for n in names) * len(names) > 48
+    data = [groups[n] for n in names]
     try:
-        ax.boxplot(list(groups.values()), tick_labels=list(groups))
-    except TypeError:  # matplotlib < 3.9
-        ax.boxplot(list(groups.values()), labels=list(groups))
-    if series.get("logy"):
+        ax.boxplot(data, tick_labels=names, orientation="horizontal" if horizontal else "vertical")
+    except TypeError:  # matplotlib < 3.10: no orientation (and < 3.9: labels=)
+        try:
+            ax.boxplot(data, tick_labels=names, vert=not horizontal)
+        except TypeError:
+            ax.boxplot(data, labels=names, vert=not horizontal)
+    if horizontal:
+        ax.invert_yaxis()                          # first group on top, as it reads
+        ax.set_xlabel(str(series.get("ylabel", "")))
+        ax.set_ylabel(str(series.get("xlabel", "")))
+        ax.tick_params(axis="y", labelsize=7)
+        if series.get("logy"):
+            ax.set_xscale("log")
+    elif series.get("logy"):
         ax.set_yscale("log")
-    for tick in ax.get_xticklabels():
-        tick.set_rotation(20 if len(groups) > 4 else 0)
 
 
 def _heat_matrix(series: dict) -> tuple[list[list[float]], list, list]:
@@ -170,17 +203,48 @@ def _heat_matrix(series: dict) -> tuple[list[list[float]], list, list]:
 
 
 def _draw_heatmap(fig: Figure, ax, series: dict) -> None:
+    """A heatmap; a field with a few distinct values (phases, counts) gets one colour per value
+    and a legend instead of a continuous colour bar; cells where ``z_predicted`` differs from
+    the observed value are crossed."""
+    from matplotlib.colors import BoundaryNorm, ListedColormap
+    from matplotlib.patches import Patch
     rows, x, y = _heat_matrix(series)
-    im = ax.imshow(rows, origin="lower", aspect="auto", interpolation="nearest", cmap="viridis")
+    values = sorted({v for r in rows for v in r if math.isfinite(v)})
+    label = str(series.get("zlabel", series.get("clabel", "")))
     step_x, step_y = max(1, len(x) // 8), max(1, len(y) // 8)
     ax.set_xticks(range(0, len(x), step_x), [_tick(v) for v in x[::step_x]])
     ax.set_yticks(range(0, len(y), step_y), [_tick(v) for v in y[::step_y]])
-    cb = fig.colorbar(im, ax=ax)
-    cb.set_label(str(series.get("zlabel", series.get("clabel", ""))))
-    _overlay_lines(ax, series, x, y)
+    handles = []
+    if 0 < len(values) <= 6:
+        colours = ["#0072B2", "#E69F00", "#009E73", "#CC79A7", "#56B4E9", "#F0E442"][:len(values)]
+        bounds = [values[0] - 0.5] + [(a + b) / 2 for a, b in zip(values, values[1:])] + [values[-1] + 0.5]
+        ax.imshow(rows, origin="lower", aspect="auto", interpolation="nearest",
+                  cmap=ListedColormap(colours), norm=BoundaryNorm(bounds, len(colours)))
+        handles = [Patch(facecolor=c, edgecolor="#333", label=_tick(_intish(v))) for c, v in zip(colours, values)]
+    else:
+        im = ax.imshow(rows, origin="lower", aspect="auto", interpolation="nearest", cmap="viridis")
+        cb = fig.colorbar(im, ax=ax)
+        cb.set_label(textwrap.fill(label, 28), fontsize=8)
+    pred = series.get("z_predicted")
+    try:
+        pz = [[num(v) for v in r] for r in pred] if isinstance(pred, list) else None
+    except TypeError:
+        pz = None
+    if pz and len(pz) == len(rows) and all(isinstance(r, list) and len(r) == len(rows[0]) for r in pz):
+        bad = [(j, i) for i, r in enumerate(rows) for j, v in enumerate(r) if pz[i][j] != v]
+        if bad:
+            ax.plot([b[0] for b in bad], [b[1] for b in bad], "x", color="black", ms=11, mew=2.2)
+            from matplotlib.lines import Line2D
+            handles.append(Line2D([], [], marker="x", color="black", ls="", mew=2, label="differs from prediction"))
+    _overlay_lines(ax, series, x, y, handles)
+    handles = handles + ax.get_legend_handles_labels()[0]
+    if handles:
+        title = textwrap.fill(label, 24) if label and len(values) <= 6 else None
+        ax.legend(handles=handles, fontsize=7, title=title, title_fontsize=7, loc="upper left",
+                  bbox_to_anchor=(1.02, 1), borderaxespad=0)
 
 
-def _overlay_lines(ax, series: dict, x: list, y: list) -> None:
+def _overlay_lines(ax, series: dict, x: list, y: list, handles: list | None = None) -> None:
     """Draw ``series["lines"]`` ({label: {"x": [...], "y": [...]}} in data coordinates, e.g. a
     phase boundary) over a heatmap whose cells are indexed 0..n-1, by interpolating data
     values onto cell indices. Needs numeric, increasing axes; anything else is skipped."""
@@ -204,8 +268,8 @@ def _overlay_lines(ax, series: dict, x: list, y: list) -> None:
         lx, ly = np.interp(t, np.linspace(0, 1, len(lx)), lx), np.interp(t, np.linspace(0, 1, len(ly)), ly)
         ix = np.interp(lx, xs, np.arange(len(xs)), left=np.nan, right=np.nan)
         iy = np.interp(ly, ys, np.arange(len(ys)), left=np.nan, right=np.nan)
-        ax.plot(ix, iy, "w--", linewidth=1.5, label=str(label))
-    if lines:
+        ax.plot(ix, iy, "w--", linewidth=1.5, label=str(label), path_effects=_OUTLINE)
+    if lines and handles is None:
         ax.legend(fontsize=7, loc="upper left")
 
 
@@ -224,8 +288,8 @@ def _threshold_lines(ax, pred: dict | None) -> None:
     else:
         return
     for i, y in enumerate(ys):
-        ax.axhline(float(y), color="#c62828", ls=":", lw=1.3,
-                   label=f"prediction: {pred.get('rule', '')}" if i == 0 else None)
+        ax.axhline(float(y), color=_THRESHOLD, ls=(0, (4, 2)), lw=1.6,
+                   label=f"threshold: {pred.get('rule', '')}" if i == 0 else None)
     ax.legend(fontsize=7, loc="best")
 
 
@@ -251,7 +315,20 @@ def _png(series: dict, kind: str, pred: dict | None = None) -> str:
     fig.tight_layout()
     buf = io.BytesIO()
     fig.savefig(buf, format="png")
-    return base64.b64encode(buf.getvalue()).decode("ascii")
+    return base64.b64encode(_small_png(buf.getvalue(), 256 if kind == "heatmap" else 64)).decode("ascii")
+
+
+def _small_png(png: bytes, colours: int) -> bytes:
+    """The same picture with a palette of at most ``colours`` colours: line plots need few, and
+    the file shrinks about fourfold (the report stays small at hundreds of plots)."""
+    try:
+        from PIL import Image
+        img = Image.open(io.BytesIO(png)).convert("RGB").quantize(colours, dither=Image.Dither.NONE)
+        out = io.BytesIO()
+        img.save(out, format="PNG", optimize=True)
+        return out.getvalue() if out.tell() < len(png) else png
+    except Exception:  # Pillow missing or too old: keep the full-colour picture
+        return png
 
 
 def table(series: Any) -> dict:
@@ -267,6 +344,8 @@ def table(series: Any) -> dict:
         except ValueError:
             pass
     ys = series.get("ys") if isinstance(series.get("ys"), dict) else {}
+    if isinstance(series.get("xs"), dict) and any(isinstance(series["xs"].get(str(k)), list) for k in ys):
+        return _joined_table(series)
     cols = {str(k): v for k, v in ys.items() if isinstance(v, list)}
     for k, v in series.items():  # other per-point lists (error bars, a second coordinate, ...)
         if k not in ("x", "ys") and isinstance(v, list) and str(k) not in cols \
@@ -286,6 +365,23 @@ def table(series: Any) -> dict:
     return {"columns": header, "rows": rows, "truncated": max(0, n - MAX_TABLE_ROWS)}
 
 
+def _joined_table(series: dict) -> dict:
+    """Curves with their own x values (``xs``): one row per x value of any curve, in order,
+    each curve's value in its column (blank where that curve has no point)."""
+    per = {}
+    for label, x, y in _curves(series):
+        per[label] = {xv: yv for xv, yv in zip(x, y)}
+    xs = sorted({xv for col in per.values() for xv in col}, key=lambda v: (math.isnan(v), v))
+    rows = [[_cell(_intish(xv))] + [_cell(col[xv]) if xv in col else "" for col in per.values()]
+            for xv in xs[:MAX_TABLE_ROWS]]
+    return {"columns": [str(series.get("xlabel") or "x")] + list(per), "rows": rows,
+            "truncated": max(0, len(xs) - MAX_TABLE_ROWS)}
+
+
+def _intish(v: float):
+    return int(v) if math.isfinite(v) and v == int(v) else v
+
+
 def _cell(v) -> str:
     if isinstance(v, float):
         return f"{v:.6g}"
@@ -294,22 +390,48 @@ def _cell(v) -> str:
     return str(v)
 
 
+def _words(text) -> str:
+    return str(text).replace("_", " ").strip()
+
+
+def title_in_words(name: str, series: Any) -> str:
+    """A plot's heading in words: the series' ``title``; else built from its axis labels
+    ("max |Ups| against GD step"); the series key (``ups_absmax``) only as a last resort."""
+    if not isinstance(series, dict):
+        return _words(name)
+    if isinstance(series.get("title"), str) and series["title"].strip():
+        return series["title"].strip()
+    xl, yl = (str(series.get(k) or "").strip() for k in ("xlabel", "ylabel"))
+    zl = str(series.get("zlabel") or series.get("clabel") or "").strip()
+    kind = series.get("kind", "line")
+    if kind == "heatmap" and zl:
+        return f"{zl} over {xl or 'x'} and {yl or 'y'}"
+    if kind == "box" and yl:
+        return f"{yl} by {xl}" if xl else yl
+    what = yl or _words(name)
+    return f"{what} against {xl}" if xl else what
+
+
 def render_series(name: str, series: Any, predictions: dict | None = None) -> dict:
     """``{"name", "title", "kind", "png", "table", "caption", "problem"}`` for one series.
 
     ``png`` is None when the kind is unknown or the data cannot be drawn; ``problem`` says
     why, and the table carries the numbers."""
     kind = series.get("kind", "line") if isinstance(series, dict) else None
-    out = {"name": str(name), "title": str(series.get("title", name)) if isinstance(series, dict) else str(name),
+    out = {"name": str(name), "title": title_in_words(name, series),
            "kind": kind, "png": None, "table": table(series), "caption": "", "problem": ""}
     if isinstance(series, dict):
         out["caption"] = "; ".join(_fit_parts(series.get("fit"))[1])
+        if isinstance(series.get("caption"), str) and series["caption"].strip():
+            out["caption"] = "; ".join(x for x in (series["caption"].strip(), out["caption"]) if x)
+        if isinstance(series.get("xs"), dict) and kind in ("line", "scatter"):
+            out["caption"] = "; ".join(x for x in (out["caption"], "each run drawn to its own last step") if x)
     if kind not in KINDS:
         out["problem"] = f"plot kind {kind!r} is not one of {', '.join(KINDS)}; shown as a table"
         return out
     pred = (predictions or {}).get(series.get("prediction")) if isinstance(series, dict) else None
     if pred:
-        out["caption"] = "; ".join(x for x in (out["caption"], f"dotted red line: the prediction {pred.get('rule', '')}") if x)
+        out["caption"] = "; ".join(x for x in (out["caption"], f"dashed orange line: the threshold of the prediction {pred.get('rule', '')}") if x)
     try:
         out["png"] = _png(series, kind, pred)
     except Exception as exc:  # a malformed series must not sink the report

@@ -41,6 +41,29 @@ def fmt(value: Any, digits: int = 4) -> str:
     return json.dumps(value, sort_keys=True, default=str)[:200]
 
 
+def fmt_vs(value: Any, ref: Any, digits: int = 4) -> str:
+    """``value`` with enough significant digits that it never reads as ``ref`` (its threshold)
+    unless it equals it: 0.9900023 against 0.99 is "0.9900023", not "0.99"."""
+    if not _real(value) or not _real(ref) or value == ref or isinstance(value, bool):
+        return fmt(value, digits)
+    for d in range(1, 16):  # one digit past the first that differs from the threshold
+        if fmt(float(value), d) != fmt(float(ref), d):
+            return fmt(float(value), max(digits, d + 1))
+    return fmt(value, 16)
+
+
+def _real(x) -> bool:
+    return isinstance(x, (int, float)) and not isinstance(x, bool) and math.isfinite(x)
+
+
+def _nearest(thr, value):
+    """The threshold edge nearest to ``value`` (``between`` has two)."""
+    marks = [t for t in (thr if isinstance(thr, list) else [thr]) if _real(t)]
+    if not marks:
+        return None
+    return min(marks, key=lambda t: abs(t - value)) if _real(value) else marks[0]
+
+
 def _dict(x) -> dict:
     return x if isinstance(x, dict) else {}
 
@@ -50,23 +73,33 @@ def _list(x) -> list:
 
 
 def key_prediction(result: dict) -> dict:
-    """The prediction a reader should see first: the first that did not hold, else the first.
+    """The prediction a reader should see first: the first that did not hold, else the first
+    borderline one (on its side by a hair), else the first.
 
-    Returns ``{"rule", "statement", "measured", "outcome", "reason"}`` (empty strings if none)."""
+    Returns ``{"rule", "statement", "measured", "outcome", "reason", "borderline", "margin"}``
+    (empty strings if none)."""
     num = _dict(result.get("numeric"))
+    empty = {"rule": "", "statement": "", "measured": "", "outcome": "", "reason": "", "borderline": False,
+             "margin": "", "n": 0, "n_holding": 0}
     preds = {p.get("name"): p for p in _list(num.get("predictions")) if isinstance(p, dict)}
     outcomes = [o for o in _list(num.get("outcomes")) if isinstance(o, dict)]
-    chosen = next((o for o in outcomes if o.get("outcome") != "holds"), outcomes[0] if outcomes else None)
+    rows = {r["name"]: r for r in predictions_table(result)}
+    chosen = next((o for o in outcomes if o.get("outcome") != "holds"), None) \
+        or next((o for o in outcomes if rows.get(o.get("name"), {}).get("borderline")), None) \
+        or (outcomes[0] if outcomes else None)
     if chosen is None:
         if preds:  # predictions fixed but the check raised before judging
             p = next(iter(preds.values()))
-            return {"rule": p.get("rule", ""), "statement": p.get("statement", ""),
-                    "measured": "—", "outcome": num.get("status", ""), "reason": ""}
-        return {"rule": "", "statement": "", "measured": "", "outcome": "", "reason": ""}
+            return {**empty, "rule": p.get("rule", ""), "statement": p.get("statement", ""),
+                    "measured": "—", "outcome": num.get("status", "")}
+        return empty
     p = preds.get(chosen.get("name"), {})
+    row = rows.get(chosen.get("name"), {})
     return {"rule": p.get("rule", chosen.get("name", "")), "statement": p.get("statement", ""),
-            "measured": fmt(chosen.get("measured")), "outcome": chosen.get("outcome", ""),
-            "reason": chosen.get("reason", "")}
+            "measured": fmt_vs(chosen.get("measured"), _nearest(p.get("threshold"), chosen.get("measured"))),
+            "outcome": chosen.get("outcome", ""), "reason": chosen.get("reason", ""),
+            "borderline": bool(row.get("borderline")), "margin": row.get("margin", ""),
+            "n": len(outcomes), "n_holding": sum(o.get("outcome") == "holds" for o in outcomes)}
 
 
 def predictions_table(result: dict) -> list[dict]:
@@ -83,13 +116,14 @@ def predictions_table(result: dict) -> list[dict]:
         iv = o.get("interval") if isinstance(o.get("interval"), list) and len(o["interval"]) == 2 else None
         reps = [v for v in _list(o.get("replicates")) if isinstance(v, (int, float)) and not isinstance(v, bool)]
         margin, mhw = o.get("margin"), o.get("margin_hw")
+        ref = _nearest(p.get("threshold"), value)
         rows.append({"name": p.get("name", ""), "rule": p.get("rule", p.get("name", "")),
-                     "statement": p.get("statement", ""), "measured": fmt(value, 6),
+                     "statement": p.get("statement", ""), "measured": fmt_vs(value, ref, 6),
                      "outcome": o.get("outcome", num.get("status", "")), "reason": o.get("reason", ""),
-                     "interval": (f"[{fmt(iv[0], 6)}, {fmt(iv[1], 6)}]" if iv and iv[0] != iv[1]
+                     "interval": (f"[{fmt_vs(iv[0], ref, 6)}, {fmt_vs(iv[1], ref, 6)}]" if iv and iv[0] != iv[1]
                                   else ("point" if iv else "—")),
                      "interval_method": str(o.get("interval_method", "")),
-                     "margin": fmt(margin, 3) if isinstance(margin, (int, float)) else "—",
+                     "margin": f"{margin:+.3g}" if _real(margin) else "—",
                      "margin_hw": (f"{mhw:+.2g} half-widths" if isinstance(mhw, (int, float)) else ""),
                      "borderline": _borderline(margin, mhw, p.get("threshold")),
                      "flaky": bool(o.get("flaky")), "by_construction": str(p.get("by_construction") or ""),
@@ -188,8 +222,41 @@ def errors_of(result: dict) -> list[dict]:
     return out
 
 
+MARK = {"holds": "✓", "fails": "✗", "inconclusive": "?", "error": "!", "skipped": "–"}
+
+
+def _clause(row: dict) -> str:
+    """One prediction in words: its statement (or rule), what was measured, against what."""
+    what = row["statement"] or row["rule"]
+    text = f"{what} — measured {row['measured']}"
+    if row["interval"] not in ("—", "point"):
+        text += f" (95% interval {row['interval']})"
+    text += f", predicted {row['rule']}" if row["statement"] else ""
+    return text
+
+
+def outcome_lines(result: dict) -> list[dict]:
+    """Each prediction's outcome on its own line: mark, outcome, rule, measured, margin, reason,
+    borderline; the symbolic derivation as one more line when it did not prove the claim."""
+    lines = []
+    for row in predictions_table(result):
+        lines.append({"kind": "prediction", "mark": MARK.get(row["outcome"], "·"), "outcome": row["outcome"] or "—",
+                      "rule": row["rule"], "statement": row["statement"], "measured": row["measured"],
+                      "interval": row["interval"], "margin": row["margin"], "borderline": row["borderline"],
+                      "reason": row["reason"], "by_construction": row["by_construction"], "flaky": row["flaky"]})
+    sym = _dict(result.get("symbolic"))
+    refuted = [o for o in _list(sym.get("obligations")) if isinstance(o, dict) and o.get("status") == "refuted"]
+    for o in refuted:
+        lines.append({"kind": "obligation", "mark": "✗", "outcome": "refuted", "rule": str(o.get("name", "")),
+                      "statement": str(o.get("statement", "")), "measured": "", "interval": "", "margin": "",
+                      "borderline": False, "reason": str(o.get("detail", "")), "by_construction": "", "flaky": False})
+    return lines
+
+
 def why(result: dict) -> str:
-    """One line explaining the verdict: the failing rule, the error, or the skip reason."""
+    """One plain sentence saying why the claim has its verdict: which predictions fail (or
+    cannot be decided) out of how many, the first of them in words with its number, and what
+    else held; the error or the skip reason otherwise."""
     verdict = result.get("verdict")
     if verdict == "skipped":
         return str(result.get("reason") or _dict(result.get("numeric")).get("note", ""))
@@ -198,15 +265,46 @@ def why(result: dict) -> str:
         return f"{errs[0]['type']}: {errs[0]['message']}" if errs else "the run ended in error"
     sym = _dict(result.get("symbolic"))
     refuted = [o for o in _list(sym.get("obligations")) if isinstance(o, dict) and o.get("status") == "refuted"]
-    kp = key_prediction(result)
-    if kp["outcome"] in ("fails", "inconclusive") and kp["rule"]:
-        extra = f" ({kp['reason']})" if kp["reason"] else ""
-        return f"{kp['rule']}: measured {kp['measured']}{extra}"
-    if refuted:
-        return f"obligation {refuted[0].get('name', '')} refuted: {refuted[0].get('detail', '')}"
-    if kp["rule"]:
-        return f"{kp['rule']}: measured {kp['measured']}"
-    return str(sym.get("note", ""))
+    rows = predictions_table(result)
+    n = len(rows)
+    bad = [r for r in rows if r["outcome"] == "fails"]
+    open_ = [r for r in rows if r["outcome"] in ("inconclusive", "error")]
+    good = [r for r in rows if r["outcome"] == "holds"]
+    sym_text = {"proved": "the symbolic derivation is proved", "refuted": "the symbolic derivation is refuted",
+                }.get(sym.get("status", ""), "")
+    rest = []
+    if good and (bad or open_):
+        rest.append(f"{_count(len(good), 'other prediction')} hold{'s' if len(good) == 1 else ''}"
+                    f" ({', '.join(r['name'] for r in good)})")
+    if verdict == "fails" and bad:
+        head = f"{len(bad)} of {n} predictions fail" if n > 1 else "The prediction fails"
+        text = f"{head}: {_clause(bad[0])}"
+        if len(bad) > 1:
+            rest.insert(0, f"also failing: {', '.join(r['name'] for r in bad[1:])}")
+    elif verdict == "fails" and refuted:
+        o = refuted[0]
+        text = (f"The symbolic derivation refutes it: {o.get('statement') or o.get('name', '')}"
+                + (f" ({o.get('detail')})" if o.get("detail") else ""))
+        sym_text = ""
+    elif verdict == "inconclusive" and open_:
+        r = open_[0]
+        head = f"{len(open_)} of {n} predictions cannot be decided here" if n > 1 else "The prediction cannot be decided here"
+        text = f"{head}: {_clause(r)}" + (f"; {r['reason']}" if r["reason"] else "")
+    elif verdict == "holds" and rows:
+        edge = [r for r in good if r["borderline"]]
+        text = f"{'All ' + str(n) + ' predictions hold' if n > 1 else 'The prediction holds'}"
+        if edge:
+            text += f", {len(edge)} only by a hair: {_clause(edge[0])}, margin {edge[0]['margin']}"
+    else:
+        kp = key_prediction(result)
+        text = f"{kp['rule']}: measured {kp['measured']}" if kp["rule"] else str(sym.get("note", ""))
+    if sym_text and (refuted or verdict != "holds"):
+        rest.append(sym_text)
+    return text + ("; " + "; ".join(rest) if rest else "") + ("." if text and not text.endswith(".") else "")
+
+
+def _count(k: int, noun: str) -> str:
+    return f"{k} {noun}{'' if k == 1 else 's'}"
 
 
 def claim_view(result: dict) -> dict:
@@ -227,6 +325,7 @@ def claim_view(result: dict) -> dict:
         "symbolic_status": sym.get("status", "—"), "symbolic_note": sym.get("note", ""),
         "numeric_status": num.get("status", "—"), "numeric_note": num.get("note", ""),
         "key": key_prediction(result), "why": why(result), "predictions": predictions_table(result),
+        "outcome_lines": outcome_lines(result),
         "wall_s": wall if isinstance(wall, (int, float)) else None,
         "time": f"{wall:.2f}" if isinstance(wall, (int, float)) else "—",
         "assumptions": [str(a) for a in _list(result.get("assumptions"))],

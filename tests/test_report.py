@@ -15,7 +15,7 @@ import pytest
 import sympy as sp
 
 from checks import cli, store
-from models.errors import ResultSchemaError
+from report.errors import ResultSchemaError
 from report import write_report
 from report import graph as rgraph
 from report.html import load, render
@@ -301,3 +301,111 @@ def test_a_series_can_name_the_prediction_whose_threshold_it_draws():
     assert out["png"] and "max_gap <= 0.05" in out["caption"]
     (plain,) = plots.render_all(series, [])
     assert "prediction" not in plain["caption"]
+
+
+# ----------------------------------------------------------------------------- what a reader must not misread
+def _runs_series():
+    """Runs that stopped at different steps (fpc.thm4.1): K = 1 ran to 100, K = 3 to 250."""
+    return {"kind": "line", "x": [0, 50, 100], "xlabel": "GD step", "ylabel": "max gap", "logy": True,
+            "xs": {"K=1": [0, 50, 100], "K=3": [0, 50, 100, 150, 200, 250]},
+            "ys": {"K=1": [1.0, 0.1, 0.01], "K=3": [1.0, 0.3, 0.1, 0.05, 0.02, 0.0016]}}
+
+
+def test_each_run_is_drawn_and_tabled_to_its_own_last_step():
+    from report.plots import _curves, table
+    curves = {label: (x, y) for label, x, y in _curves(_runs_series())}
+    assert curves["K=3"][0][-1] == 250 and curves["K=3"][1][-1] == 0.0016      # not cut at the shared x
+    assert curves["K=1"][0] == [0, 50, 100]
+    t = table(_runs_series())
+    assert t["columns"] == ["GD step", "K=1", "K=3"]
+    assert [r[0] for r in t["rows"]] == ["0", "50", "100", "150", "200", "250"]  # steps, never row numbers
+    assert t["rows"][-1] == ["250", "", "0.0016"]
+    out = render_series("max_gap", _runs_series())
+    assert out["png"] and "own last step" in out["caption"]
+
+
+def _borderline_result():
+    return _result("fpc.edge", "holds", numeric={
+        "status": "holds", "replicates": 3,
+        "predictions": [{"name": "min_attn", "op": ">=", "threshold": 0.99, "rule": "min_attn >= 0.99",
+                         "statement": "own-area attention at least 0.99"},
+                        {"name": "gap", "op": "<=", "threshold": 0.01, "rule": "gap <= 0.01", "statement": "small gap"}],
+        "outcomes": [{"name": "min_attn", "measured": 0.9900023, "outcome": "holds", "interval": [0.9900011, 0.9900035],
+                      "margin": 2.3e-6, "margin_hw": 1.9, "replicates": [0.990001, 0.9900023, 0.9900036],
+                      "interval_method": "t-interval of the mean over 3 replicates"},
+                     {"name": "gap", "measured": 0.0016, "outcome": "holds", "interval": [0.0015, 0.0017],
+                      "margin": 0.0084, "margin_hw": 84.0, "replicates": [0.0015, 0.0016, 0.0017]}]})
+
+
+def test_a_borderline_value_never_reads_as_its_threshold():
+    from report.summary import fmt_vs, predictions_table
+    assert fmt_vs(0.9900023, 0.99) == "0.9900023" and fmt_vs(0.5, 0.99) == "0.5"
+    r = _borderline_result()
+    row = predictions_table(r)[0]
+    assert row["measured"] == "0.9900023" and row["borderline"] and row["margin"] == "+2.3e-06"
+    assert row["interval"] == "[0.9900011, 0.9900035]"
+    kp = key_prediction(r)
+    assert kp["rule"] == "min_attn >= 0.99" and kp["measured"] == "0.9900023" and kp["borderline"]
+    html, _ = render([r])
+    cell = re.search(r'<tr data-id="fpc.edge".*?</tr>', html, re.S).group(0)
+    assert "0.9900023" in cell and "borderline" in cell                      # the main table's measured column
+    findings = re.search(r'id="findings".*?</ul>', html, re.S).group(0)
+    assert "fpc.edge" in findings and "borderline" in findings and "+2.3e-06" in findings
+
+
+def test_a_claim_whose_formula_holds_but_remark_fails_says_so_line_by_line():
+    """fpc.lem5.2 before the split: the formula held, the 'key observation' failed."""
+    r = _result("fpc.lem", "fails", symbolic={"status": "proved", "obligations": []}, notes="why the remark fails",
+                numeric={"status": "fails", "evidence": {"big": [{"a": 1}], "blob": {"x": {"y": [1, 2]}}},
+                         "predictions": [
+                             {"name": "max_rel_err", "op": "<=", "threshold": 1e-10, "rule": "max_rel_err <= 1e-10",
+                              "statement": "the formula equals autograd's gradient"},
+                             {"name": "max_ratio", "op": "<=", "threshold": 1.0, "rule": "max_ratio <= 1",
+                              "statement": "the projected PP gradient is at most the FP gradient"}],
+                         "outcomes": [{"name": "max_rel_err", "measured": 3e-16, "outcome": "holds"},
+                                      {"name": "max_ratio", "measured": 2.112, "outcome": "fails", "margin": -1.112}]})
+    v = claim_view(r)
+    assert v["why"].startswith("1 of 2 predictions fail: the projected PP gradient is at most the FP gradient")
+    assert "measured 2.112" in v["why"] and "max_rel_err" in v["why"] and "symbolic derivation is proved" in v["why"]
+    assert [(o["mark"], o["outcome"], o["rule"]) for o in v["outcome_lines"]] == [
+        ("✓", "holds", "max_rel_err <= 1e-10"), ("✗", "fails", "max_ratio <= 1")]
+    html, _ = render([r])
+    section = re.search(r'<section class="claim.*?</section>', html, re.S).group(0)
+    assert section.count('<li class="oc-') == 2                                 # each outcome on its own line
+    assert section.index("Notes.") < section.index("Evidence")                 # the explanation before the dump
+    findings = re.search(r'id="findings".*?</ul>', html, re.S).group(0)
+    assert "1 of 2 predictions fail: the projected PP gradient" in findings
+
+
+def test_plots_are_captioned_in_words_and_kept_small():
+    from report.plots import title_in_words
+    assert title_in_words("ups_absmax", {"xlabel": "GD step", "ylabel": "max |Ups|"}) == "max |Ups| against GD step"
+    assert title_in_words("ups_absmax", {}) == "ups absmax"
+    assert title_in_words("s", {"title": "as Figure 3"}) == "as Figure 3"
+    assert title_in_words("d", {"kind": "box", "xlabel": "objective", "ylabel": "diversity"}) == "diversity by objective"
+    out = render_series("max_gap", _runs_series())
+    assert len(base64.b64decode(out["png"])) < 20_000                          # palette PNG
+
+
+def test_a_two_valued_heatmap_gets_a_legend_not_a_colour_bar():
+    from matplotlib.figure import Figure
+
+    from report.plots import _draw_heatmap
+    fig = Figure()
+    ax = fig.add_subplot()
+    _draw_heatmap(fig, ax, {"kind": "heatmap", "x": [0.5, 0.7], "y": [0.1, 0.3], "z": [[1, 2], [1, 1]],
+                            "z_predicted": [[1, 2], [2, 1]], "zlabel": "phases"})
+    assert len(fig.axes) == 1                                                  # no colour-bar axes
+    labels = [t.get_text() for t in ax.get_legend().get_texts()]
+    assert labels == ["1", "2", "differs from prediction"]
+
+
+def test_box_plot_follows_x_order_and_turns_horizontal_when_crowded():
+    from matplotlib.figure import Figure
+
+    from report.plots import _draw_box
+    fig = Figure()
+    ax = fig.add_subplot()
+    names = [f"objective {i} head {j}" for i in range(3) for j in range(4)]
+    _draw_box(ax, {"kind": "box", "x": names, "ys": {n: [1, 2, 3] for n in reversed(names)}})
+    assert [t.get_text() for t in ax.get_yticklabels()] == names
