@@ -15,7 +15,9 @@ from typing import Sequence
 from claims import _registry
 from models.errors import AssumptionViolated, BadOption, BadOverride, InsufficientMemory, SuiteError
 
-from . import runner, store
+from report import result as store
+
+from . import runner
 
 
 class _Parser(argparse.ArgumentParser):

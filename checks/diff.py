@@ -14,7 +14,7 @@ from pathlib import Path
 
 from models.errors import SuiteError
 
-from . import store
+from report import result as store
 
 
 class BadDiffInput(SuiteError):

@@ -24,7 +24,9 @@ from claims import _registry
 from claims._base import Claim, Measurement, config_as_json
 from models.errors import AssumptionViolated, DeviceUnavailable, InvalidParameter, SuiteError
 
-from . import judge, store
+from report import result as store
+
+from . import judge
 
 
 # ----------------------------------------------------------------------------- context

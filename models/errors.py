@@ -131,14 +131,6 @@ class NonFiniteValue(SuiteError, FloatingPointError):
         super().__init__(f"{what} became non-finite (NaN or inf){where}; {fix}")
 
 
-class ResultSchemaError(SuiteError):
-    def __init__(self, path: str, found, expected):
-        super().__init__(
-            f"result file {path} has schema_version {found!r}, this suite reads {expected}; "
-            "re-run the claim with `python -m checks run --claim ID` to regenerate it"
-        )
-
-
 class BadOverride(SuiteError):
     def __init__(self, text: str, reason: str):
         super().__init__(f"bad --set {text!r}: {reason}; write it as FIELD=VALUE, e.g. --set P=128")

@@ -10,7 +10,8 @@ from checks.cli import main
 from claims import _registry
 from claims._base import Assumption, Claim, Measurement, Prediction, Source
 from models.errors import (InvalidParameter, AmbiguousClaim, AssumptionViolated, DuplicateClaim, InvalidClaimId,
-                           NonFiniteValue, ResultSchemaError, UnknownClaim)
+                           NonFiniteValue, UnknownClaim)
+from report.errors import ResultSchemaError
 
 
 @dataclass(frozen=True)
