@@ -120,7 +120,7 @@ def test_phase_diagram_data_override_reaches_the_runs():
 
 
 def test_data_overrides_reach_thm41_steps_and_sec31():
-    ov = {"P_values": (16, 32, 64), "kappa_pairs": ((0.9, 0.4),), "n_samples": 16, "n_eval": 16, "max_steps": 2}
+    ov = {"P_values": (16, 32, 64), "kappa_pairs": ((0.5, 0.3),), "n_samples": 16, "n_eval": 16, "max_steps": 2}
     a, b = (run("fpc.thm4.1-steps", replicates=1, **ov, **x)["numeric"]["evidence"]["rows"][0]
             for x in ({}, {"c_local": 2.0}))
     assert a["gap_start"] != b["gap_start"]
