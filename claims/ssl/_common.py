@@ -5,13 +5,14 @@
 them; each takes plain values (its own seed included) and returns plain numbers."""
 from __future__ import annotations
 
+import dataclasses
 from dataclasses import dataclass
 
 import numpy as np
 import torch
 
 from claims._base import Assumption
-from claims.fpc._common import DATA_ASSUMPTIONS, MIMConfig  # noqa: F401  (re-exported)
+from claims.fpc._common import DATA_ASSUMPTIONS, MIMConfig, data_config  # noqa: F401  (re-exported)
 from models.attention import ReducedMIM
 from models.contrastive import ReducedCL, cl_loss, two_views
 from models.data import DataConfig, Distribution
@@ -32,6 +33,14 @@ CL_INSTANTIATION = (
     "GD from Q = 0 on fresh batches of two-view pairs")
 
 
+CL_READINGS = (
+    "The seed (000, a summary) names no contrastive loss: each objective is a separate reading with its own "
+    "predictions and verdict: 'infonce-cosine' (InfoNCE, cosine similarity, SimCLR / MoCo v3), 'infonce-dot' "
+    "(InfoNCE, inner product, CPC), 'spectral' (HaoChen et al. 2021). 'Collapse to global attention' is read "
+    "as: every local query puts >= share_min (0.5) of its attention on the global area and its own-area "
+    "attention does not grow over its value at Q = 0.")
+
+
 def cl_assumptions() -> tuple[Assumption, ...]:
     return (
         Assumption.relation(CL_INSTANTIATION + f"; objectives among {tuple(CL_OBJECTIVES)}",
@@ -42,9 +51,11 @@ def cl_assumptions() -> tuple[Assumption, ...]:
     )
 
 
-def data_fields(cfg) -> dict:
-    return {k: getattr(cfg, k) for k in ("P", "K", "kappa_c", "kappa_s", "gamma", "z_low", "z_high",
-                                         "z_dist", "c_global", "c_local", "partition_seed")}
+def data_fields(cfg, **changes) -> dict:
+    """The data model of ``cfg`` as a plain dict (for ``ctx.map`` points), through the one
+    helper ``claims.fpc._common.data_config``: every DataConfig field the config has reaches
+    the model; ``DataConfig(**data)`` rebuilds it inside a sweep point."""
+    return dataclasses.asdict(data_config(cfg, **changes))
 
 
 class one_thread:
@@ -80,7 +91,7 @@ def run_mae(**kw) -> dict:
 
 
 def _run_mae(*, data: dict, n_train: int, steps: int, lr: float, n_eval: int, record_every: int,
-             seed: int, freeze_phi: bool = False) -> dict:
+             seed: int, freeze_phi: bool = False, attn_floor: float = 0.9) -> dict:
     dist = Distribution(DataConfig(**data))
     g = _generator(seed)
     train, held = dist.sample(n_train, g), dist.sample(n_eval, g)
@@ -109,11 +120,41 @@ def _run_mae(*, data: dict, n_train: int, steps: int, lr: float, n_eval: int, re
     Phi = model.Phi.detach().to(torch.float64)
     own_f = dist.feat_offset[None, :] + dist.area.T                    # (P, K)
     blocks = Phi.reshape(P, K, dist.N)                                 # (P, K, N) FP per cluster
-    return {"own_attn": own.tolist(), "gap": st.gap.tolist(), "loss": st.loss.tolist(),
+    return {**per_query_stats(dist, held, st, attn_floor), "settle": settle_fraction(curve),
+            "own_attn": own.tolist(), "gap": st.gap.tolist(), "loss": st.loss.tolist(),
             "loss_star": st.loss_star.tolist(), "area": dist.area.T.tolist(),
             "fp_own": Phi.gather(1, own_f).tolist(),
             "fp_own_is_max": (blocks.argmax(-1) == dist.area.T).tolist(),
             "curve": curve, "delta": dist.cfg.delta, "sizes": dist.sizes_per_area}
+
+
+def per_query_stats(dist: Distribution, held, st, attn_floor: float) -> dict:
+    """Own-area attention of every masked query whose own area has an unmasked patch (Theorem
+    4.1 (2) speaks of each masked query): minimum, low quantiles, the share below
+    ``attn_floor``, split into global-area and local-area queries."""
+    own_area = dist.area[held.cluster[:, None], held.masked_idx]        # (n, m) area of each query
+    a = st.own_attn_q.to(torch.float64)
+    out = {}
+    for name, sel in (("all", torch.ones_like(own_area, dtype=torch.bool)), ("global", own_area == 0),
+                      ("local", own_area != 0)):
+        v = a[sel & st.reachable_q]
+        out[f"q_{name}"] = {"min": float(v.min()), "frac_below_floor": float((v < attn_floor).double().mean()),
+                            "quantiles_0.1_1_5_50pct": torch.quantile(v, torch.tensor(
+                                [0.001, 0.01, 0.05, 0.5], dtype=torch.float64)).tolist(),
+                            "queries": int(v.numel())}
+    return out
+
+
+def settle_fraction(curve: list) -> float:
+    """From a record of (step, max gap, mean gap): the fall of the mean gap over the last 10%
+    of the steps as a fraction of its total fall (> 0: still falling)."""
+    steps = [c[0] for c in curve]
+    drop = curve[0][2] - curve[-1][2]
+    if len(curve) < 3 or steps[-1] == 0 or drop <= 0:
+        return 1.0                      # nothing trained or nothing fell: not settled
+    i = next(k for k, t in enumerate(steps) if t >= 0.9 * steps[-1])
+    i = min(i, len(curve) - 2)
+    return float((curve[i][2] - curve[-1][2]) / drop)
 
 
 # ----------------------------------------------------------------------------- CL
@@ -227,15 +268,14 @@ class CLFields:
     record_every: int = 25
 
 
-def cl_points(cfg, data: dict, seed: int, n_seeds: int = 1) -> list[dict]:
-    """One point per (objective, training seed), objective-major."""
+def cl_points(cfg, data: dict, ctx, *keys) -> list[dict]:
+    """One point per objective; seeds derived from the replicate's seed, the objective and ``keys``."""
     out = []
-    for i, obj in enumerate(cfg.objectives):
+    for obj in cfg.objectives:
         tau = cfg.tau_cosine if obj == "infonce-cosine" else cfg.tau_dot
-        for s in range(n_seeds):
-            out.append({"data": data, "objective": obj, "tau": tau, "batch": cfg.cl_batch,
-                        "steps": cfg.cl_steps, "lr": cfg.cl_lr, "n_eval": cfg.n_eval,
-                        "record_every": cfg.record_every, "seed": seed * 1000 + 10 * i + s})
+        out.append({"data": data, "objective": obj, "tau": tau, "batch": cfg.cl_batch,
+                    "steps": cfg.cl_steps, "lr": cfg.cl_lr, "n_eval": cfg.n_eval,
+                    "record_every": cfg.record_every, "seed": ctx.seed_for("cl", obj, *keys)})
     return out
 
 
@@ -256,7 +296,6 @@ class RegimeConfig(MAEFields):
     kappa_pos: tuple = (0.9, 0.2)    # (kappa_c, kappa_s): Delta = 0.6 > 0 (two phases)
     kappa_neg: tuple = (0.55, 0.3)   # Delta = -0.2 < 0 (one phase)
     delta_min: float = 0.1      # |Delta| = Omega(1): |Delta| >= delta_min
-    seeds: int = 2              # training runs per regime
 
 
 def delta_of(kc: float, ks: float) -> float:
@@ -265,9 +304,7 @@ def delta_of(kc: float, ks: float) -> float:
 
 
 def regime_data(cfg, kappa: tuple) -> dict:
-    return {"P": cfg.P, "K": cfg.K, "kappa_c": float(kappa[0]), "kappa_s": float(kappa[1]),
-            "gamma": cfg.gamma, "z_low": cfg.z_low, "z_high": cfg.z_high, "z_dist": cfg.z_dist,
-            "c_global": cfg.c_global, "c_local": cfg.c_local, "partition_seed": cfg.partition_seed}
+    return data_fields(cfg, kappa_c=float(kappa[0]), kappa_s=float(kappa[1]))
 
 
 def regime_assumptions() -> tuple[Assumption, ...]:
@@ -282,15 +319,12 @@ def regime_assumptions() -> tuple[Assumption, ...]:
                             ("kappa_pos", "delta_min"), lambda k, m: delta_of(*k) >= m > 0),
         Assumption.relation("Delta < 0 regime: Delta(kappa_neg) <= -delta_min (|Delta| = Omega(1))",
                             ("kappa_neg", "delta_min"), lambda k, m: delta_of(*k) <= -m < 0),
-        Assumption.integer("seeds", 1),
     )
 
 
-def mae_points(cfg, seed: int, freeze_phi: bool = False) -> list[dict]:
-    pts = []
-    for r, kappa in enumerate((cfg.kappa_pos, cfg.kappa_neg)):
-        for s in range(cfg.seeds):
-            pts.append({"data": regime_data(cfg, kappa), "n_train": cfg.n_train, "steps": cfg.mae_steps,
-                        "lr": cfg.mae_lr, "n_eval": cfg.n_eval, "record_every": cfg.record_every,
-                        "seed": seed * 1000 + 10 * r + s, "freeze_phi": freeze_phi})
-    return pts
+def mae_points(cfg, ctx, freeze_phi: bool = False) -> list[dict]:
+    """One MAE run per regime (Delta > 0, Delta < 0) for this replicate."""
+    return [{"data": regime_data(cfg, kappa), "n_train": cfg.n_train, "steps": cfg.mae_steps,
+             "lr": cfg.mae_lr, "n_eval": cfg.n_eval, "record_every": cfg.record_every,
+             "seed": ctx.seed_for("mae", r), "freeze_phi": freeze_phi}
+            for r, kappa in enumerate((cfg.kappa_pos, cfg.kappa_neg))]

@@ -9,7 +9,7 @@ import numpy as np
 from claims import Claim, Measurement, Prediction, Source, register
 from claims._base import Assumption
 
-from ._common import (CL_OBJECTIVES, DATA_ASSUMPTIONS, CLFields, cl_assumptions, cl_points,
+from ._common import (CL_OBJECTIVES, CL_READINGS, DATA_ASSUMPTIONS, CLFields, cl_assumptions, cl_points,
                       collapse_summary, data_fields, run_cl)
 
 
@@ -26,7 +26,6 @@ class Config(CLFields):
     c_global: float = 1.0
     c_local: float = 1.0
     partition_seed: int = 0
-    seeds: int = 1              # training runs per objective
     share_min: float = 0.5      # "concentrates on the global area": majority of every query's attention
     own_gain_max: float = 1.0   # local FP not learned: own-area attention no larger than at Q = 0
 
@@ -35,39 +34,33 @@ def predictions(cfg):
     out = []
     for o in cfg.objectives:
         out += [
-            Prediction(f"global_share_min_{o}", f"{o}: every local query (position, cluster) puts, on "
+            Prediction(f"global_share_min_{o}", f"reading {o}: every local query (position, cluster) puts, on "
                        "average over images, at least share_min of its attention on the global area",
                        ">=", cfg.share_min),
-            Prediction(f"own_gain_{o}", f"{o}: local queries' attention to their own area is no larger "
+            Prediction(f"own_gain_{o}", f"reading {o}: local queries' attention to their own area is no larger "
                        "than at initialisation (local FP correlations not learned)", "<=", cfg.own_gain_max),
         ]
     return out
 
 
 def check(cfg, ctx) -> Measurement:
-    runs = ctx.map(run_cl, cl_points(cfg, data_fields(cfg), ctx.seed, cfg.seeds), desc="CL runs")
+    runs = ctx.map(run_cl, cl_points(cfg, data_fields(cfg), ctx), desc="CL runs")
     values, evidence, boxes, curves, share_t, gain_t = {}, {}, {}, {}, {}, {}
-    for i, o in enumerate(cfg.objectives):
-        mine = runs[i * cfg.seeds:(i + 1) * cfg.seeds]
-        sums = [collapse_summary(x) for x in mine]
-        values[f"global_share_min_{o}"] = min(s["global_share_min"] for s in sums)
-        values[f"own_gain_{o}"] = max(s["own_gain"] for s in sums)
-        fp_g = np.concatenate([np.asarray(x["fp_global"])[np.asarray(x["local"])] for x in mine])
-        fp_o = np.concatenate([np.asarray(x["fp_own"])[np.asarray(x["local"])] for x in mine])
-        evidence[o] = {"global_share_median": float(np.median([s["global_share_median"] for s in sums])),
-                       "own_attn_mean": float(np.mean([s["own_attn_mean"] for s in sums])),
-                       "own_attn_init_mean": float(np.mean(np.asarray(mine[0]["own_attn_init"])
-                                                           [np.asarray(mine[0]["local"])])),
-                       "fp_global_local_queries_mean": float(fp_g.mean()),
-                       "fp_own_local_queries_mean": float(fp_o.mean()),
-                       "final_loss": [x["curve"][-1][1] for x in mine],
-                       "peak_global_share_min": [s["peak_global_share_min"] for s in sums],
-                       "peak_step": [s["peak_step"] for s in sums]}
-        boxes[o] = np.concatenate([s["global_attn_local_queries"] for s in sums]).round(5).tolist()
-        for s, x in enumerate(mine):
-            curves[f"{o} seed {s}"] = [c[1] for c in x["curve"]]
-            share_t[f"{o} seed {s}"] = [t[1] for t in x["trajectory"]]
-            gain_t[f"{o} seed {s}"] = [t[2] for t in x["trajectory"]]
+    for o, x in zip(cfg.objectives, runs):
+        s = collapse_summary(x)
+        loc = np.asarray(x["local"])
+        values[f"global_share_min_{o}"] = s["global_share_min"]
+        values[f"own_gain_{o}"] = s["own_gain"]
+        evidence[o] = {"global_share_median": s["global_share_median"], "own_attn_mean": s["own_attn_mean"],
+                       "own_attn_init_mean": float(np.mean(np.asarray(x["own_attn_init"])[loc])),
+                       "fp_global_local_queries_mean": float(np.asarray(x["fp_global"])[loc].mean()),
+                       "fp_own_local_queries_mean": float(np.asarray(x["fp_own"])[loc].mean()),
+                       "final_loss": x["curve"][-1][1], "peak_global_share_min": s["peak_global_share_min"],
+                       "peak_step": s["peak_step"]}
+        boxes[o] = np.asarray(s["global_attn_local_queries"]).round(5).tolist()
+        curves[o] = [c[1] for c in x["curve"]]
+        share_t[o] = [t[1] for t in x["trajectory"]]
+        gain_t[o] = [t[2] for t in x["trajectory"]]
     steps = [c[0] for c in runs[0]["curve"]]
     return Measurement(
         values=values, evidence=evidence,
@@ -99,15 +92,17 @@ CLAIM = register(Claim(
     assumptions=DATA_ASSUMPTIONS + cl_assumptions() + (
         Assumption.relation("global area dominates: kappa_c - kappa_s >= 0.3 (strong imbalance)",
                             ("kappa_c", "kappa_s"), lambda c, s: c - s >= 0.3),
-        Assumption.integer("seeds", 1),
     ),
     depends_on=("ssl.cl-reduction",),
     config=Config,
-    profiles={"quick": {}, "full": {"P": 128, "K": 3, "cl_batch": 256, "cl_steps": 3000,
-                                    "n_eval": 2048, "seeds": 3}},
+    profiles={"quick": {}, "full": {"P": 128, "K": 3, "cl_batch": 256, "cl_steps": 3000, "n_eval": 2048}},
     predictions=predictions, check=check,
     not_algebraic="A training outcome: measured by GD on the exact reduced CL model.",
     notes="Thresholds fixed before running: share_min = 0.5 (the global area holds the majority of "
           "every local query's attention) and own_gain_max = 1 (no growth over the uniform attention at "
-          "Q = 0). Control: objectives=('mae',) must fail. Objectives: " + ", ".join(CL_OBJECTIVES) + ".",
+          "Q = 0). Control: objectives=('mae',) must fail. Objectives: " + ", ".join(CL_OBJECTIVES) + ". "
+          "Each objective is one reading of the seed and has its own predictions, hence its own verdict in "
+          "the report's outcome table; the claim's overall verdict is fails as soon as one reading fails. "
+          "The old per-claim seeds loop is now the runner's replicates.",
+    interpretation=CL_READINGS,
 ))

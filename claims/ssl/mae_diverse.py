@@ -1,5 +1,5 @@
-"""ssl.mae-diverse: MAE learns the FP correlation of every area, global and local, for both
-signs of the information gap Delta (seed 000, Key Results; fpc Theorem 4.1 (2))."""
+"""ssl.mae-diverse: MAE learns the FP correlations of every area, global and local, for both
+signs of Delta (seed 000, Key Results; fpc Theorem 4.1 (2) extended to both regimes in v3)."""
 from __future__ import annotations
 
 from dataclasses import dataclass
@@ -7,7 +7,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from claims import Claim, Measurement, Prediction, Source, register
-from claims._base import Assumption
+from claims._base import Assumption, Regime
 
 from ._common import RegimeConfig, delta_of, mae_points, regime_assumptions, run_mae
 
@@ -17,6 +17,7 @@ REGIMES = ("pos", "neg")
 @dataclass(frozen=True)
 class Config(RegimeConfig):
     eps_attn: float = 0.1        # area-wide attention: own-area attention >= 1 - eps_attn
+    settle_tol: float = 0.05     # regime: the mean loss gap fell by <= this share of its fall in the last 10%
     freeze_phi: bool = False     # control: positional-only attention (Phi stays 0, fpc Sec. 3.1)
 
 
@@ -25,38 +26,45 @@ def predictions(cfg):
     for r, kappa in zip(REGIMES, (cfg.kappa_pos, cfg.kappa_neg)):
         dl = f"Delta={delta_of(*kappa):+.2f}"
         out += [
-            Prediction(f"own_attn_min_{r}", f"{dl}: every masked query, of every area of every cluster, "
-                       f"puts >= 1 - eps_attn of its attention on its own area", ">=", 1 - cfg.eps_attn),
+            Prediction(f"own_attn_q_min_{r}", f"{dl}: every masked query (each image and mask) whose own area "
+                       "has an unmasked patch, of every area of every cluster, puts >= 1 - eps_attn of its "
+                       "attention on its own area's unmasked patches", ">=", 1 - cfg.eps_attn),
             Prediction(f"fp_own_max_frac_{r}", f"{dl}: for every position and cluster the FP correlation "
                        "to its own area's feature is the largest of that cluster's", ">=", 1.0),
         ]
     return out
 
 
+def regime(cfg):
+    return tuple(Regime(f"settle_{r}", f"the MAE run ({r}) has settled: the mean loss gap fell by at most "
+                        f"{cfg.settle_tol} of its total fall over the last 10% of the steps", "<=", cfg.settle_tol)
+                 for r in REGIMES)
+
+
 def check(cfg, ctx) -> Measurement:
-    runs = ctx.map(run_mae, mae_points(cfg, ctx.seed, cfg.freeze_phi), desc="MAE runs")
+    pts = [dict(p, attn_floor=1 - cfg.eps_attn) for p in mae_points(cfg, ctx, cfg.freeze_phi)]
+    runs = ctx.map(run_mae, pts, desc="MAE runs")
     values, evidence, boxes = {}, {}, {}
-    for i, r in enumerate(REGIMES):
-        mine = runs[i * cfg.seeds:(i + 1) * cfg.seeds]
-        own = np.stack([np.asarray(x["own_attn"]) for x in mine])          # (seeds, P, K)
-        glob = np.stack([np.asarray(x["area"]) == 0 for x in mine])        # (seeds, P, K)
-        fpmax = np.stack([np.asarray(x["fp_own_is_max"]) for x in mine])
-        values[f"own_attn_min_{r}"] = float(np.nanmin(own))
-        values[f"fp_own_max_frac_{r}"] = float(fpmax.mean())
-        evidence[r] = {"delta": mine[0]["delta"], "area_sizes": mine[0]["sizes"],
-                       "own_attn_min_global_queries": float(np.nanmin(own[glob])),
-                       "own_attn_min_local_queries": float(np.nanmin(own[~glob])),
+    for r, x in zip(REGIMES, runs):
+        own = np.asarray(x["own_attn"])                                  # (P, K) mean per position, cluster
+        glob = np.asarray(x["area"]) == 0
+        values[f"own_attn_q_min_{r}"] = x["q_all"]["min"]
+        values[f"fp_own_max_frac_{r}"] = float(np.asarray(x["fp_own_is_max"]).mean())
+        values[f"settle_{r}"] = x["settle"]
+        evidence[r] = {"delta": x["delta"], "area_sizes": x["sizes"],
+                       "per_query": {k: x[f"q_{k}"] for k in ("all", "global", "local")},
+                       "typical_reading_min_of_mean_per_position_cluster": float(np.nanmin(own)),
                        "own_attn_median": float(np.nanmedian(own)),
                        "unreached_positions": int(np.isnan(own).sum())}
         boxes[f"{r} global"] = own[glob].round(5).tolist()
         boxes[f"{r} local"] = own[~glob].round(5).tolist()
     return Measurement(
-        values=values, evidence=evidence,
+        values=values, evidence=evidence, scale={"P": cfg.P},
         series={"own_area_attention": {
             "kind": "box", "x": list(boxes), "ys": boxes, "xlabel": "regime, area of the query",
-            "ylabel": "attention of a masked query to its own area (per position, cluster, seed)",
+            "ylabel": "mean attention of a masked query to its own area (per position, cluster)",
             "title": "MAE: own-area attention, both signs of Delta"}},
-        notes=f"{cfg.seeds} training seeds per regime; statistics on {cfg.n_eval} fresh images.")
+        notes=f"One training run per regime per replicate; statistics on {cfg.n_eval} fresh images.")
 
 
 CLAIM = register(Claim(
@@ -73,13 +81,27 @@ CLAIM = register(Claim(
         Assumption.range("eps_attn", 0, 1),
         Assumption.relation("Q is trained in full (Phi not frozen; Assumption 2.4)", ("freeze_phi",),
                             lambda f: not f),
+        Assumption.relation("the settling bound is the stated one: settle_tol <= 0.05", ("settle_tol",),
+                            lambda t: t <= 0.05),
     ),
     depends_on=("fpc.eq3.2",),
     config=Config,
-    profiles={"quick": {}, "full": {"P": 128, "K": 3, "n_train": 1024, "mae_steps": 1500,
-                                    "n_eval": 4096, "seeds": 4}},
-    predictions=predictions, check=check,
+    profiles={"quick": {}, "full": {"P": 128, "K": 3, "n_train": 1024, "mae_steps": 1500, "n_eval": 4096}},
+    predictions=predictions, check=check, regime=regime,
+    asymptotic_in=("P",), scale_fields=("mae_steps", "n_train", "n_eval"),
     not_algebraic="A training outcome: measured by GD on the exact reduced model.",
+    interpretation="'every' reading: Theorem 4.1 (2) and the sentence after it ('for any masked query patch "
+                   "... the transformer exhibits an area-wide pattern of attention') speak of each masked "
+                   "query, so the check takes the minimum over every masked query of every image and mask "
+                   "(own area not fully masked), not over per-position averages. The proof holds on the "
+                   "high-probability event of Lemma A.6, whose complement vanishes only as P grows, so a "
+                   "failure at small P (areas of 2-4 patches) is reduced scale, not a refutation.",
     notes="eps_attn = 0.1 is the O(eps) of Theorem 4.1 (2), fixed before running. Loss normaliser as in "
-          "fpc: sum over masked patches of an image, averaged over images.",
+          "fpc: sum over masked patches of an image, averaged over images. Rule changed after an audit: the "
+          "check used to take the minimum over (position, cluster) of the MEAN own-area attention (0.971 / "
+          "0.974 at the quick size), which measures the 'typical' query, not 'every' query as the prediction "
+          "said; per query the minimum is lower (0.878 / 0.745 at seed 0 with the old seeding, 0.1% / 1.05% of queries below 0.9). "
+          "The typical reading is kept as evidence. The quick profile (P = 32, local areas of 2-4 patches) is "
+          "reduced scale; the full profile (P = 128) decides. The old per-claim seeds loop is now the runner's "
+          "replicates.",
 ))
