@@ -55,7 +55,7 @@ CLAIM = register(Claim(
               "in area a and D(q) = -z_j^2 A_j(1-A_j) + sum_{b!=j} z_b^2 A_b^2 for a masked key.",
     source=Source("fpc", "Lemma 5.2 (Section 5.1; Appendix A.1.1)",
                   "Lemma 5.2 (PP attention correlations, informal). Given , let , and suppose is masked. Then , "
-                  "where satisfies 1. if , -"),
+                  "where satisfies - 1. if , - 2. if , where and : - 3. if , where ,"),
     assumptions=LEMMA_ASSUMPTIONS,
     depends_on=("fpc.lemA.1", "fpc.lem5.1", "fpc.eq3.2"),
     config=Config, profiles={"quick": {}, "full": dict(FULL_PROFILE)},

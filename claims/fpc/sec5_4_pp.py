@@ -115,8 +115,8 @@ CLAIM = register(Claim(
     interpretation="The condition on K is lost in the seed: the statement is read at the largest K of the sweep; "
                    "the dependence on K is reported (fit_in_K_not_judged, K_where_small), not judged.",
     notes="'Small' = at most small_ratio (1/3) of the smallest target FP correlation. Sizes: the quick profile runs "
-          "P = 64, K = 1, 2, 4 with local areas of 11 patches and, at K = 4, 4-5 patches (c_local 3.5, 1.75); only "
-          "the full profile reaches P = 256, K up to 16 and the trend in P. History: the former check built its "
+          "P = 64, K = 1, 2, 4 with local areas of 11 patches and, at K = 4, also 4-patch areas (c_local 1.75) and "
+          "P = 32; only the full profile reaches P = 256 (P = 64, 128, 256) and K up to 16. History: the former check built its "
           "data model by hand and dropped c_local (so --set c_local=3.5 changed nothing) and ran 2-patch areas, "
           "where the ratio exceeded 1/3; it also judged 'the ratio decreases with K' (fitted exponent < 0), a "
           "prediction the seed does not make (its condition on K is lost). Rule changed after seeing those "

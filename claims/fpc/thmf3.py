@@ -108,9 +108,9 @@ def check(cfg, ctx) -> Measurement:
 
 SCALE_FIELDS = ("P", "c_local", "area_factors", "smaller_P", "n_samples", "steps")
 NOTES = ("'Nearly unchanged' is fixed as at most small_ratio (1/3) of the smallest learned target FP. Sizes: "
-         "the quick profile runs P = 64 with local areas of 11 and 4-5 patches (c_local 3.5, 1.75); only the "
-         "full profile reaches P = 256 and the trend in P (P = 64, 128, 256, exponent in P at fixed c_local "
-         "reported in the evidence). History: with c_local = 1 (2-patch areas at P = 64) max |Ups| reached "
+         "the quick profile runs P = 32, 64 with c_local 3.5 and 1.75 (local areas of 9-11 and 4 patches); only "
+         "the full profile reaches P = 256 (P = 64, 128, 256; the exponent in P at fixed c_local is reported in "
+         "the evidence, not judged). History: with c_local = 1 (2-patch areas at P = 64) max |Ups| reached "
          "0.94 x the target FP and the claim was reported failing; a sweep over area size shows that ratio "
          "falling with area size (0.94, 0.42, 0.26 at 2, 5, 11 patches, P = 64) - a small-area effect "
          "(SPEC 'Where the asymptotics begin'). Rule changed after seeing that result: c_local 3.5 by default, "
