@@ -123,7 +123,7 @@ def svg(g: nx.DiGraph, flagged: dict[str, list] | None = None) -> str:
         bad = g.nodes[a]["verdict"] != "holds"
         mx = (x1 + x2) / 2
         style = ' stroke="#c62828" stroke-dasharray="5 3"' if bad else ' stroke="#777"'
-        parts.append(f'<path class="gedge{" bad" if bad else ""}" d="M{x1:.0f},{y1:.0f} C{mx:.0f},{y1:.0f} '
+        parts.append(f'<path class="gedge{" bad" if bad else ""}" data-from="{escape(a)}" data-to="{escape(b)}" d="M{x1:.0f},{y1:.0f} C{mx:.0f},{y1:.0f} '
                      f'{mx:.0f},{y2:.0f} {x2 - 2:.0f},{y2:.0f}" fill="none"{style} stroke-width="1.3" '
                      'marker-end="url(#arrow)"/>')
     for n, (x0, y0) in pos.items():
@@ -140,5 +140,6 @@ def analyse(results: list[dict]) -> dict:
     g = build(results)
     flagged = unsupported(g)
     return {"svg": svg(g, flagged), "unsupported": flagged,
+            "used_by": {n: sorted(g.successors(n)) for n in g if g.out_degree(n)},
             "missing": sorted(n for n, d in g.nodes(data=True) if d["verdict"] == MISSING),
             "cycles": cycles(g), "edges": g.number_of_edges()}

@@ -77,6 +77,8 @@ def render(results: list[dict], *, expected: Iterable[str] = (), export_names: d
         num = r.get("numeric") or {}
         v["plots"] = plots.render_all(num.get("series"), num.get("predictions"))
         v["unsupported_by"] = g["unsupported"].get(v["id"], [])
+        v["used_by"] = g["used_by"].get(v["id"], [])
+        v["data_json"] = _claim_data(r)
         v["since"] = _since(baseline, v["id"]) if baseline else None
         views.append(v)
     meta = metadata(results)
@@ -88,6 +90,21 @@ def render(results: list[dict], *, expected: Iterable[str] = (), export_names: d
         exports=export_names or {}, css=Markup(_asset("report.css")), js=Markup(_asset("report.js")),
         baseline=baseline)
     return html, g
+
+
+def _claim_data(r: dict) -> Markup:
+    """A claim's measurements for its JSON/CSV download buttons: each prediction with its
+    outcome (replicates, interval, margin), the regime conditions and the recorded series;
+    safe inside a ``<script type="application/json">``."""
+    num = r.get("numeric") if isinstance(r.get("numeric"), dict) else {}
+    outcomes = {o.get("name"): o for o in num.get("outcomes") or [] if isinstance(o, dict)}
+    preds = [{**p, **{k: v for k, v in outcomes.get(p.get("name"), {}).items() if k != "name"}}
+             for p in num.get("predictions") or [] if isinstance(p, dict)]
+    doc = {"claim_id": r.get("claim_id"), "verdict": r.get("verdict"), "seed": r.get("seed"),
+           "profile": r.get("profile"), "command": r.get("command"), "predictions": preds,
+           "regime": num.get("regime_results") or [], "series": num.get("series") or {}}
+    text = json.dumps(doc, separators=(",", ":"), sort_keys=True, default=str)
+    return Markup(text.replace("<", "\\u003c").replace(">", "\\u003e").replace("&", "\\u0026"))
 
 
 def _since(baseline: dict, cid: str) -> dict:
