@@ -3,6 +3,10 @@
     python benchmarks/bench_mim.py                 # P = 64 .. 2048 on the CPU
     python benchmarks/bench_mim.py --device cuda   # the same on a GPU (TF32 for float32)
 
+``fast`` is ``models.fastmim`` (with its fused CPU loop where it builds), ``fast_eager`` the same
+without that loop (torch ops only), ``fast_v1`` the closed form as of commit 600db43
+(``benchmarks/fastmim_v1.py``), kept for side-by-side ratios.
+
 For each P: one full-batch GD step on a fixed sample of ``n`` masked images (Def 2.1, 2.5)
 with the full model (explicit d x d ``Q``, autograd), the reduced model on (Phi, Ups)
 (autograd, ``models.attention.ReducedMIM``) and the analytic reduced gradient
@@ -111,6 +115,13 @@ def make_steps(P: int, n: int, dtype, device: str, lr: float = 1.0, seed: int = 
     def fast_step():
         fast.step(prep, lr)
 
+    eager = FastReducedMIM(dist, dtype=dtype, device=device)
+    eager.use_kernel = False
+    prep_eager = eager.prepare(batch)
+
+    def fast_eager_step():
+        eager.step(prep_eager, lr)
+
     v1 = FastReducedMIMv1(dist, dtype=dtype, device=device)
     prep_v1 = v1.prepare(batch)
 
@@ -123,6 +134,7 @@ def make_steps(P: int, n: int, dtype, device: str, lr: float = 1.0, seed: int = 
     full_mem = item * (6 * n * P * d + 4 * n * m * d + 6 * n * m * P + 3 * d * d)   # rough peak
     return dist, {"full": (full_step, full_mem), "reduced": (reduced_step, item * 14 * n * m * P),
                   "fast": (fast_step, FastReducedMIM.memory_bytes(P, dist.N, dist.K, n, m, item)),
+                  "fast_eager": (fast_eager_step, FastReducedMIM.memory_bytes(P, dist.N, dist.K, n, m, item)),
                   "fast_v1": (fast_v1_step, item * 6 * n * m * P)}
 
 
@@ -215,15 +227,29 @@ def main(argv=None) -> int:
     p.add_argument("--budget", type=float, default=10.0, help="seconds of timed steps per cell")
     p.add_argument("--reps", type=int, default=20, help="at most this many timed steps per cell")
     p.add_argument("--mem-gb", type=float, default=6.0, help="skip a cell estimated above this")
-    p.add_argument("--skip", nargs="*", default=[], choices=["full", "reduced", "fast", "fast_v1"])
+    p.add_argument("--skip", nargs="*", default=[], choices=["full", "reduced", "fast", "fast_eager", "fast_v1"])
     p.add_argument("--json", default=None, help="also write the rows as JSON here")
     args = p.parse_args(argv)
     if args.device == "cuda" and not torch.cuda.is_available():
         p.error("--device cuda: no CUDA device is available here; use --device cpu")
     out = run(args)
-    print("ratios (reduced/full, fast/full steps per second): " + ", ".join(
+    print("ratios (model/full steps per second): " + ", ".join(
         f"P={r['P']}: {r['model']} {r['speedup']:.1f}x" for r in out["rows"]
         if r.get("speedup") and r["model"] != "full"))
+    timed = [r for r in out["rows"] if "step_s" in r]
+    for P in sorted({r["P"] for r in timed}):
+        t = {r["model"]: r["step_s"] for r in timed if r["P"] == P}
+        if "fast" in t and "fast_v1" in t:
+            print(f"P={P}: fast is {t['fast_v1'] / t['fast']:.2f}x fast_v1 (600db43), fast_eager "
+                  f"{t['fast_v1'] / t['fast_eager']:.2f}x" if "fast_eager" in t else "")
+    out["exponents"] = {}
+    for name in sorted({r["model"] for r in timed}):
+        pts = sorted((r["P"], r["step_s"]) for r in timed if r["model"] == name)
+        if len(pts) >= 2:
+            import numpy as np
+            slope = float(np.polyfit(np.log([p for p, _ in pts]), np.log([t for _, t in pts]), 1)[0])
+            out["exponents"][name] = slope
+            print(f"{name}: step time ~ P^{slope:.2f} over P = {[p for p, _ in pts]} (log-log least squares)")
     if args.json:
         Path(args.json).write_text(json.dumps(out, indent=1))
     return 0

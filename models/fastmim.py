@@ -20,9 +20,12 @@ Two forms, equal to round-off:
   device, dtype) and reused every step (no fresh memory, hence no page faults, per step).
   Indices are small: ``(c, m)`` masked positions broadcast over classes (stride-0 views), and
   ``Phi`` is read through its small class-major transpose ``(N, K*P)``.
-  It is used while the spread of the logits keeps ``exp`` in range (40 in float32, 400 in
-  float64; checked every step on the CPU, every ``guard_every`` steps elsewhere, see
-  :attr:`FastReducedMIM.guard_every`); otherwise the ``"logits"`` form runs.
+  Each row of ``E`` is scaled by its own maximum; the form is used while the area weights
+  ``exp(z_a Phi)`` stay in range, ``2 max |z_a Phi| <= 40`` in float32 (400 in float64), checked
+  every step on the CPU and every ``guard_every`` steps elsewhere (see
+  :attr:`FastReducedMIM.guard_every`); otherwise the ``"logits"`` form runs. On the CPU the
+  per-query middle of a chunk (everything between the sparse products but ``exp``) runs as one
+  fused C loop (``models/_fastkernel.py``) where a C compiler is available.
 * ``"logits"``: the softmax of the (c, m, P) logits of a chunk of images, as in ReducedMIM.
 
 ``FastReducedMIM(dist).loss_and_grad(prep)`` returns ``(loss, dPhi, dUps)`` for a batch
@@ -33,6 +36,7 @@ On CUDA the step's float32 matmuls run in full float32 (TF32 off), whatever the 
 from __future__ import annotations
 
 import contextlib
+import ctypes
 import math
 import warnings
 from dataclasses import dataclass, field
@@ -77,6 +81,8 @@ class Chunk:
     zn: torch.Tensor       # (N, c, 1)  z_a / n
     own: torch.Tensor      # (1, c, m)  own area j of each masked query
     zzo: torch.Tensor      # (1, c, m)  -z_j^2 / n (the 1{a=j} term of G)
+    zc: torch.Tensor       # (c, N)     z, image-major (for the fused CPU loop)
+    kP: torch.Tensor       # (c,)       k_i * P
 
     @property
     def c(self) -> int:
@@ -106,7 +112,7 @@ class FastReducedMIM(ReducedMIM):
             raise InvalidParameter("form", form, f"must be one of {FORMS}")
         super().__init__(dist, dtype=dtype, device=device)
         self.form = form
-        # exp() of a spread larger than this could overflow or lose all of a row
+        # bound on 2 max |z_a Phi| for the exp form (see _spread_ok)
         self._max_spread = 40.0 if dtype in (torch.float32, torch.float16, torch.bfloat16) else 400.0
         dev = torch.device(device).type
         self.chunk_bytes = chunk_bytes or CHUNK_BYTES.get(dev, CHUNK_BYTES["cuda"])
@@ -116,6 +122,7 @@ class FastReducedMIM(ReducedMIM):
         self.guard_every = 1 if dev == "cpu" else 16
         self._calls = 0
         self._exp_allowed = True
+        self.use_kernel = True              # the fused CPU loop (models/_fastkernel.py) where it builds
 
     # ------------------------------------------------------------------------- preparation
     def chunk_size(self, m: int) -> int:
@@ -151,7 +158,8 @@ class FastReducedMIM(ReducedMIM):
         mi_d = mi.to(**to)
         return Chunk(i0, i1, W.to(**to), WT.to(**to), mi_d,
                      mi_d[None].expand(N, c, m), col.to(**to), z.to(**to), (z / n).to(**to),
-                     own[None].to(**to), (-zown ** 2 / n)[None].to(**to))
+                     own[None].to(**to), (-zown ** 2 / n)[None].to(**to),
+                     b.z[i0:i1].to(dt).contiguous().to(**to), (b.cluster[i0:i1] * P).contiguous().to(**to))
 
     def _work(self, pr: Prepared) -> dict:
         """Work buffers of ``pr``, allocated once and reused by every step."""
@@ -165,19 +173,18 @@ class FastReducedMIM(ReducedMIM):
                      dPhi=e(P, K * N), dUps=e(P, P), T=e(N * c * P), D=torch.zeros(N * c * P, **kw),
                      Tm=e(pr.n, P), Dm=torch.zeros(pr.n, P, **kw), U=e(N * c * m), Wx=e(N * c * m),
                      Az=e(N * c * m), G=e(N * c * m), tmp=e(N * c * m), Z=e(c * m), um=e(c * m), s=e(c * m),
-                     go=e(c * m), loss=e(()), D_owner=None)
+                     go=e(c * m), loss=e(()), D_owner=None, lq=e(m), sk=e(m))
         return pr.ws
 
     # ------------------------------------------------------------------------- the exp form
     def _spread_ok(self, pr: Prepared, limit: float, Et: torch.Tensor | None = None) -> torch.Tensor:
-        """0-dim bool on the device: the spread of every row of Ups (read off min E^T when given)
-        and 2 max |z_a Phi| are within ``limit``."""
+        """0-dim bool on the device: ``2 max |z_a Phi| <= limit``. That is the whole condition:
+        each row of E is scaled by its own maximum (no overflow, and entries that underflow are
+        below exp(-87) of their row, as in the softmax of the logits), and the area weights
+        exp(z_a Phi) lie in [exp(-limit/2), exp(limit/2)], so the normaliser Z >= exp(-limit/2)
+        and every intermediate stays below exp(limit) (40 in float32)."""
         lo, hi = torch.aminmax(self.Phi.detach())
-        phi = 2 * pr.zmax * torch.maximum(hi, -lo)
-        if Et is not None:                                               # min_q E[p, q] >= exp(-limit)
-            return (Et.amin() >= math.exp(-limit)) & (phi <= limit)
-        Ups = self.Ups.detach()
-        return ((Ups.amax(1) - Ups.amin(1)).amax() <= limit) & (phi <= limit)
+        return 2 * pr.zmax * torch.maximum(hi, -lo) <= limit
 
     def _exp_transpose(self, ws: dict) -> torch.Tensor:
         """E^T[q, p] = exp(Ups[p, q] - max_q' Ups[p, q']) into ws["Et"] (softmax is shift-invariant)."""
@@ -185,19 +192,19 @@ class FastReducedMIM(ReducedMIM):
         torch.amax(Ups, 1, out=ws["hi"])
         return torch.sub(Ups.T, ws["hi"], out=ws["Et"]).exp_()
 
-    def _exp_pass(self, pr: Prepared, backward: bool = True, stats: tuple | None = None, fresh_Et: bool = False):
+    def _exp_pass(self, pr: Prepared, backward: bool = True, stats: tuple | None = None):
         """The exp form over all chunks. Returns (loss, dPhi, dUps) (work buffers) when ``backward``;
-        with ``stats = (loss_q, A_own)`` ((n, m) each) fills those instead. ``fresh_Et``: ws["Et"]
-        already holds this step's E^T (computed for the range guard)."""
+        with ``stats = (loss_q, A_own)`` ((n, m) each) fills those instead."""
         ws = self._work(pr)
         Ups, Phi = self.Ups.detach(), self.Phi.detach()
         N, P, K = self.dist.N, self.dist.P, self.dist.K
         m = pr.m
         Et, dEt, PhiNK, dPhiNK = ws["Et"], ws["dEt"], ws["PhiNK"], ws["dPhiNK"]
-        if not fresh_Et:
-            self._exp_transpose(ws)
+        self._exp_transpose(ws)
         PhiNK.view(N, K, P).copy_(Phi.view(P, K, N).permute(2, 1, 0))  # [a, k*P + p] = Phi[p, k*N + a]
         loss = ws["loss"].zero_()
+        kern = self._kernel()
+        closs = ctypes.c_double(0.0)
         torch.mm(pr.maskf, Et, out=ws["Tm"])                              # [i, p] = sum_{q masked in i} E[p, q]
         if backward:
             dEt.zero_()
@@ -206,11 +213,14 @@ class FastReducedMIM(ReducedMIM):
             c = ch.c
             T = ws["T"][:N * c * P].view(N * c, P)
             torch.addmm(T, ch.W, Et, beta=0, out=T)                      # [a*c+i, p] = sum_{q in U_i, area a} E[p, q]
-            u = torch.gather(T.view(N, c, P), 2, ch.mi_b, out=ws["U"][:N * c * m].view(N, c, m))
-            um = torch.gather(ws["Tm"][ch.i0:ch.i1], 1, ch.mi, out=ws["um"][:c * m].view(c, m))
             w = ws["Wx"][:N * c * m].view(N, c, m)
             torch.index_select(PhiNK, 1, ch.col, out=w.view(N, c * m))   # Phi_{p -> v_{k,a}}
             w.mul_(ch.z).exp_()                                           # exp(z_a Phi)
+            if kern is not None:                                          # the rest of the chunk in one loop
+                self._fused(kern, ch, pr, ws, T, w, backward, stats, closs)
+                continue
+            um = torch.gather(ws["Tm"][ch.i0:ch.i1], 1, ch.mi, out=ws["um"][:c * m].view(c, m))
+            u = torch.gather(T.view(N, c, P), 2, ch.mi_b, out=ws["U"][:N * c * m].view(N, c, m))
             u.mul_(w)                                                     # unnormalised area weights
             Zi = torch.sum(u, 0, out=ws["Z"][:c * m].view(c, m)).add_(um).reciprocal_()   # 1 / Z
             A = u.mul_(Zi)                                                # (3.1), (N, c, m)
@@ -238,12 +248,39 @@ class FastReducedMIM(ReducedMIM):
             D.scatter_(2, ch.mi_b, G)
             dEt.addmm_(ch.WT, D.view(N * c, P))                          # dL/dE^T, unmasked keys
             ws["Dm"][ch.i0:ch.i1].scatter_(1, ch.mi, torch.mul(s, Zi, out=um).neg_())  # dL/dT_masked = -s/Z
+        if kern is not None:
+            loss.fill_(closs.value)
         if not backward:
             return loss
         dEt.addmm_(pr.maskf.T, ws["Dm"])                                  # masked keys
         torch.mul(dEt.T, Et.T, out=ws["dUps"])                            # dL/dUps = dL/dE * E (Lemma 5.2)
         ws["dPhi"].view(P, K, N).copy_(dPhiNK.view(N, K, P).permute(2, 1, 0))
         return loss, ws["dPhi"], ws["dUps"]
+
+    def _kernel(self):
+        """The fused CPU loop (models/_fastkernel.py) when it applies, else None."""
+        if self.Phi.device.type != "cpu" or self.Phi.dtype not in (torch.float32, torch.float64) or not self.use_kernel:
+            return None
+        from . import _fastkernel
+        lib = _fastkernel.load()
+        if lib is None:
+            return None
+        return lib.chunk_f32 if self.Phi.dtype == torch.float32 else lib.chunk_f64
+
+    def _fused(self, kern, ch: Chunk, pr: Prepared, ws: dict, T, w, backward: bool, stats, closs):
+        N, P, K, m, c = self.dist.N, self.dist.P, self.dist.K, pr.m, ch.c
+        item = T.element_size()
+        ptr = lambda t, rows=0, width=0: t.data_ptr() + rows * width * item  # noqa: E731
+        mode = 1 if stats is not None else (0 if backward else 2)
+        D, Dm = ws["D"][:N * c * P], ws["Dm"]
+        ws["D_owner"] = "fused"                                            # rows rewritten whole; eager must zero
+        lq_, ao_ = (stats[0], stats[1]) if stats is not None else (ws["lq"], ws["lq"])
+        kern(N, c, m, P, K * P, T.data_ptr(), ptr(ws["Tm"], ch.i0, P), w.data_ptr(), ch.mi.data_ptr(),
+             ch.kP.data_ptr(), ch.zc.data_ptr(), ch.own.data_ptr(), 1.0 / pr.n, ws["U"].data_ptr(),
+             ws["Z"].data_ptr(), ws["sk"].data_ptr(), ws["lq"].data_ptr(), mode, ctypes.byref(closs),
+             ws["dPhiNK"].data_ptr(), D.data_ptr(), ptr(Dm, ch.i0, P), ptr(lq_, ch.i0, m), ptr(ao_, ch.i0, m))
+        if mode == 0:
+            ws["dEt"].addmm_(ch.WT, D.view(N * c, P))                      # dL/dE^T, unmasked keys
 
     @staticmethod
     def _chunk_stats(ch: Chunk, A, tmp, stats):
@@ -256,10 +293,10 @@ class FastReducedMIM(ReducedMIM):
         if form == "logits":
             return False
         if self.guard_every == 1:                                         # CPU: reading it costs nothing
-            ok = bool(self._spread_ok(pr, self._max_spread, self._exp_transpose(self._work(pr))))
+            ok = bool(self._spread_ok(pr, self._max_spread))
         else:
             if self._calls % self.guard_every == 0:
-                self._exp_allowed = bool(self._spread_ok(pr, self._max_spread / 2, self._exp_transpose(self._work(pr))))
+                self._exp_allowed = bool(self._spread_ok(pr, self._max_spread / 2))
             self._calls += 1
             ok = self._exp_allowed
         if not ok and form == "exp":
@@ -272,9 +309,9 @@ class FastReducedMIM(ReducedMIM):
         form = form or self.form
         with torch.no_grad(), full_float32(self.Phi.device):
             if self._use_exp(pr, form):
-                loss, gP, gU = self._exp_pass(pr, fresh_Et=self.guard_every == 1 or self._calls % self.guard_every == 1)
+                loss, gP, gU = self._exp_pass(pr)
                 if self.guard_every > 1:                                  # between reads: poison, never mislead
-                    loss.add_(torch.where(self._spread_ok(pr, self._max_spread, pr.ws["Et"]), 0.0, float("nan")))
+                    loss.add_(torch.where(self._spread_ok(pr, self._max_spread), 0.0, float("nan")))
                 return loss, gP, gU
             return self._loss_and_grad_logits(pr)
 
