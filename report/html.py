@@ -55,12 +55,33 @@ def _asset(name: str) -> str:
     return resources.files("report").joinpath("templates", name).read_text(encoding="utf-8")
 
 
+_RELATION = re.compile(r"^(Eq|Ne|Lt|Le|Gt|Ge|StrictLessThan|StrictGreaterThan|LessThan|GreaterThan|Unequality)\(|[<>=]")
+
+
 def _obligations(view: dict) -> list[dict]:
+    """Obligations with their MathML (long relations on two rows) and, where the expression is
+    a bare value (a limit's ``oo``, a ``0``), the left-hand side it is the value of: taken
+    from the detail ("limit of the ratio as P -> oo is oo"), else the obligation's name."""
     out = []
     for o in view["obligations"]:
-        math = render_mathml(o.get("mathml"), display="inline")
-        out.append({**o, "math": Markup(math) if math else None})
+        math = render_mathml(o.get("mathml"), display="inline", wrap_at=900)
+        expr = str(o.get("expr") or "")
+        lhs = ""
+        if expr and not _RELATION.search(expr):
+            m = re.match(r"^(.*\S)\s+(?:is|=|equals)\s+(\S+)\s*$", str(o.get("detail") or ""))
+            lhs = m.group(1) if m else str(o.get("name") or "value")
+        out.append({**o, "math": Markup(math) if math else None, "lhs": lhs})
     return out
+
+
+def _symbolic_title(view: dict) -> str:
+    """What the symbolic badge stands for, for its hover text: each obligation and its status."""
+    obs = view["obligations"]
+    if not obs:
+        return view.get("symbolic_note") or f"symbolic: {view['symbolic_status']}"
+    return f"{len(obs)} obligation(s): " + "; ".join(
+        f"{o.get('status', '?')} {o.get('name', '')}" + (f" ({o.get('statement')})" if o.get("statement") else "")
+        for o in obs)[:1500]
 
 
 def render(results: list[dict], *, expected: Iterable[str] = (), export_names: dict | None = None,
@@ -74,6 +95,7 @@ def render(results: list[dict], *, expected: Iterable[str] = (), export_names: d
     for r in results:
         v = claim_view(r)
         v["obligations"] = _obligations(v)
+        v["symbolic_title"] = _symbolic_title(v)
         num = r.get("numeric") or {}
         v["plots"] = plots.render_all(num.get("series"), num.get("predictions"))
         v["unsupported_by"] = g["unsupported"].get(v["id"], [])

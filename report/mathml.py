@@ -60,9 +60,33 @@ def _expand_mfenced(el: ET.Element) -> None:
         el.insert(i, row)
 
 
-def render_mathml(markup: str | None, display: str = "block") -> str | None:
+_RELATIONS = {"=", "\u2264", "\u2265", "<", ">", "\u2260", "&lt;", "&gt;"}
+
+
+def _split_relation(root: ET.Element) -> None:
+    """``lhs = rhs`` too long for one line becomes two left-aligned rows, ``lhs`` and ``= rhs``."""
+    kids = list(root)
+    row = kids[0] if len(kids) == 1 and _local(kids[0].tag) == "mrow" else root
+    parts = list(row)
+    rel = [i for i, c in enumerate(parts) if _local(c.tag) == "mo" and (c.text or "").strip() in _RELATIONS]
+    if len(rel) != 1 or rel[0] == 0 or rel[0] == len(parts) - 1:
+        return
+    i = rel[0]
+    table = ET.Element("mtable", columnalign="left")
+    for cells in (parts[:i], parts[i:]):
+        td = ET.SubElement(ET.SubElement(table, "mtr"), "mtd")
+        r = ET.SubElement(td, "mrow")
+        r.extend(cells)
+    for c in list(root):
+        root.remove(c)
+    root.text = None
+    root.append(table)
+
+
+def render_mathml(markup: str | None, display: str = "block", *, wrap_at: int | None = None) -> str | None:
     """A safe ``<math>`` element for ``markup``, or None if it is empty or not plain
-    presentation MathML."""
+    presentation MathML. With ``wrap_at``, markup longer than that many characters that is one
+    relation is set on two rows, the left side above ``= right side``."""
     if not markup or not isinstance(markup, str) or not markup.strip():
         return None
     text = _named_entities_to_chars(markup.strip())
@@ -82,6 +106,8 @@ def render_mathml(markup: str | None, display: str = "block") -> str | None:
         root = children[0]
         root.attrib.clear()
     _expand_mfenced(root)
+    if wrap_at and len(markup) > wrap_at:
+        _split_relation(root)
     for el in root.iter():  # drop namespaces: the HTML parser assigns the MathML one
         el.tag = _local(el.tag)
     inner = (html.escape(root.text) if root.text else "") + "".join(

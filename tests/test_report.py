@@ -409,3 +409,48 @@ def test_box_plot_follows_x_order_and_turns_horizontal_when_crowded():
     names = [f"objective {i} head {j}" for i in range(3) for j in range(4)]
     _draw_box(ax, {"kind": "box", "x": names, "ys": {n: [1, 2, 3] for n in reversed(names)}})
     assert [t.get_text() for t in ax.get_yticklabels()] == names
+
+
+def test_obligations_show_their_left_side_and_wrap_long_relations():
+    r = _result("fpc.ob", "holds", symbolic={"status": "proved", "obligations": [
+        {"name": "regime_0.9_0.2", "kind": "fact", "status": "proved", "expr": "oo", "mathml": "<mi>&#x221E;</mi>",
+         "detail": "limit of the ratio as P -> oo is oo", "statement": "ratio -> infinity"},
+        {"name": "zero", "kind": "fact", "status": "proved", "expr": "0", "mathml": "<mn>0</mn>", "detail": "",
+         "statement": "s"},
+        {"name": "long", "kind": "identity", "status": "proved", "expr": "Eq(x, y)",
+         "mathml": "<mrow><mi>x</mi><mo>=</mo>" + "<mrow>" + "<mi>y</mi><mo>+</mo>" * 120 + "<mi>y</mi></mrow></mrow>"}]})
+    html, _ = render([r])
+    assert '<span class="lhs">limit of the ratio as P -&gt; oo =</span>' in html
+    assert '<span class="lhs">zero =</span>' in html                           # the name when the detail is silent
+    assert html.count('<span class="lhs">') == 2                               # a relation keeps its own sides
+    assert "<mtable" in html                                                   # the long one on two rows
+    assert 'title="3 obligation(s): proved regime_0.9_0.2 (ratio -&gt; infinity)' in html
+
+
+def test_graph_is_grouped_by_paper_marks_verdicts_by_shape_and_stays_narrow():
+    rs = [_result(f"fpc.c{i}", "holds" if i % 3 else "fails", [f"fpc.c{i - 1}"] if i else []) for i in range(14)]
+    rs += [_result(f"tlc.t{i}", "holds", ["tlc.t0"] if i else [], statement=f"statement of t{i}") for i in range(12)]
+    rs += [_result(f"ssl.lone{i}", "inconclusive") for i in range(5)]
+    g = rgraph.analyse(rs)
+    root = ET.fromstring(g["svg"])
+    assert int(root.get("width")) <= 1400                                      # a 14-deep chain no longer 3000 px wide
+    labels = [t.text for t in root.iter("{http://www.w3.org/2000/svg}text") if t.get("class") == "glabel"]
+    assert labels == ["fpc: 14 linked claims", "tlc: 12 linked claims", "ssl: 5 claim(s) with no dependency links"]
+    assert "✓ fpc.c1" in g["svg"] and "✗ fpc.c0" in g["svg"] and "? ssl.lone0" in g["svg"]
+    assert "statement of t3" in g["svg"] and g["counts"] == {"fails": 5, "holds": 21, "inconclusive": 5}
+    assert g["used_by"]["tlc.t0"] == sorted(f"tlc.t{i}" for i in range(1, 12))
+    html, _ = render(rs)
+    sec = re.search(r'<section class="claim[^>]*id="claim-tlc-t0".*?</section>', html, re.S).group(0)
+    assert "Used by" in sec and 'data-focus="tlc.t0"' in sec
+    assert 'data-from="fpc.c0" data-to="fpc.c1"' in g["svg"]
+
+
+def test_each_claim_embeds_its_measurements_for_download():
+    r = _result("fpc.dl", "holds", numeric={"status": "holds", "predictions": [{"name": "v", "rule": "v > 0"}],
+                                            "outcomes": [{"name": "v", "measured": 1.5, "outcome": "holds",
+                                                          "replicates": [1, 2], "note": "</script><b>"}]})
+    html, _ = render([r])
+    m = re.search(r'<script type="application/json" class="claim-data" data-id="fpc.dl">(.*?)</script>', html, re.S)
+    doc = json.loads(m.group(1))
+    assert doc["predictions"][0]["replicates"] == [1, 2] and doc["predictions"][0]["note"] == "</script><b>"
+    assert 'data-format="csv" data-id="fpc.dl"' in html

@@ -18,6 +18,7 @@ from pathlib import Path
 
 import pytest
 
+from checks import store
 from report import write_report
 
 FIXTURES = Path(__file__).parent / "fixtures" / "results"
@@ -139,6 +140,42 @@ class Browser:
         os.close(self._w)
 
 
+def _extra_results() -> list[dict]:
+    """Hand-made results for what a reader must not misread: runs that stopped at different
+    steps (fpc.thm4.1), a value a hair above its threshold, a formula that holds beside a
+    remark that fails (fpc.lem5.2 before its split)."""
+    base = {"schema_version": store.SCHEMA_VERSION, "profile": "quick", "seed": 0, "wall_s": 1.0,
+            "symbolic": {"status": "proved", "obligations": []}}
+    runs = {**base, "claim_id": "fpc.fixture-runs", "paper": "fpc", "verdict": "holds", "title": "Fixture: runs of different lengths",
+            "statement": "the gap falls below 0.01 in every run",
+            "numeric": {"status": "holds", "series": {"max_gap": {
+                "kind": "line", "x": [0, 50, 100], "xlabel": "GD step", "ylabel": "max gap", "logy": True,
+                "prediction": "gap",
+                "xs": {"K=1": [0, 50, 100], "K=3": [0, 50, 100, 150, 200, 250]},
+                "ys": {"K=1": [1.0, 0.1, 0.01], "K=3": [1.0, 0.3, 0.1, 0.05, 0.02, 0.0016]}}},
+                "predictions": [{"name": "gap", "op": "<=", "threshold": 0.01, "rule": "gap <= 0.01", "statement": "small gap"}],
+                "outcomes": [{"name": "gap", "measured": 0.0016, "outcome": "holds", "interval": [0.0015, 0.0017],
+                              "margin": 0.0084, "margin_hw": 84.0, "replicates": [0.0015, 0.0016, 0.0017]}]}}
+    edge = {**base, "claim_id": "fpc.fixture-edge", "paper": "fpc", "verdict": "holds", "title": "Fixture: a hair above",
+            "statement": "own-area attention at least 0.99", "source": {"quote": "a zebra-striped quotation only here"},
+            "numeric": {"status": "holds", "replicates": 3,
+                        "predictions": [{"name": "min_attn", "op": ">=", "threshold": 0.99, "rule": "min_attn >= 0.99",
+                                         "statement": "own-area attention at least 0.99"}],
+                        "outcomes": [{"name": "min_attn", "measured": 0.9900023, "outcome": "holds",
+                                      "interval": [0.9900011, 0.9900035], "margin": 2.3e-6, "margin_hw": 1.9,
+                                      "replicates": [0.990001, 0.9900023, 0.9900036]}]}}
+    lem = {**base, "claim_id": "fpc.fixture-remark", "paper": "fpc", "verdict": "fails", "title": "Fixture: formula holds, remark fails",
+           "notes": "the remark fails in the convergence stage",
+           "numeric": {"status": "fails",
+                       "predictions": [{"name": "max_rel_err", "op": "<=", "threshold": 1e-10, "rule": "max_rel_err <= 1e-10",
+                                        "statement": "the formula equals autograd's gradient"},
+                                       {"name": "max_ratio", "op": "<=", "threshold": 1.0, "rule": "max_ratio <= 1",
+                                        "statement": "the projected PP gradient is at most the FP gradient"}],
+                       "outcomes": [{"name": "max_rel_err", "measured": 3e-16, "outcome": "holds"},
+                                    {"name": "max_ratio", "measured": 2.112, "outcome": "fails", "margin": -1.112}]}}
+    return [runs, edge, lem]
+
+
 @pytest.fixture(scope="module")
 def page(tmp_path_factory):
     exe = _chromium()
@@ -146,7 +183,11 @@ def page(tmp_path_factory):
         pytest.skip("headless Chromium not found (looked for $CHROMIUM, " + ", ".join(BROWSERS) +
                     " on PATH); install Debian's `chromium` package, as .ci/run does, to run this test")
     out = tmp_path_factory.mktemp("browser")
-    html = write_report(FIXTURES, out / "report.html", expected=())
+    res = out / "results"
+    shutil.copytree(FIXTURES, res)
+    for r in _extra_results():
+        store.write_result(res, r)
+    html = write_report(res, out / "report.html", expected=())
     b = Browser(exe, out / "profile")
     try:
         b.open(html.as_uri())
@@ -156,7 +197,7 @@ def page(tmp_path_factory):
 
 
 def _fixture_results() -> list[dict]:
-    return [json.loads(p.read_text()) for p in sorted(FIXTURES.glob("*.json"))]
+    return [json.loads(p.read_text()) for p in sorted(FIXTURES.glob("*.json"))] + _extra_results()
 
 
 def _save(b: Browser, html: Path, name: str) -> Path:
@@ -235,3 +276,114 @@ def test_math_and_images_render(page):
     assert b.js("document.querySelector('svg.depgraph g.unsupported').dataset.id") == "tlc.fixture-eym"
     b.js("document.getElementById('claim-fpc-fixture-sweep').scrollIntoView()")
     _save(b, html, "report-claim.png")
+
+
+# ----------------------------------------------------------------------------- what a reader must not misread
+def _metrics(b: Browser, width: int, height: int = 900) -> None:
+    b.send("Emulation.setDeviceMetricsOverride", {"width": width, "height": height, "deviceScaleFactor": 1,
+                                                  "mobile": False})
+
+
+def test_runs_keep_their_own_steps_and_a_borderline_value_shows_its_digits(page):
+    b, html = page
+    b.navigate(html.as_uri())
+    fig = "#claim-fpc-fixture-runs figure.plot"
+    steps = b.js(f"[...document.querySelectorAll('{fig} table.data tbody tr')].map(r => r.cells[0].textContent)")
+    assert steps == ["0", "50", "100", "150", "200", "250"]                   # steps, never row numbers
+    assert b.js(f"document.querySelector('{fig} figcaption').textContent").count("own last step") == 1
+    assert b.js(f"document.querySelector('{fig} img').naturalWidth") > 0
+    cell = b.js("document.querySelector('#claims-table tr[data-id=\"fpc.fixture-edge\"]').cells[7].textContent")
+    assert "0.9900023" in cell and "borderline" in cell
+    findings = b.js("document.getElementById('findings').textContent")
+    assert "fpc.fixture-edge" in findings and "+2.3e-06" in findings
+    lines = b.js("[...document.querySelectorAll('#claim-fpc-fixture-remark ul.outcomes li')].map(l => l.textContent)")
+    assert len(lines) == 2 and "holds" in lines[0] and "fails" in lines[1]
+    why = b.js("document.querySelector('#claim-fpc-fixture-remark .why-text').textContent")
+    assert "1 of 2 predictions fail" in why
+
+
+def test_table_header_stays_visible_while_the_table_scrolls(page):
+    b, html = page
+    _metrics(b, 1400, 420)
+    b.navigate(html.as_uri())
+    b.js("document.getElementById('table-wrap').scrollIntoView()")
+    gap = b.js("(() => { const w = document.getElementById('table-wrap'); w.scrollTop = 150; "
+               "const th = document.querySelector('#claims-table thead th'); "
+               "return [w.scrollTop, th.getBoundingClientRect().top - w.getBoundingClientRect().top]; })()")
+    assert gap[0] > 0, "the table box does not scroll: nothing to test"
+    assert abs(gap[1]) <= 2, f"the header scrolled away ({gap[1]} px from the top of its box)"
+    _metrics(b, 1280, 900)
+
+
+def test_a_linked_claim_is_shown_even_when_the_filter_hides_its_verdict(page):
+    b, html = page
+    b.navigate(html.as_uri() + "?verdict=fails#claim-fpc-fixture-edge")
+    state = b.js("(() => { const s = document.getElementById('claim-fpc-fixture-edge'); const r = s.getBoundingClientRect(); "
+                 "return [s.hidden, r.top, r.height, innerHeight]; })()")
+    assert state[0] is False and state[2] > 0 and 0 <= state[1] < state[3], f"linked claim not in view: {state}"
+    assert b.js("document.getElementById('f-notice').hidden") is False
+    b.navigate(html.as_uri() + "?verdict=bogus")
+    n = len(_fixture_results())
+    assert b.js("document.querySelectorAll('#claims-table tbody tr:not([hidden])').length") == n
+    assert "bogus" in b.js("document.getElementById('f-notice').textContent")
+
+
+def test_print_keeps_the_verdict_cards(page):
+    b, html = page
+    b.navigate(html.as_uri())
+    b.send("Emulation.setEmulatedMedia", {"media": "print"})
+    try:
+        cards = b.js("[...document.querySelectorAll('#verdict-counts .card')].map(c => [getComputedStyle(c).display, "
+                     "c.getBoundingClientRect().height])")
+    finally:
+        b.send("Emulation.setEmulatedMedia", {"media": ""})
+    assert len(cards) == 6 and all(d != "none" and h > 0 for d, h in cards)
+
+
+def test_sort_is_keyboard_reachable_and_kept_in_the_url(page):
+    b, html = page
+    b.navigate(html.as_uri())
+    b.js("document.querySelector('#claims-table th[data-key=\"time\"] button').focus()")
+    assert b.js("document.activeElement.tagName") == "BUTTON"
+    for kind in ("keyDown", "keyUp"):
+        b.send("Input.dispatchKeyEvent", {"type": kind, "key": "Enter", "code": "Enter", "windowsVirtualKeyCode": 13,
+                                          **({"text": "\r"} if kind == "keyDown" else {})})
+    assert b.js("document.querySelector('#claims-table th[data-key=\"time\"]').getAttribute('aria-sort')") == "ascending"
+    assert "sort=time" in b.js("location.search")
+    b.navigate(b.js("location.href"))                                       # reload the link
+    assert b.js("document.querySelector('#claims-table th[data-key=\"time\"]').getAttribute('aria-sort')") == "ascending"
+    times = b.js("[...document.querySelectorAll('#claims-table tbody tr')].map(r => parseFloat(r.cells[8].dataset.sort))")
+    assert times == sorted(times)
+    b.navigate(html.as_uri())
+
+
+def test_search_reads_statements_and_quotes(page):
+    b, html = page
+    b.navigate(html.as_uri())
+    b.js("(() => { const t = document.getElementById('f-text'); t.value = 'zebra-striped'; "
+         "t.dispatchEvent(new Event('input')); })()")
+    assert b.js("[...document.querySelectorAll('#claims-table tbody tr:not([hidden])')].map(r => r.dataset.id)") == [
+        "fpc.fixture-edge"]
+    b.navigate(html.as_uri())
+
+
+def test_phone_width_has_no_horizontal_page_scroll_and_screenshots(page):
+    b, html = page
+    _metrics(b, 1400, 3000)
+    b.navigate(html.as_uri())
+    _save(b, html, "report-1400.png")
+    b.js("document.getElementById('claim-fpc-fixture-remark').scrollIntoView()")
+    _save(b, html, "report-1400-claim.png")
+    _metrics(b, 390, 3000)
+    b.navigate(html.as_uri())
+    widths = b.js("[document.documentElement.scrollWidth, document.body.scrollWidth, innerWidth]")
+    wide = b.js("[...document.querySelectorAll('body *')].filter(e => { const r = e.getBoundingClientRect(); "
+                "return r.width && r.right > innerWidth + 1 && !e.closest('.table-wrap, .scroll, .papers-wrap, "
+                ".graph-box, pre, .math'); }).slice(0, 5).map(e => e.tagName + '.' + e.className)")
+    assert widths[0] <= 390 and widths[1] <= 390, f"the page scrolls sideways at 390 px: {widths}, e.g. {wide}"
+    _save(b, html, "report-390.png")
+    b.js("document.getElementById('claim-fpc-fixture-remark').scrollIntoView()")
+    _save(b, html, "report-390-claim.png")
+    assert (html.parent / "report-390.png").exists() and (html.parent / "report-1400.png").exists()
+    _metrics(b, 1280, 900)
+    b.navigate(html.as_uri())
