@@ -7,7 +7,7 @@ import torch
 from claims.tlc._common import effective_rank, fit_loglog, numerical_rank, single_thread, truncate
 from models.errors import InvalidParameter
 from models.images import LabelledImages
-from models.probe import finetune, linear_probe, paired_difference
+from models.probe import finetune, linear_probe, logistic_probe
 from models.vit import ViTConfig, ViTEncoder
 
 
@@ -41,15 +41,34 @@ def test_linear_probe_with_bn_standardises():
     assert bn.accuracy > 0.9
 
 
-def test_paired_difference_and_bad_mode():
-    a = torch.tensor([True, False, True, False])
-    b = torch.tensor([True, True, True, False])
-    d, se = paired_difference(a, b)
-    assert d == pytest.approx(0.25) and se > 0
+def test_logistic_probe_is_above_chance_where_the_adamw_probe_is_not():
+    # class-token-like features: a tiny signal on a large common offset (the tlc.tab1 situation)
+    g = torch.Generator().manual_seed(0)
+    y = torch.randint(0, 4, (400,), generator=g)
+    x = 0.83 + 0.013 * torch.randn(400, 8, generator=g)
+    x[:, :4] += 0.013 * torch.nn.functional.one_hot(y, 4)
+    tr, te = slice(0, 300), slice(300, 400)
+    adamw = linear_probe(x[tr], y[tr], x[te], y[te], steps=50)
+    raw = logistic_probe(x[tr], y[tr], x[te], y[te], C=1e4)
+    bn = logistic_probe(x[tr], y[tr], x[te], y[te], bn=True)
+    assert adamw.accuracy < 0.5 and raw.accuracy > 0.5 and bn.accuracy > 0.5 and bn.n_predicted == 4
+    weak = logistic_probe(x[tr], y[tr], x[te], y[te], C=1.0)     # the same L2 in raw coordinates: weaker
+    assert weak.accuracy < bn.accuracy
+
+
+def test_partial_ft_from_the_probe_starts_at_the_probe_and_bad_mode():
+    enc = ViTEncoder(ViTConfig(depth=1))
+    tr, te = _toy(), _toy(seed=1)
+    from models.probe import extract_features
+    ftr, fte = extract_features(enc, tr.images), extract_features(enc, te.images)
+    bn = logistic_probe(ftr, tr.labels, fte, te.labels, bn=True)
+    with single_thread():
+        p0 = finetune(enc, tr, te, mode="partial", steps=0, init=bn.head)
+    assert torch.equal(p0.correct, bn.correct)                       # 0 steps = BN + LP exactly
     with pytest.raises(InvalidParameter, match="mode='half'"):
-        finetune(ViTEncoder(ViTConfig(depth=1)), _toy(20), _toy(20), mode="half")
-    with pytest.raises(InvalidParameter, match="correct_b"):
-        paired_difference(a, b[:2])
+        finetune(enc, _toy(20), _toy(20), mode="half")
+    with pytest.raises(InvalidParameter, match="init"):
+        finetune(enc, tr, te, mode="full", init=bn.head)
 
 
 def test_rank_and_fit_functions():

@@ -1,6 +1,7 @@
 """Pieces shared by the ``tlc`` claims: linear-algebra functions
 (normalised adjacency of Sec 3.3 / Thm 4.3, rank-r truncation of Sec 3.2, ranks), a single-thread
-context for small CPU training, and a minimal-counterexample search with hypothesis."""
+context for small CPU training, a minimal-counterexample search with hypothesis, and the regime
+measures of the trained claims (loss settled, probe above chance)."""
 from __future__ import annotations
 
 import contextlib
@@ -89,18 +90,18 @@ def fit_line(x, y) -> tuple[float, float]:
     return float(coef[0]), float(np.sqrt(max(cov[0, 0], 0.0)))
 
 
-def comparison_undecided(pairs, z_min: float, n_classes: int = 10) -> dict:
-    """Which accuracy comparisons this scale cannot decide: ``pairs`` of (name, difference, se,
-    result_a, result_b). Undecided when |difference| <= z_min * se, or when both classifiers are
-    within z_min binomial standard errors of chance (1/n_classes): two chance-level classifiers
-    differ only in which constant class they favour, which the paired error does not capture."""
-    out = {}
-    for name, d, se, a, b in pairs:
-        n = a.correct.numel()
-        chance, se_chance = 1 / n_classes, (1 / n_classes * (1 - 1 / n_classes) / n) ** 0.5
-        at_chance = [r.accuracy for r in (a, b) if r.accuracy <= chance + z_min * se_chance]
-        if len(at_chance) == 2:
-            out[name] = f"both classifiers are at chance level (accuracies {at_chance[0]:.3f}, {at_chance[1]:.3f})"
-        elif abs(d) <= z_min * se:
-            out[name] = f"difference {d:.3f} within {z_min} standard errors ({se:.3f})"
-    return out
+def window_change(loss) -> float:
+    """Relative loss change over the last 10% of steps: |mean(last 10%) - mean([80%, 90%))| /
+    mean([80%, 90%)) of a per-step (minibatch) loss curve; inf when there are under 20 steps."""
+    T = len(loss)
+    if T < 20:
+        return float("inf")
+    a, b = float(np.mean(loss[int(0.8 * T):int(0.9 * T)])), float(np.mean(loss[int(0.9 * T):]))
+    return abs(a - b) / a if a > 0 else float("inf")
+
+
+def chance_bar(n_test: int, n_classes: int = 10, z: float = 3.0) -> float:
+    """Accuracy a probe must exceed to count as above chance: 1/n_classes plus ``z`` binomial
+    standard errors of a chance-level classifier on ``n_test`` examples."""
+    p = 1 / n_classes
+    return p + z * (p * (1 - p) / n_test) ** 0.5

@@ -10,7 +10,7 @@ import sympy as sp
 
 from claims import Claim, Derivation, Measurement, Prediction, Source, register
 from claims._base import Assumption
-from claims._sym import fact, identity
+from claims._sym import fact, identity, nonnegative
 
 from ._common import numerical_rank
 
@@ -43,7 +43,7 @@ def predictions(cfg):
 
 
 def check(cfg, ctx) -> Measurement:
-    pts = [dict(T=cfg.tokens, F=cfg.feat, m=m, decoder=cfg.decoder, seed=ctx.seed * 1000 + 10 * i + j)
+    pts = [dict(T=cfg.tokens, F=cfg.feat, m=m, decoder=cfg.decoder, seed=ctx.seed_for("def5.1", i, j))
            for i, m in enumerate(cfg.mask_ratios) for j in range(cfg.n_draws)]
     rows = ctx.map(_draw, pts)
     return Measurement(values={"max_excess": max(r["s"] - r["bound"] for r in rows)}, evidence={"rows": rows},
@@ -53,12 +53,15 @@ def check(cfg, ctx) -> Measurement:
 
 
 def derive(cfg) -> Derivation:
-    k, N0, N = sp.symbols("k N_0 N", positive=True, integer=True)
+    k, N0 = sp.symbols("k N_0", positive=True, integer=True)
+    j = sp.Symbol("j", nonnegative=True, integer=True)           # j = N_0 - k >= 0, i.e. k <= N_0
     s = k / N0
     return Derivation((
         identity("definition", s * N0, k, "s N_0 = k (18)"),
-        fact("s_in_unit_interval", "1 <= k <= N_0 implies 0 < s <= 1", True,
-             "s = k/N_0 is increasing in k; at k = N_0 it is 1", s),
+        fact("s_positive", "k >= 1 and N_0 >= 1 imply s = k/N_0 > 0", bool(s.is_positive),
+             f"SymPy's assumption system on k, N_0 positive integers: (k/N_0).is_positive = {s.is_positive}", s),
+        nonnegative("s_at_most_1", sp.simplify(1 - s.subs(k, N0 - j)),
+                    "k = N_0 - j with j >= 0 (k <= N_0) implies 1 - s = j/N_0 >= 0", certificate=j / N0),
     ))
 
 
@@ -79,6 +82,6 @@ CLAIM = register(Claim(
     depends_on=("tlc.asm4.1",),
     config=Config,
     profiles={"quick": {}, "full": {"tokens": 196, "feat": 768, "n_draws": 20}},
-    predictions=predictions, check=check, derive=derive,
+    deterministic=True, predictions=predictions, check=check, derive=derive,
     notes="The seed calls s a ratio to the 'total number of tokens' but divides by N_0, the masked tokens only.",
 ))

@@ -106,7 +106,7 @@ CLAIM = register(Claim(
     depends_on=("tlc.eq9",),
     config=Config,
     profiles={"quick": {}, "full": {"n": 64, "n_graphs": 20, "n_u": 50}},
-    predictions=predictions, check=check, derive=derive,
+    deterministic=True, predictions=predictions, check=check, derive=derive,
     notes="For unnormalised weights (sum S != 1) L_spec - const = S(-2 E+ + S E-), not L_cont: (10) then "
           "fails. The kernel trick W_ij = exp(w_ij/(2 sigma^2)) replaces the graph of Thm 4.3, so (10) is a "
           "statement about a different L_spec than (6).",

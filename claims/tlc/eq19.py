@@ -20,15 +20,19 @@ class Config:
     feat: int = 96                        # F >= N keeps rank(g(f(X))) = N (proportional to N)
     mask_ratios: tuple = (0.5, 0.6, 0.7, 0.8, 0.9)
     n_draws: int = 5
+    premise: str = "proportional"         # "affine": k = c N + b, not proportional (a false case for derive)
 
 
 def predictions(cfg):
     return (Prediction("ratio_spread", "s / (N/N_0) is the same constant at every mask ratio "
-                       "((max - min)/mean)", "<=", 1e-12),)
+                       "((max - min)/mean)", "<=", 1e-12,
+                       by_construction="a generic Gaussian (N_0, N) @ (N, F) product has rank exactly N when "
+                       "N <= N_0 and N <= F, so k = N and s / (N/N_0) = 1 at every draw; the implication itself "
+                       "is proved symbolically"),)
 
 
 def check(cfg, ctx) -> Measurement:
-    pts = [dict(T=cfg.tokens, F=cfg.feat, m=m, decoder="linear", seed=ctx.seed * 1000 + 10 * i + j)
+    pts = [dict(T=cfg.tokens, F=cfg.feat, m=m, decoder="linear", seed=ctx.seed_for("eq19", i, j))
            for i, m in enumerate(cfg.mask_ratios) for j in range(cfg.n_draws)]
     rows = ctx.map(_draw, pts)
     ratios = np.array([r["s"] / (r["N"] / r["N0"]) for r in rows])
@@ -40,9 +44,10 @@ def check(cfg, ctx) -> Measurement:
 
 
 def derive(cfg) -> Derivation:
-    c, N, N0 = sp.symbols("c N N_0", positive=True)
-    k = c * N                                    # the premise: rank proportional to N
-    return Derivation((identity("proportional", (k / N0) / (N / N0), c, "k = c N implies s / (N/N_0) = c"),))
+    c, b, N, N0 = sp.symbols("c b N N_0", positive=True)
+    k = c * N if cfg.premise == "proportional" else c * N + b     # the premise: rank proportional to N
+    return Derivation((identity("proportional", (k / N0) / (N / N0), c,
+                                f"k = {sp.sstr(k)} implies s / (N/N_0) = c, the same at every mask ratio"),))
 
 
 CLAIM = register(Claim(
@@ -58,9 +63,14 @@ CLAIM = register(Claim(
                                      ("tokens", "feat", "mask_ratios"),
                                      lambda T, F, ms: all(int(T * (1 - m)) <= F for m in ms)),
                  Assumption.relation("0 < mask ratio < 1, at least one visible token", ("mask_ratios", "tokens"),
-                                     lambda ms, T: all(0 < m < 1 and int(T * (1 - m)) >= 1 for m in ms))),
+                                     lambda ms, T: all(0 < m < 1 and int(T * (1 - m)) >= 1 for m in ms)),
+                 Assumption.relation("premise = 'proportional' (the paper's premise)", ("premise",),
+                                     lambda p: p == "proportional")),
     depends_on=("tlc.def5.1",),
     config=Config,
     profiles={"quick": {}, "full": {"tokens": 196, "feat": 768, "n_draws": 20}},
-    predictions=predictions, check=check, derive=derive,
+    deterministic=True, predictions=predictions, check=check, derive=derive,
+    notes="The numeric check cannot fail inside the assumptions (rank(A U) = N for generic Gaussian factors), so "
+          "it is marked by construction and counts as no numerical support; the content is the symbolic "
+          "implication, whose false case (premise k = c N + b) is refuted.",
 ))

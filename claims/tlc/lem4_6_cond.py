@@ -60,7 +60,7 @@ def predictions(cfg):
 
 def check(cfg, ctx) -> Measurement:
     ex = _exact(cfg.N, cfg.F, cfg.lam, cfg.n_trials, cfg.features, ctx.seed)
-    sweeps = ctx.map(_large_lambda, [dict(N=cfg.N, F=cfg.F, lam_factors=cfg.lam_factors, seed=ctx.seed * 100 + i)
+    sweeps = ctx.map(_large_lambda, [dict(N=cfg.N, F=cfg.F, lam_factors=cfg.lam_factors, seed=ctx.seed_for("cond", i))
                                      for i in range(5)], desc="lambda sweep")
     slopes = [fit_loglog(s["lam"], s["one_minus_cos"]) for s in sweeps]
     med = float(np.median([s for s, _ in slopes]))

@@ -78,7 +78,7 @@ def predictions(cfg):
 
 def check(cfg, ctx) -> Measurement:
     pts = [dict(m=m, n=n, r=cfg.r, n_random=cfg.n_random, n_local=cfg.n_local, n_opt=cfg.n_opt,
-                perturb=cfg.perturb, seed=ctx.seed * 1000 + 10 * i + j)
+                perturb=cfg.perturb, seed=ctx.seed_for("sec3.2", i, j))
            for i, (m, n) in enumerate(cfg.shapes) for j in range(cfg.n_matrices)]
     rows = ctx.map(_one_matrix, pts, desc="EYM")
     worst = min(rows, key=lambda r: r["margin"])

@@ -8,9 +8,9 @@ from dataclasses import dataclass
 import numpy as np
 
 from claims import Claim, Measurement, Prediction, Source, register
-from claims._base import Assumption
+from claims._base import Assumption, Regime
 
-from ._common import fit_line
+from ._common import fit_line, window_change
 from ._mae import photo_mae, reconstruct
 
 
@@ -20,6 +20,9 @@ class Config:
     steps: int = 300             # MAE pre-training steps per mask ratio
     n_components: int = 5        # i = 1..5 as in Figure 2
     index_order: str = "as_is"   # "reversed" relabels i -> 6 - i (a wrong-sign control)
+    recon: str = "model"         # "noisy": X_0 plus 5% Gaussian noise instead of the MAE (a reconstructed control)
+    max_distance: float = 0.9    # regime: every component's median distance below this (1 = predicting zero)
+    settle_tol: float = 0.05     # regime: relative loss change over the last 10% of steps
 
 
 def component_distances(X0: np.ndarray, Xh: np.ndarray, k: int) -> np.ndarray | None:
@@ -33,44 +36,56 @@ def component_distances(X0: np.ndarray, Xh: np.ndarray, k: int) -> np.ndarray | 
                      / s[i] ** 2 for i in range(k)])
 
 
-def distances_for_ratio(mask_ratio, steps, n_components, seed, device="cpu"):
+def distances_for_ratio(mask_ratio, steps, n_components, seed, recon="model", device="cpu"):
     t = photo_mae(mask_ratio, steps, seed, device)
     rows, loss = reconstruct(t.model, t.test.images, mask_ratio, seed + 7)
+    if recon == "noisy":
+        rng = np.random.default_rng(seed)
+        rows = [(X0, X0 + 0.05 * X0.std() * rng.standard_normal(X0.shape)) for X0, _ in rows]
     d = [x for X0, Xh in rows if (x := component_distances(X0, Xh, n_components)) is not None]
     d = np.array(d)
     return {"mask_ratio": mask_ratio, "mean": d.mean(0).tolist(), "median": np.median(d, 0).tolist(),
-            "n_images": len(d), "test_loss": loss, "final_train_loss": t.history["loss"][-1]}
+            "n_images": len(d), "test_loss": loss, "final_train_loss": t.history["loss"][-1],
+            "settle": window_change(t.history["loss"])}
 
 
 def predictions(cfg):
     return (
-        Prediction("min_index_slope", "at every mask ratio the mean distance grows with the index i "
-                   "(smallest least-squares slope over ratios)", ">", 0.0),
-        Prediction("ratio_slope", "the index slope grows with the mask ratio (slope of the index slopes on "
-                   "the mask ratio; undecided when within 2 standard errors of 0)", ">", 0.0),
+        Prediction("min_index_slope", "at every mask ratio the median distance (over images) grows with the "
+                   "index i (smallest least-squares slope over ratios)", ">", 0.0),
+        Prediction("ratio_slope", "the index slope grows with the mask ratio (least-squares slope of the "
+                   "median-based index slopes on the mask ratio)", ">", 0.0),
+    )
+
+
+def regime(cfg):
+    return (
+        Regime("max_median_distance", f"every component i = 1..{cfg.n_components} is reconstructed at every mask "
+               f"ratio: its median relative distance is below {cfg.max_distance} (a reconstruction without that "
+               "component scores 1)", "<", cfg.max_distance, instrument=True),
+        Regime("max_settle", "every MAE's pre-training loss has settled (relative change of the mean loss from "
+               f"the [80%, 90%) window to the last 10% of steps <= {cfg.settle_tol})", "<=", cfg.settle_tol),
     )
 
 
 def check(cfg, ctx) -> Measurement:
     rows = ctx.map(distances_for_ratio, [dict(mask_ratio=m, steps=cfg.steps, n_components=cfg.n_components,
-                                              seed=ctx.seed, device=ctx.device) for m in cfg.mask_ratios],
+                                              seed=ctx.seed, recon=cfg.recon, device=ctx.device)
+                                         for m in cfg.mask_ratios],
                    desc="Figure 2")
     idx = np.arange(1, cfg.n_components + 1)
     if cfg.index_order == "reversed":
         idx = idx[::-1]
-    slopes = [fit_line(idx, r["mean"])[0] for r in rows]
-    rs, rse = fit_line(list(cfg.mask_ratios), slopes)
-    undecided = {}
-    if abs(rs) <= 2 * rse:
-        undecided["ratio_slope"] = f"slope {rs:.3g} is within 2 standard errors ({rse:.3g}) of 0"
+    slopes = [fit_line(idx, r["median"])[0] for r in rows]
+    rs, _ = fit_line(list(cfg.mask_ratios), slopes)
     return Measurement(
-        values={"min_index_slope": min(slopes), "ratio_slope": rs},
+        values={"min_index_slope": min(slopes), "ratio_slope": rs,
+                "max_median_distance": max(max(r["median"]) for r in rows),
+                "max_settle": max(r["settle"] for r in rows)},
         evidence={"rows": rows, "index_slopes": dict(zip(map(str, cfg.mask_ratios), slopes)),
-                  "ratio_slope_se": rse,
-                  "median_index_slopes": [fit_line(idx, r["median"])[0] for r in rows]},
-        series={"figure2": {"x": idx.tolist(), "ys": {f"mask {r['mask_ratio']:.0%}": r["mean"] for r in rows},
-                            "xlabel": "component index i", "ylabel": "relative distance", "kind": "line"}},
-        undecided=undecided)
+                  "mean_index_slopes": [fit_line(idx, r["mean"])[0] for r in rows]},
+        series={"figure2": {"x": idx.tolist(), "ys": {f"mask {r['mask_ratio']:.0%}": r["median"] for r in rows},
+                            "xlabel": "component index i", "ylabel": "median relative distance", "kind": "line"}})
 
 
 CLAIM = register(Claim(
@@ -86,13 +101,25 @@ CLAIM = register(Claim(
                   'f clusters, as the slope is steeper when mask ratio is higher.'),
     assumptions=(Assumption.integer("steps", 1),
                  Assumption.relation("index_order = 'as_is'", ("index_order",), lambda o: o == "as_is"),
+                 Assumption.relation("recon = 'model'", ("recon",), lambda r: r == "model"),
                  Assumption.relation("n_components <= 8 (N_0 >= 8 at mask 0.5 of 16 tokens)", ("n_components",),
                                      lambda k: 2 <= k <= 8)),
     depends_on=("tlc.asm4.1",),
     config=Config,
     profiles={"quick": {}, "full": {"steps": 4000}},
-    predictions=predictions, check=check,
+    predictions=predictions, regime=regime, check=check,
+    scale_fields=("steps",),
+    reduced_scale="2+1-block MAEs (width 48) pre-trained here on 16x16 grey crops of scikit-image photographs, "
+                  "not ViT-Tiny on CIFAR-10",
+    interpretation="'The average distance' is read robustly: the median over images per component (the mean is "
+                   "kept as evidence).",
     not_algebraic="an empirical statement about trained MAEs",
     notes="Small MAE (16x16 grey crops of scikit-image photographs, 4x4 patches, 2+1 blocks, width 48) instead of "
-          "ViT-Tiny on CIFAR-10; distances with the spectral norm as printed; flat crops are dropped.",
+          "ViT-Tiny on CIFAR-10; distances with the spectral norm as printed; flat crops are dropped. "
+          "Rule changed after seeing results: the means over images were driven by outliers (mean distances "
+          "1.0-2.3 for i = 2..5 against medians 1.00-1.01), so the predictions use medians; the medians showed "
+          "components 2-5 are not reconstructed at all (distance 1.0, what predicting zero scores), which makes "
+          "'grows with i' trivially true, so 'every component is reconstructed' became an instrument condition; "
+          "the old '2 standard errors' rule is replaced by the runner's interval over replicates. Only the full "
+          "profile reaches 4000 pre-training steps.",
 ))

@@ -5,58 +5,70 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from claims import Claim, Measurement, Prediction, Source, register
-from claims._base import Assumption
-from models.probe import finetune, paired_difference
+from claims._base import Assumption, Regime
+from models.probe import extract_features, finetune, logistic_probe
 
-from ._common import comparison_undecided, single_thread
+from ._common import chance_bar, window_change
 from ._mae import digits_mae
+from .tab1 import n_test
 
 
 @dataclass(frozen=True)
 class Config:
     pretrain_steps: int = 300
-    probe_steps: int = 300
-    ft_steps: int = 300           # full fine-tuning steps (same recipe as the probe)
+    probe_C: float = 1.0          # logistic-regression probe on standardised class-token features
+    ft_steps: int = 300           # full fine-tuning steps (minibatch AdamW, cosine schedule)
     heads: tuple = (3, 6)         # (fewer, more) heads at width 48
-    z_min: float = 2.0
+    settle_tol: float = 0.05      # regime: relative loss change over the last 10% of steps
     handicap: str = "none"        # "second": the 6-head model is fine-tuned for 0 steps (false case)
 
 
-def _evaluate(heads, pretrain_steps, probe_steps, ft_steps, seed, device="cpu"):
-    t = digits_mae(heads, pretrain_steps, seed, device=device)
-    with single_thread():
-        lp = finetune(t.model.encoder, t.train, t.test, mode="linear", steps=probe_steps, seed=seed, device=device)
-        ft = finetune(t.model.encoder, t.train, t.test, mode="full", steps=ft_steps, seed=seed, device=device)
-    return {"heads": heads, "lp": lp, "ft": ft, "pretrain_final_loss": t.history["loss"][-1]}
+def _evaluate(heads, pretrain_steps, probe_C, ft_steps, mae_seed, ft_seed, device="cpu"):
+    t = digits_mae(heads, pretrain_steps, mae_seed, device=device)
+    enc = t.model.encoder
+    ftr, fte = extract_features(enc, t.train.images), extract_features(enc, t.test.images)
+    lp = logistic_probe(ftr, t.train.labels, fte, t.test.labels, bn=True, C=probe_C)
+    ft = finetune(enc, t.train, t.test, mode="full", steps=ft_steps, seed=ft_seed, device=device)
+    return {"heads": heads, "lp": lp.accuracy, "ft": ft.accuracy, "ft_settle": ft.settle,
+            "pretrain_settle": window_change(t.history["loss"]), "pretrain_final_loss": t.history["loss"][-1]}
 
 
 def predictions(cfg):
     return (
-        Prediction("lp_gain", f"{cfg.heads[1]} heads beat {cfg.heads[0]} in linear probing (accuracy difference; "
-                   f"undecided within {cfg.z_min} paired standard errors or when both are at chance level)", ">", 0.0),
-        Prediction("ft_gain", f"{cfg.heads[1]} heads beat {cfg.heads[0]} in fine-tuning (same rule)", ">", 0.0),
+        Prediction("lp_gain", f"{cfg.heads[1]} heads beat {cfg.heads[0]} in linear probing (test accuracy "
+                   "difference)", ">", 0.0),
+        Prediction("ft_gain", f"{cfg.heads[1]} heads beat {cfg.heads[0]} in fine-tuning (test accuracy "
+                   "difference)", ">", 0.0),
+    )
+
+
+def regime(cfg):
+    bar = chance_bar(n_test())
+    return (
+        Regime("min_probe_accuracy", "both linear probes are above chance: accuracy > 1/10 + 3 binomial standard "
+               f"errors on {n_test()} test digits", ">", bar, instrument=True),
+        Regime("max_settle", "every training loss has settled: pre-training (mean minibatch loss, [80%, 90%) "
+               "window vs last 10%) and fine-tuning (full training-set loss over the last 10% of steps), relative "
+               f"change <= {cfg.settle_tol}", "<=", cfg.settle_tol),
     )
 
 
 def check(cfg, ctx) -> Measurement:
     zero = cfg.handicap == "second"
     few, more = ctx.map(_evaluate, [
-        dict(heads=cfg.heads[0], pretrain_steps=cfg.pretrain_steps, probe_steps=cfg.probe_steps,
-             ft_steps=cfg.ft_steps, seed=ctx.seed, device=ctx.device),
-        dict(heads=cfg.heads[1], pretrain_steps=cfg.pretrain_steps, probe_steps=cfg.probe_steps,
-             ft_steps=0 if zero else cfg.ft_steps, seed=ctx.seed, device=ctx.device)], desc="heads")
-    d_lp, s_lp = paired_difference(few["lp"].correct, more["lp"].correct)
-    d_ft, s_ft = paired_difference(few["ft"].correct, more["ft"].correct)
-    undecided = comparison_undecided((("lp_gain", d_lp, s_lp, few["lp"], more["lp"]), ("ft_gain", d_ft, s_ft, few["ft"], more["ft"])), cfg.z_min)
-    acc = {f"{r['heads']} heads": {"LP": r["lp"].accuracy, "FT": r["ft"].accuracy} for r in (few, more)}
+        dict(heads=h, pretrain_steps=cfg.pretrain_steps, probe_C=cfg.probe_C,
+             ft_steps=0 if (zero and h == cfg.heads[1]) else cfg.ft_steps,
+             mae_seed=ctx.seed_for("digits-mae", h), ft_seed=ctx.seed_for("tab2", "ft", h), device=ctx.device)
+        for h in cfg.heads], desc="heads")
+    acc = {f"{r['heads']} heads": {"LP": r["lp"], "FT": r["ft"]} for r in (few, more)}
     return Measurement(
-        values={"lp_gain": d_lp, "ft_gain": d_ft},
-        evidence={"accuracy": acc, "se": {"lp_gain": s_lp, "ft_gain": s_ft},
+        values={"lp_gain": more["lp"] - few["lp"], "ft_gain": more["ft"] - few["ft"],
+                "min_probe_accuracy": min(few["lp"], more["lp"]),
+                "max_settle": max(r[k] for r in (few, more) for k in ("ft_settle", "pretrain_settle"))},
+        evidence={"accuracy": acc, "runs": [few, more],
                   "paper_cifar10": {"3 heads": {"LP": 64.4, "FT": 89.7}, "6 heads": {"LP": 67.5, "FT": 90.2}}},
-        series={"table2": {"x": list(cfg.heads), "ys": {"LP": [few["lp"].accuracy, more["lp"].accuracy],
-                                                         "FT": [few["ft"].accuracy, more["ft"].accuracy]},
-                           "xlabel": "attention heads", "ylabel": "test accuracy", "kind": "line"}},
-        undecided=undecided)
+        series={"table2": {"x": list(cfg.heads), "ys": {"LP": [few["lp"], more["lp"]], "FT": [few["ft"], more["ft"]]},
+                           "xlabel": "attention heads", "ylabel": "test accuracy", "kind": "line"}})
 
 
 CLAIM = register(Claim(
@@ -68,15 +80,26 @@ CLAIM = register(Claim(
     source=Source("tlc", "Section 6.4, Table 2",
                   'By increasing the number of heads, we observed a significant improvement in 295 '
                   'accuracy for both linear probing and finetuning on the classification task.'),
-    assumptions=(Assumption.integer("pretrain_steps", 1), Assumption.integer("probe_steps", 1),
+    assumptions=(Assumption.integer("pretrain_steps", 1), Assumption.range("probe_C", 0),
                  Assumption.integer("ft_steps", 1),
                  Assumption.relation("heads = (fewer, more), both dividing 48", ("heads",),
                                      lambda h: len(h) == 2 and h[0] < h[1] and all(48 % x == 0 for x in h)),
                  Assumption.relation("handicap = 'none'", ("handicap",), lambda h: h == "none")),
     config=Config,
-    profiles={"quick": {}, "full": {"pretrain_steps": 5000, "probe_steps": 3000, "ft_steps": 3000}},
-    predictions=predictions, check=check,
+    profiles={"quick": {}, "full": {"pretrain_steps": 3000, "ft_steps": 3000}},
+    predictions=predictions, regime=regime, check=check,
+    scale_fields=("pretrain_steps", "ft_steps"),
+    reduced_scale="2-block ViT MAEs (width 48, 3 or 6 heads) pre-trained here on scikit-learn's 8x8 digits, "
+                  "not ViT-Tiny on CIFAR-10",
+    interpretation="LP is the same logistic-regression probe (C = 1, converged) for both architectures, on class-"
+                   "token features standardised with the training statistics; FT trains every parameter with the "
+                   "same AdamW recipe for both.",
     not_algebraic="an empirical comparison of architectures",
-    notes="One pre-training seed per arm at the quick profile; the paired standard error covers test-set noise "
-          "only, not seed-to-seed variation.",
+    notes="Each replicate pre-trains both MAEs and fine-tunes them with its own seeds (the 3-head MAE is the one "
+          "tlc.tab1 uses for the same replicate seed). Rule changed after seeing results: the old AdamW probe "
+          "stayed at chance (8.7-10%, one class predicted), a broken instrument, so the probe is now a converged "
+          "logistic regression and 'probe above chance' an instrument condition; the paper probes without BN, "
+          "but without standardisation an L2-regularised probe mostly measures the features' scale (tlc.tab1), "
+          "which is not what the number of heads is claimed to change. The '2 paired standard errors' rule is "
+          "replaced by the runner's interval over replicates. Only the full profile reaches 3000 steps.",
 ))

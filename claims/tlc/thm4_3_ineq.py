@@ -51,7 +51,7 @@ def predictions(cfg):
 
 
 def check(cfg, ctx) -> Measurement:
-    pts = [dict(m=m, n=n, n_random=cfg.n_random, n_opt=cfg.n_opt, seed=ctx.seed * 100 + i)
+    pts = [dict(m=m, n=n, n_random=cfg.n_random, n_opt=cfg.n_opt, seed=ctx.seed_for("ineq", i))
            for i, (m, n) in enumerate(cfg.shapes)]
     rows = ctx.map(_one_shape, pts, desc="inequality")
     worst = max(r["max_ratio"] for r in rows)
