@@ -59,12 +59,23 @@ def derive(cfg) -> Derivation:
 
 
 def predictions(cfg):
+    n9 = "10^{-9}"
     return (
-        Prediction("loss_rel_diff", "full and reduced losses agree to float64 round-off", "<=", 1e-10),
-        Prediction("grad_rel_diff", "E^T (dL/dQ) V and E^T (dL/dQ) E equal the reduced gradients", "<=", 1e-9),
-        Prediction("grad_outside_span", "dL/dQ has no component outside span{e_p v^T, e_p e_q^T}", "<=", 1e-9),
+        Prediction("loss_rel_diff", "full and reduced losses agree to float64 round-off", "<=", 1e-10,
+                   math=r"\frac{|L(Q) - L(\Phi, \Upsilon)|}{|L(Q)|} \le 10^{-10}"),
+        Prediction("grad_rel_diff", "E^T (dL/dQ) V and E^T (dL/dQ) E equal the reduced gradients", "<=", 1e-9,
+                   math=r"\max\left(\frac{\lVert E^\top \nabla_Q L\, V - \nabla_\Phi L \rVert_{\max}}"
+                        r"{\lVert \nabla_\Phi L \rVert_{\max}}, \frac{\lVert E^\top \nabla_Q L\, E - "
+                        r"\nabla_\Upsilon L \rVert_{\max}}{\lVert \nabla_\Upsilon L \rVert_{\max}}\right) \le " + n9),
+        Prediction("grad_outside_span", "dL/dQ has no component outside span{e_p v^T, e_p e_q^T}", "<=", 1e-9,
+                   math=r"\frac{\lVert \nabla_Q L - E (E^\top \nabla_Q L\, V) V^\top - E (E^\top \nabla_Q L\, E) "
+                        r"E^\top \rVert_{\max}}{\lVert \nabla_Q L \rVert_{\max}} \le " + n9),
         Prediction("trajectory_rel_diff", f"after {cfg.gd_steps} GD steps (Phi, Ups) read off Q equal "
-                   "the reduced model's", "<=", 1e-9),
+                   "the reduced model's", "<=", 1e-9,
+                   math=r"\max\left(\frac{\lVert E^\top Q^{(T)} V - \Phi^{(T)} \rVert_{\max}}"
+                        r"{\lVert \Phi^{(T)} \rVert_{\max}}, \frac{\lVert E^\top Q^{(T)} E - \Upsilon^{(T)} "
+                        r"\rVert_{\max}}{\lVert \Upsilon^{(T)} \rVert_{\max}}\right) \le " + n9
+                        + rf",\ T = {cfg.gd_steps}"),
     )
 
 
@@ -123,14 +134,19 @@ CLAIM = register(Claim(
     statement="For a masked query p and key q in area a of cluster k, the attention logit is "
               "z_a Phi_{p->v_{k,a}} + Ups_{p->q} if q is unmasked and Ups_{p->q} if q is masked; hence "
               "grad_Q L lies in span{e_p v^T, e_p e_q^T} and GD on Q is exactly GD on (Phi, Ups).",
+    statement_latex=r"For a masked query $p$ ($\tilde X_p = 0$) and a key $q \in \mathcal{P}_{k,a}$ of cluster $k$, "
+                    r"the attention logit is $(\tilde X_p + e_p)^\top Q (\tilde X_q + e_q) = z_a \Phi_{p \to v_{k,a}} "
+                    r"+ \Upsilon_{p \to q}$ if $q \in \mathcal{U}$ is unmasked and $\Upsilon_{p \to q}$ if "
+                    r"$q \in \mathcal{M}$ is masked, where $\Phi_{p \to v_{k,a}} = e_p^\top Q v_{k,a}$ and "
+                    r"$\Upsilon_{p \to q} = e_p^\top Q e_q$; hence $\nabla_Q L \in \operatorname{span}\{e_p v_{k,a}^\top, "
+                    r"e_p e_q^\top\}$ and GD on $Q \in \mathbb{R}^{d \times d}$ is exactly GD on $(\Phi, \Upsilon)$.",
     source=Source("fpc", "Eq. (3.2), Section 3; Definition 3.1",
                   "The importance of the FP correlation and the PP correlation defined above can be seen "
                   "from how they determine the area attention scores as follows. Given a masked input , for "
                   "the attention of area , it holds that | (3.2) |"),
     assumptions=DATA_ASSUMPTIONS + (
-        Assumption.relation(
-            "positional encodings orthogonal to all features: overlap = 0 (Assumption 2.3)",
-            ("overlap",), lambda o: o == 0),
+        Assumption.math("overlap == 0",
+                        text="positional encodings orthogonal to all features: overlap = 0 (Assumption 2.3)"),
         Assumption.integer("n_samples", 1),
     ),
     depends_on=(),

@@ -8,7 +8,7 @@ import sympy as sp
 import torch
 
 from claims import Claim, Derivation, Measurement, Prediction, Source, register
-from claims._base import Assumption
+from claims._base import Assumption, _latex_num
 from claims._sym import identity, nonnegative
 
 from . import _symbolic as S
@@ -40,18 +40,33 @@ def derive(cfg) -> Derivation:
     return Derivation(tuple(obs), note="Per sample; the lemma's expectation over X and M given p in M is linear.")
 
 
+def _num(x) -> str:
+    """A threshold in LaTeX: 1e-10 -> 10^{-10}."""
+    m = _latex_num(x)
+    return m[len("1 \\times "):] if m.startswith("1 \\times ") else m
+
+
 def predictions(cfg):
+    grad = r"\left(-\frac{\partial L}{\partial \Phi^{(t)}_{p \to v_{k,%s}}}\right)"
+    norm = r" \Big/ \max_{t'} \lVert \nabla_\Phi L^{(t')} \rVert_{\max}"
     preds = [
-        Prediction("max_rel_err", "Lemma 5.1's formula equals autograd's dL/dPhi at zero and random states", "<=", cfg.tol),
+        Prediction("max_rel_err", "Lemma 5.1's formula equals autograd's dL/dPhi at zero and random states", "<=", cfg.tol,
+                   math=r"\max_{\text{states}} \frac{\lVert \mathbb{E}[z_a A_a D_a] + \nabla_\Phi L \rVert_{\max}}"
+                        r"{\lVert \nabla_\Phi L \rVert_{\max}} \le " + _num(cfg.tol)),
         Prediction("min_target_descent", "along GD, the target FP correlation's update -eta dL/dPhi_{p->v_{k,j}} is "
-                   ">= 0 at every recorded step, for every p and k (relative to the largest update)", ">=", -1e-9),
+                   ">= 0 at every recorded step, for every p and k (relative to the largest update)", ">=", -1e-9,
+                   math=r"\min_{t, p, k} " + grad % "j" + norm + r" \ge -10^{-9}"),
     ]
     if cfg.global_sign == "decreasing":
         preds.append(Prediction("global_descent_extreme", "along GD, the global FP correlation of every local query "
-                                "decreases: max of -dL/dPhi_{p->v_{k,1}} over steps, local p, k is <= 0", "<=", 1e-9))
+                                "decreases: max of -dL/dPhi_{p->v_{k,1}} over steps, local p, k is <= 0", "<=", 1e-9,
+                                math=r"\max_{t,\, k,\, p \notin \mathcal{P}_{k,1}} " + grad % "1" + norm
+                                     + r" \le 10^{-9}"))
     else:
         preds.append(Prediction("global_descent_extreme", "(wrong sign) the global FP correlation of local queries "
-                                "increases: min of -dL/dPhi_{p->v_{k,1}} >= 0", ">=", -1e-9))
+                                "increases: min of -dL/dPhi_{p->v_{k,1}} >= 0", ">=", -1e-9,
+                                math=r"\min_{t,\, k,\, p \notin \mathcal{P}_{k,1}} " + grad % "1" + norm
+                                     + r" \ge -10^{-9}"))
     return tuple(preds)
 
 
@@ -96,6 +111,13 @@ CLAIM = register(Claim(
               "sum_{b!=j} z_b^2 A_b^2 >= 0 and, for a != j, D_a = -z_j^2 A_j(1-A_j) - z_a^2 A_a(1-A_a) + "
               "sum_{b not in {j,a}} z_b^2 A_b^2. Hence the target FP correlation increases monotonically and, "
               "for a local query, the global FP correlation decreases.",
+    statement_latex=r"For a masked query $p \in \mathcal{P}_{k,j}$, per sample, $-\frac{\partial \ell}{\partial "
+                    r"\Phi_{p \to v_{k,a}}} = z_a A_a D_a$ with $D_j = z_j^2 (1 - A_j)^2 + \sum_{b \neq j} z_b^2 A_b^2 "
+                    r"\ge 0$ and, for $a \neq j$, $D_a = -z_j^2 A_j (1 - A_j) - z_a^2 A_a (1 - A_a) + "
+                    r"\sum_{b \notin \{j, a\}} z_b^2 A_b^2$, where $A_a = \mathrm{attn}_{p \to \mathcal{P}_{k,a} \cap "
+                    r"\mathcal{U}}$. Hence the target FP correlation $\Phi^{(t)}_{p \to v_{k,j}}$ increases monotonically "
+                    r"and, for a local query ($j \neq 1$) when $\Delta > 0$, the global FP correlation "
+                    r"$\Phi^{(t)}_{p \to v_{k,1}}$ decreases.",
     source=Source("fpc", "Lemma 5.1 (Section 5.1); Appendix A.1.1",
                   "From Lemma 5.1, it is observed that for , the feature correlation exhibits a monotonically "
                   "increasing trend over time because . Furthermore, if , i.e., is the local area, will "
@@ -103,8 +125,8 @@ CLAIM = register(Claim(
     assumptions=LEMMA_ASSUMPTIONS + (
         Assumption.relation("global_sign is 'decreasing' (as the lemma states) or 'increasing' (wrong-sign control)",
                             ("global_sign",), lambda s: s == "decreasing"),
-        Assumption.relation("Delta > 0 for the global-FP sign statement (Section 5.2)", ("kappa_c", "kappa_s"),
-                            lambda c, s: (1 - s) - 2 * (1 - c) > 0),
+        Assumption.math("(1 - kappa_s) - 2*(1 - kappa_c) > 0",
+                        text="Delta = (1 - kappa_s) - 2(1 - kappa_c) > 0 for the global-FP sign statement (Section 5.2)"),
     ),
     depends_on=("fpc.lemA.1", "fpc.lemA.8", "fpc.eq3.2"),
     config=Config, profiles={"quick": {}, "full": {**FULL_PROFILE, "train_steps": 2000, "train_samples": 1024}},

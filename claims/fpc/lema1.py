@@ -5,6 +5,7 @@ import sympy as sp
 import torch
 
 from claims import Claim, Derivation, Measurement, Prediction, Source, register
+from claims._base import _latex_num
 from claims._sym import identity
 
 from . import _symbolic as S
@@ -37,9 +38,17 @@ def derive(cfg) -> Derivation:
                       "query with three areas and a masked key.")
 
 
+def _num(x) -> str:
+    """A threshold in LaTeX: 1e-10 -> 10^{-10}."""
+    m = _latex_num(x)
+    return m[len("1 \\times "):] if m.startswith("1 \\times ") else m
+
+
 def predictions(cfg):
     return (Prediction("max_rel_err", "Lemma A.1's dL/dQ equals autograd on the full d x d model "
-                       "at zero and random Q (float64)", "<=", cfg.tol),)
+                       "at zero and random Q (float64)", "<=", cfg.tol,
+                       math=r"\max_{\text{states}} \frac{\lVert G_{\mathrm{A.1}}(Q) - \nabla_Q L(Q) \rVert_{\max}}"
+                            r"{\lVert \nabla_Q L(Q) \rVert_{\max}} \le " + _num(cfg.tol)),)
 
 
 def check(cfg, ctx) -> Measurement:
@@ -59,6 +68,9 @@ CLAIM = register(Claim(
     kind="lemma",
     statement="dL/dQ = -E[ sum_{p in M} sum_q attn_{p->q} <X_p - F_p, X~_q - F_p> (X~_p + e_p)(X~_q + e_q)^T ], "
               "which for masked p has rows only along e_p.",
+    statement_latex=r"$\nabla_Q L = -\mathbb{E}\Big[\sum_{p \in \mathcal{M}} \sum_{q} \mathrm{attn}_{p \to q} "
+                    r"\langle X_p - F_p, \tilde X_q - F_p \rangle (\tilde X_p + e_p)(\tilde X_q + e_q)^\top\Big] "
+                    r"=: G_{\mathrm{A.1}}(Q)$, which for masked $p$ ($\tilde X_p = 0$) has rows only along $e_p$.",
     source=Source("fpc", "Lemma A.1 (Appendix A.1)",
                   "We first calculate the gradient with respect to . We omit the superscript ‘’ and write as "
                   "here for simplicity. Lemma A.1. The gradient of the loss function with respect to is given by"),

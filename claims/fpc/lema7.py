@@ -51,13 +51,21 @@ def derive(cfg) -> Derivation:
 
 
 def predictions(cfg):
+    shift = f" + {-cfg.power_shift}" if cfg.power_shift < 0 else (f" - {cfg.power_shift}" if cfg.power_shift else "")
     return (
         Prediction("forms_disagree", "binomial ratio equals the product form exactly (count of "
-                   "disagreeing grid points)", "<=", 0),
+                   "disagreeing grid points)", "<=", 0,
+                   math=r"\#\left\{(P, m, C) : \binom{P-C}{m-C} \Big/ \binom{P}{m} \neq \prod_{i<C} "
+                        r"\frac{m-i}{P-i}\right\} \le 0"),
         Prediction("max_ratio_to_bound", f"P(area fully masked) / gamma^(C - {cfg.power_shift}) <= 1 "
-                   "on every grid point (exact rationals)", "<=", 1.0),
+                   "on every grid point (exact rationals)", "<=", 1.0,
+                   math=rf"\max_{{2 \le P \le {cfg.P_max},\ 1 \le C \le m < P}} "
+                        rf"\frac{{\Pr[\mathcal{{P}}_C \subseteq \mathcal{{M}}]}}{{\gamma^{{C{shift}}}}} \le 1,"
+                        r"\quad \gamma = m/P"),
         Prediction("sampler_z", "the model's masking sampler hits the exact probability "
-                   "(|freq - p| / binomial standard error)", "<=", 4.0),
+                   "(|freq - p| / binomial standard error)", "<=", 4.0,
+                   math=r"\frac{|\hat p - p|}{\sqrt{p (1 - p) / n}} \le 4,\quad "
+                        r"p = \Pr[\mathcal{P}_C \subseteq \mathcal{M}]" + rf",\ n = {cfg.n_sample}"),
     )
 
 
@@ -102,12 +110,16 @@ CLAIM = register(Claim(
     title="Probability that an area is fully masked, and its bound gamma^C",
     statement="With m = gamma P of P patches masked uniformly without replacement, an area of C <= m "
               "patches is fully masked with probability C(P-C, m-C)/C(P, m) = prod_{i<C} (m-i)/(P-i) <= gamma^C.",
+    statement_latex=r"With $m = \gamma P$ of $P$ patches masked uniformly without replacement, an area "
+                    r"$\mathcal{P}_C$ of $C \le m$ patches is fully masked with probability "
+                    r"$\Pr[\mathcal{P}_C \subseteq \mathcal{M}] = \binom{P-C}{m-C} \Big/ \binom{P}{m} = "
+                    r"\prod_{i=0}^{C-1} \frac{m-i}{P-i} \le \gamma^C$.",
     source=Source("fpc", "Lemma A.7 (Appendix A.2)",
                   "We further have the following fact, which will be useful for proving the property of "
                   "loss objective in the next subsection. Lemma A.7. For and , we have | (A.5) | where is "
                   "some constant. Proof. By the form of probability density for , we have ∎"),
     assumptions=(Assumption.integer("P_max", 2),
-                 Assumption.relation("the bound is gamma^C: power_shift = 0", ("power_shift",), lambda s: s == 0)),
+                 Assumption.math("power_shift == 0", text="the bound is gamma^C: power_shift = 0")),
     config=Config,
     profiles={"quick": {}, "full": {"P_max": 240}},
     predictions=predictions, check=check, derive=derive,

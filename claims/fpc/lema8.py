@@ -7,7 +7,7 @@ import sympy as sp
 import torch
 
 from claims import Claim, Derivation, Measurement, Prediction, Source, register
-from claims._base import Assumption
+from claims._base import Assumption, _latex_num
 from claims._sym import identity
 
 from . import _symbolic as S
@@ -40,8 +40,17 @@ def derive(cfg) -> Derivation:
              "gives the decomposition.")
 
 
+def _num(x) -> str:
+    """A threshold in LaTeX: 1e-10 -> 10^{-10}."""
+    m = _latex_num(x)
+    return m[len("1 \\times "):] if m.startswith("1 \\times ") else m
+
+
 def predictions(cfg):
-    return (Prediction("max_rel_err", "the decomposition equals the full model's per-query loss", "<=", cfg.tol),)
+    return (Prediction("max_rel_err", "the decomposition equals the full model's per-query loss", "<=", cfg.tol,
+                       math=r"\max_{\text{states}} \frac{\max_{n, p} \left|\tfrac12 \lVert X_p - F_p \rVert^2 - "
+                            r"\tfrac12 \left[z_j^2 (1 - A_j)^2 + \sum_{a \neq j} z_a^2 A_a^2\right]\right|}"
+                            r"{\max_{n, p} \tfrac12 \lVert X_p - F_p \rVert^2} \le " + _num(cfg.tol)),)
 
 
 def check(cfg, ctx) -> Measurement:
@@ -64,12 +73,15 @@ CLAIM = register(Claim(
     kind="lemma",
     statement="For a masked patch p in area P_{k,j}: 1/2||X_p - F_p||^2 = 1/2[z_j^2 (1 - A_j)^2 + "
               "sum_{a != j} z_a^2 A_a^2], with A_a the attention to the unmasked patches of area a.",
+    statement_latex=r"For a masked patch $p \in \mathcal{P}_{k,j}$: $\frac{1}{2} \lVert X_p - F_p \rVert^2 = "
+                    r"\frac{1}{2} \left[z_j^2 (1 - A_j)^2 + \sum_{a \neq j} z_a^2 A_a^2\right]$, with "
+                    r"$A_a = \mathrm{attn}_{p \to \mathcal{P}_{k,a} \cap \mathcal{U}}$ the attention to the unmasked "
+                    r"patches of area $a$ and orthonormal features $v_{k,a}$.",
     source=Source("fpc", "Lemma A.8 (Appendix A.3)",
                   "Lemma A.8 (Loss Calculation). The population loss can be decomposed into the following "
                   "form: Proof. where since the features are orthogonal."),
     assumptions=LEMMA_ASSUMPTIONS + (
-        Assumption.relation("features orthonormal: feature_overlap = 0 (Definition 2.1)", ("feature_overlap",),
-                            lambda o: o == 0),),
+        Assumption.math("feature_overlap == 0", text="features orthonormal: feature_overlap = 0 (Definition 2.1)"),),
     depends_on=("fpc.eq3.2",),
     config=Config, profiles={"quick": {}, "full": FULL_PROFILE},
     predictions=predictions, check=check, derive=derive,

@@ -56,12 +56,21 @@ def breaks(form: str, scale: float):
     return fn
 
 
+BOUNDS = {"hoeffding": r"e^{-2 c n t^2}", "serfling": r"e^{-2 c n t^2 / (1 - (n-1)/N)}"}
+
+
 def predictions(cfg):
+    c = rf",\quad c = {cfg.scale:g}"
     return tuple(Prediction(f"max_ratio_{f}", f"P(X - nK/N >= tn) <= {f} bound for every grid point "
-                            "(tail / bound <= 1, worst case recomputed exactly)", "<=", 1.0)
+                            "(tail / bound <= 1, worst case recomputed exactly)", "<=", 1.0,
+                            math=rf"\max_{{N \le {cfg.N_max},\ K,\ n,\ x:\ t = x/n - K/N > 0}} "
+                                 rf"\frac{{\Pr[X - nK/N \ge tn]}}{{{BOUNDS[f]}}} \le 1" + c)
                  for f in FORMS) + tuple(
         Prediction(f"counterexamples_{f}", f"a hypothesis search up to N = {cfg.search_N_max} finds no "
-                   f"counterexample to the {f} bound", "<=", 0) for f in FORMS)
+                   f"counterexample to the {f} bound", "<=", 0,
+                   math=rf"\#\left\{{\text{{counterexamples to }} \Pr[X - nK/N \ge tn] \le {BOUNDS[f]} "
+                        rf"\text{{ found with }} N \le {cfg.search_N_max}\right\}} \le 0" + c)
+        for f in FORMS)
 
 
 def check(cfg, ctx) -> Measurement:
@@ -95,6 +104,9 @@ CLAIM = register(Claim(
     kind="proposition",
     statement="For X ~ Hyper(N, K, n) and t > 0: P(X - nK/N >= tn) <= exp(-2 n t^2) (Hoeffding, "
               "sampling without replacement) and <= exp(-2 n t^2 / (1 - (n-1)/N)) (Serfling).",
+    statement_latex=r"For $X \sim \operatorname{Hyper}(N, K, n)$ and $t > 0$: $\Pr[X - nK/N \ge tn] \le "
+                    r"e^{-2 n t^2}$ (Hoeffding, sampling without replacement) and $\Pr[X - nK/N \ge tn] \le "
+                    r"e^{-2 n t^2 / (1 - (n-1)/N)}$ (Serfling).",
     source=Source("fpc", "Proposition A.5 (Appendix A.2)",
                   "We first introduce the following exponential bounds for the hypergeometric distribution "
                   "Hyper . Hyper describes the probability of certain successes (random draws for which the "
@@ -103,7 +115,7 @@ CLAIM = register(Claim(
                   "either a success or a failure. Proposition A.5 ([17]). Suppose Hyper with . Define . "
                   "Then for all"),
     assumptions=(Assumption.integer("N_max", 2), Assumption.integer("chunk", 1),
-                 Assumption.relation("the bound is the stated one: scale = 1", ("scale",), lambda s: s == 1.0)),
+                 Assumption.math("scale == 1", text="the bound is the stated one: scale = 1")),
     config=Config,
     profiles={"quick": {}, "full": {"N_max": 160, "chunk": 10}},
     predictions=predictions, check=check,

@@ -67,10 +67,16 @@ def derive(cfg, S) -> Derivation:
 def predictions(cfg):
     return (
         Prediction("max_gap", f"after GD, L_p - L_p* <= eps = {cfg.eps} for every patch p, every K in "
-                   f"{list(cfg.K_values)} and both signs of Delta (held-out images)", "<=", cfg.eps),
+                   f"{list(cfg.K_values)} and both signs of Delta (held-out images)", "<=", cfg.eps,
+                   math=r"\max_{K,\, (\kappa_c, \kappa_s),\, p} \left(L_p(Q^{(T)}) - L_p^*\right) \le \varepsilon"
+                        rf" = {cfg.eps:g}"),
         Prediction("min_own_attention", f"masked p attends to the unmasked patches of its own area with weight "
                    f">= 1 - {cfg.attn_const}*eps (mean over held-out masked occurrences whose area is not fully "
-                   f"masked, worst position, all runs)", ">=", 1 - cfg.attn_const * cfg.eps),
+                   f"masked, worst position, all runs)", ">=", 1 - cfg.attn_const * cfg.eps,
+                   math=r"\min_{K,\, (\kappa_c, \kappa_s),\, p} \mathbb{E}\left[\mathrm{attn}_{p \to "
+                        r"\mathcal{P}_{k,j} \cap \mathcal{U}} \mid p \in \mathcal{M} \cap \mathcal{P}_{k,j},\ "
+                        r"\mathcal{P}_{k,j} \not\subseteq \mathcal{M}\right] \ge 1 - C \varepsilon"
+                        rf" = {1 - cfg.attn_const * cfg.eps:g}"),
     )
 
 
@@ -203,6 +209,11 @@ CLAIM = register(Claim(
     statement="If |Delta| = Omega(1), for any 0 < eps < 1, GD on (2.8) from Q = 0 with a suitable eta reaches, "
               "after poly(P, 1/eps) steps, for every patch p: (1) L_p(Q^(T)) - L_p* <= eps; (2) if p in P_{k,j} "
               "is masked, attn_{p -> P_{k,j} cap U} >= 1 - O(eps).",
+    statement_latex=r"If $|\Delta| = \Omega(1)$ with $\Delta = (1 - \kappa_s) - 2(1 - \kappa_c)$, for any "
+                    r"$0 < \varepsilon < 1$, GD on (2.8) from $Q^{(0)} = 0$ with a suitable $\eta$ reaches, after "
+                    r"$T = \mathrm{poly}(P, 1/\varepsilon)$ steps, for every patch $p$: (1) "
+                    r"$L_p(Q^{(T)}) - L_p^* \le \varepsilon$; (2) if $p \in \mathcal{P}_{k,j}$ is masked, "
+                    r"$\mathrm{attn}_{p \to \mathcal{P}_{k,j} \cap \mathcal{U}} \ge 1 - O(\varepsilon)$.",
     source=Source("fpc", "Theorem 4.1 (Section 4)",
                   "Theorem 4.1 indicates that, at the end of the training, for any masked query patch in the -th "
                   "cluster, the transformer exhibits an area-wide pattern of attention, concentrating on those "

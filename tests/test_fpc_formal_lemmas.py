@@ -1,0 +1,83 @@
+"""The fpc lemma and appendix claims as formal specifications: a LaTeX statement whose every
+$...$ segment converts to MathML with every command understood, predictions with a written
+mathematical form, and assumptions that are SymPy relations (a Python predicate only for a
+string) refusing the violation controls the falsification tests run with."""
+import re
+
+import pytest
+from latex2mathml.converter import convert
+
+from claims import _registry
+
+CHECKED = ("fpc.eq3.2", "fpc.lem5.1", "fpc.lemA.1", "fpc.lemA.7", "fpc.lemA.8", "fpc.lemA.9", "fpc.propA.5",
+           "fpc.thm4.1")
+UNSTATED = ("fpc.hypC.1", "fpc.hypC.2", "fpc.hypC.3", "fpc.hypC.4", "fpc.hypD.1", "fpc.hypD.2", "fpc.hypE.1",
+            "fpc.hypE.2", "fpc.lemC.1", "fpc.lemC.2", "fpc.lemC.5", "fpc.lemC.6", "fpc.lemC.10", "fpc.lemC.12",
+            "fpc.lemC.13", "fpc.lemC.17", "fpc.lemC.20", "fpc.lemC.24")
+
+
+def _mathml(tex: str) -> str:
+    assert tex.count("{") == tex.count("}"), tex
+    out = convert(tex)
+    # latex2mathml passes an unknown command through as <mi>\foo</mi>: every command must be known
+    assert "\\" not in out, (tex, re.findall(r"\\[A-Za-z]+", out))
+    return out
+
+
+def _segments(text: str) -> list[str]:
+    assert text.count("$") % 2 == 0, f"unbalanced $ in {text!r}"
+    return text.split("$")[1::2]
+
+
+@pytest.mark.parametrize("cid", CHECKED + UNSTATED)
+def test_statement_latex_converts_segment_by_segment(cid):
+    c = _registry.get(cid)
+    assert c.statement_latex, cid
+    segs = _segments(c.statement_latex)
+    assert segs or cid in UNSTATED, cid
+    for seg in segs:
+        _mathml(seg)
+
+
+@pytest.mark.parametrize("cid", CHECKED)
+def test_every_prediction_has_a_written_mathematical_form(cid):
+    c = _registry.get(cid)
+    cfg = c.resolve_config("quick")
+    for p in c.predictions(cfg):
+        assert p.math, (cid, p.name)
+        _mathml(p.latex())
+
+
+@pytest.mark.parametrize("cid", CHECKED)
+def test_assumptions_are_sympy_relations_except_strings_and_booleans(cid):
+    c = _registry.get(cid)
+    cfg = c.resolve_config("quick")
+    for a in c.assumptions:
+        if a.kind == "python":
+            assert all(isinstance(getattr(cfg, f), (str, bool)) for f in a.fields), (cid, a.text)
+        else:
+            _mathml(a.latex())
+    assert c.violations(cfg) == []
+
+
+@pytest.mark.parametrize("cid, overrides, names", [
+    ("fpc.eq3.2", {"overlap": 0.3}, "overlap"),
+    ("fpc.lem5.1", {"global_sign": "increasing"}, "global_sign"),
+    ("fpc.lem5.1", {"kappa_c": 0.55, "kappa_s": 0.2}, "kappa_c=0.55"),
+    ("fpc.lemA.7", {"power_shift": -1}, "power_shift"),
+    ("fpc.lemA.8", {"feature_overlap": 0.3}, "feature_overlap"),
+    ("fpc.lemA.9", {"star_scale": 1.3}, "star_scale"),
+    ("fpc.propA.5", {"scale": 1.5}, "scale"),
+])
+def test_violation_controls_are_refused_and_named(cid, overrides, names):
+    c = _registry.get(cid)
+    bad = c.violations(c.resolve_config("quick", overrides))
+    assert len(bad) == 1 and names in bad[0], bad
+
+
+def test_lem51_delta_relation_is_the_information_gap():
+    c = _registry.get("fpc.lem5.1")
+    ok = c.resolve_config("quick", {"kappa_c": 0.61, "kappa_s": 0.2})      # Delta = +0.02
+    assert c.violations(ok) == []
+    edge = c.resolve_config("quick", {"kappa_c": 0.625, "kappa_s": 0.25})  # Delta = 0 exactly: not > 0
+    assert c.violations(edge)
