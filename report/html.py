@@ -58,6 +58,9 @@ def _asset(name: str) -> str:
 _RELATION = re.compile(r"^(Eq|Ne|Lt|Le|Gt|Ge|StrictLessThan|StrictGreaterThan|LessThan|GreaterThan|Unequality)\(|[<>=]")
 
 
+_MATH_RELATION = re.compile(r"<mo>\s*(=|&lt;|&gt;|<|>|≤|≥|≠|&le;|&ge;|&ne;|&#x226[45];|&#876[45];|&#8800;|&#x2260;)\s*</mo>")
+
+
 def _obligations(view: dict) -> list[dict]:
     """Obligations with their MathML (long relations on two rows) and, where the expression is
     a bare value (a limit's ``oo``, a ``0``), the left-hand side it is the value of: taken
@@ -66,8 +69,10 @@ def _obligations(view: dict) -> list[dict]:
     for o in view["obligations"]:
         math = render_mathml(o.get("mathml"), display="inline", wrap_at=900)
         expr = str(o.get("expr") or "")
+        shown = str(o.get("mathml") or "") if math else expr
+        relation = (_MATH_RELATION.search(shown) if math else _RELATION.search(expr))
         lhs = ""
-        if expr and not _RELATION.search(expr):
+        if shown and not relation:
             m = re.match(r"^(.*\S)\s+(?:is|=|equals)\s+(\S+)\s*$", str(o.get("detail") or ""))
             lhs = m.group(1) if m else str(o.get("name") or "value")
         out.append({**o, "math": Markup(math) if math else None, "lhs": lhs})
@@ -100,7 +105,7 @@ def render(results: list[dict], *, expected: Iterable[str] = (), export_names: d
         v["plots"] = plots.render_all(num.get("series"), num.get("predictions"))
         v["unsupported_by"] = g["unsupported"].get(v["id"], [])
         v["used_by"] = g["used_by"].get(v["id"], [])
-        v["data_json"] = _claim_data(r)
+        v["data_json"] = _claim_data(r, v["plots"])
         v["since"] = _since(baseline, v["id"]) if baseline else None
         views.append(v)
     meta = metadata(results)
@@ -114,17 +119,19 @@ def render(results: list[dict], *, expected: Iterable[str] = (), export_names: d
     return html, g
 
 
-def _claim_data(r: dict) -> Markup:
-    """A claim's measurements for its JSON/CSV download buttons: each prediction with its
-    outcome (replicates, interval, margin), the regime conditions and the recorded series;
-    safe inside a ``<script type="application/json">``."""
+def _claim_data(r: dict, plots_: list[dict]) -> Markup:
+    """A claim's measurements for its JSON/CSV download buttons and its plots' data tables
+    (drawn by the page's script when opened, so the numbers are embedded once, compactly):
+    each prediction with its outcome (replicates, interval, margin), the regime conditions and
+    each series as the table of its numbers; safe inside a ``<script type="application/json">``."""
     num = r.get("numeric") if isinstance(r.get("numeric"), dict) else {}
     outcomes = {o.get("name"): o for o in num.get("outcomes") or [] if isinstance(o, dict)}
     preds = [{**p, **{k: v for k, v in outcomes.get(p.get("name"), {}).items() if k != "name"}}
              for p in num.get("predictions") or [] if isinstance(p, dict)]
     doc = {"claim_id": r.get("claim_id"), "verdict": r.get("verdict"), "seed": r.get("seed"),
            "profile": r.get("profile"), "command": r.get("command"), "predictions": preds,
-           "regime": num.get("regime_results") or [], "series": num.get("series") or {}}
+           "regime": num.get("regime_results") or [],
+           "series": {p["name"]: {"title": p["title"], **p["table"]} for p in plots_}}
     text = json.dumps(doc, separators=(",", ":"), sort_keys=True, default=str)
     return Markup(text.replace("<", "\\u003c").replace(">", "\\u003e").replace("&", "\\u0026"))
 

@@ -235,6 +235,13 @@ def _clause(row: dict) -> str:
     return text
 
 
+def _short_reason(reason: str) -> str:
+    """The judge's reason without what the line already shows (the interval and the rule)."""
+    if re.match(r"^interval \[.*\] straddles the threshold", reason or ""):
+        return "the interval straddles the threshold"
+    return reason
+
+
 def outcome_lines(result: dict) -> list[dict]:
     """Each prediction's outcome on its own line: mark, outcome, rule, measured, margin, reason,
     borderline; the symbolic derivation as one more line when it did not prove the claim."""
@@ -243,13 +250,15 @@ def outcome_lines(result: dict) -> list[dict]:
         lines.append({"kind": "prediction", "mark": MARK.get(row["outcome"], "·"), "outcome": row["outcome"] or "—",
                       "rule": row["rule"], "statement": row["statement"], "measured": row["measured"],
                       "interval": row["interval"], "margin": row["margin"], "borderline": row["borderline"],
-                      "reason": row["reason"], "by_construction": row["by_construction"], "flaky": row["flaky"]})
+                      "reason": row["reason"], "reason_short": _short_reason(row["reason"]),
+                      "by_construction": row["by_construction"], "flaky": row["flaky"]})
     sym = _dict(result.get("symbolic"))
     refuted = [o for o in _list(sym.get("obligations")) if isinstance(o, dict) and o.get("status") == "refuted"]
     for o in refuted:
         lines.append({"kind": "obligation", "mark": "✗", "outcome": "refuted", "rule": str(o.get("name", "")),
                       "statement": str(o.get("statement", "")), "measured": "", "interval": "", "margin": "",
-                      "borderline": False, "reason": str(o.get("detail", "")), "by_construction": "", "flaky": False})
+                      "borderline": False, "reason": str(o.get("detail", "")), "reason_short": str(o.get("detail", "")),
+                      "by_construction": "", "flaky": False})
     return lines
 
 
@@ -289,7 +298,7 @@ def why(result: dict) -> str:
     elif verdict == "inconclusive" and open_:
         r = open_[0]
         head = f"{len(open_)} of {n} predictions cannot be decided here" if n > 1 else "The prediction cannot be decided here"
-        text = f"{head}: {_clause(r)}" + (f"; {r['reason']}" if r["reason"] else "")
+        text = f"{head}: {_clause(r)}" + (f"; {_short_reason(r['reason'])}" if r["reason"] else "")
     elif verdict == "holds" and rows:
         edge = [r for r in good if r["borderline"]]
         text = f"{'All ' + str(n) + ' predictions hold' if n > 1 else 'The prediction holds'}"

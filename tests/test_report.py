@@ -454,3 +454,14 @@ def test_each_claim_embeds_its_measurements_for_download():
     doc = json.loads(m.group(1))
     assert doc["predictions"][0]["replicates"] == [1, 2] and doc["predictions"][0]["note"] == "</script><b>"
     assert 'data-format="csv" data-id="fpc.dl"' in html
+
+
+def test_a_refuted_identity_keeps_its_relation_without_an_invented_left_side():
+    """tlc.eq19.ratio: expr holds the residual, the MathML the relation (1 - m)/m = 1 - m."""
+    r = _result("tlc.r", "fails", symbolic={"status": "refuted", "obligations": [
+        {"name": "ratio", "kind": "identity", "status": "refuted", "expr": "m - 2 + 1/m",
+         "mathml": "<mrow><mfrac><mrow><mn>1</mn><mo>-</mo><mi>m</mi></mrow><mi>m</mi></mfrac><mo>=</mo>"
+                   "<mrow><mn>1</mn><mo>-</mo><mi>m</mi></mrow></mrow>",
+         "detail": "lhs - rhs does not simplify to 0; at m=8/13 it equals 25/104"}]})
+    html, _ = render([r])
+    assert '<span class="lhs">' not in html

@@ -288,6 +288,9 @@ def test_runs_keep_their_own_steps_and_a_borderline_value_shows_its_digits(page)
     b, html = page
     b.navigate(html.as_uri())
     fig = "#claim-fpc-fixture-runs figure.plot"
+    b.click(f"{fig} details summary")                                        # the table is drawn when opened
+    b.js(f"new Promise(r => {{ const t = Date.now(); (function w() {{ if (document.querySelector('{fig} table.data') "
+         "|| Date.now() - t > 3000) r(); else setTimeout(w, 20); })(); })")
     steps = b.js(f"[...document.querySelectorAll('{fig} table.data tbody tr')].map(r => r.cells[0].textContent)")
     assert steps == ["0", "50", "100", "150", "200", "250"]                   # steps, never row numbers
     assert b.js(f"document.querySelector('{fig} figcaption').textContent").count("own last step") == 1

@@ -157,10 +157,34 @@
     if (scroll) document.getElementById("graph").scrollIntoView();
   }
 
-  function download(id, format) {
+  var cache = {};
+  function claimData(id) {
+    if (cache[id]) return cache[id];
     var node = document.querySelector('script.claim-data[data-id="' + id + '"]');
-    if (!node) return;
-    var doc = JSON.parse(node.textContent), body, type;
+    return node ? (cache[id] = JSON.parse(node.textContent)) : null;
+  }
+
+  // a plot's numbers, drawn from the embedded data the first time its <details> opens
+  function fillTable(d) {
+    var box = d.querySelector(".scroll");
+    if (!box || box.querySelector("table")) return;
+    var doc = claimData(d.dataset.id), t = doc && doc.series[d.dataset.series];
+    if (!t) return;
+    var table = document.createElement("table"), head = table.createTHead().insertRow(), body = table.createTBody();
+    table.className = "data";
+    t.columns.forEach(function (c) { var th = document.createElement("th"); th.textContent = c; head.appendChild(th); });
+    t.rows.forEach(function (r) { var tr = body.insertRow(); r.forEach(function (v) { tr.insertCell().textContent = v; }); });
+    box.textContent = "";
+    box.appendChild(table);
+  }
+  each(document.querySelectorAll("details.series-data"), function (d) {
+    d.addEventListener("toggle", function () { if (d.open) fillTable(d); });
+    if (d.open) fillTable(d);
+  });
+
+  function download(id, format) {
+    var doc = claimData(id), body, type;
+    if (!doc) return;
     if (format === "csv") {
       var cols = ["name", "rule", "outcome", "measured", "interval_lo", "interval_hi", "margin", "margin_hw",
                   "interval_method", "flaky", "replicates"];
@@ -208,7 +232,7 @@
   });
   var clear = document.getElementById("graph-unfocus");
   if (clear) clear.addEventListener("click", function () { focus(null); saveState(); });
-  function setDetails(open) { each(document.querySelectorAll("section.claim details"), function (d) { d.open = open; }); }
+  function setDetails(open) { each(document.querySelectorAll("section.claim details"), function (d) { d.open = open; if (open && d.classList.contains("series-data")) fillTable(d); }); }
   var ex = document.getElementById("expand-all"), co = document.getElementById("collapse-all");
   if (ex) ex.addEventListener("click", function () { setDetails(true); });
   if (co) co.addEventListener("click", function () { setDetails(false); });
