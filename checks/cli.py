@@ -133,12 +133,27 @@ def cmd_list(args) -> int:
     if args.json:
         print(json.dumps(rows, indent=1))
         return 0
+    width = max([len(r["id"]) for r in rows] + [5])
+    room = max(20, 100 - width - 6)                    # every line fits 100 columns
+    print(f"{'claim':<{width}} S/N  title")
     for r in rows:
         flags = ("S" if r["has_derivation"] else "-") + ("N" if r["has_check"] else "-")
-        extra = f"  [not checkable: {r['not_checkable']}]" if r["not_checkable"] else ""
-        print(f"{r['id']:<24} {flags}  {r['title']}{extra}")
-    print(f"{len(rows)} claims (S = SymPy derivation, N = numerical check)")
+        text = r["title"] + (f" [not checkable: {r['not_checkable']}]" if r["not_checkable"] else "")
+        print(f"{r['id']:<{width}} {flags}   {text if len(text) <= room else text[:room - 1] + '…'}")
+    print(f"{len(rows)} claims (S = SymPy derivation, N = numerical check; `show ID` for the whole text)")
     return 0
+
+
+_COLOUR = {"holds": "32", "fails": "31", "inconclusive": "33", "error": "35", "skipped": "90"}
+
+
+def _coloured(line: str, verdict: str, stream) -> str:
+    """``line`` with its leading verdict coloured on a terminal (never when piped, or with NO_COLOR)."""
+    code = _COLOUR.get(verdict)
+    if not code or os.environ.get("NO_COLOR") or not getattr(stream, "isatty", lambda: False)() \
+            or not line.startswith(verdict):
+        return line
+    return f"\033[{code}m{verdict}\033[0m{line[len(verdict):]}"
 
 
 def cmd_show(args) -> int:
@@ -250,17 +265,22 @@ def check_memory(ids, profile: str, overrides, device: str, executor) -> None:
 
 def _run_ids(ids, args, overrides, progress) -> dict[str, int]:
     counts: dict[str, int] = {}
-    for cid in ids:
+    for i, cid in enumerate(ids, 1):
+        step = f"[{i}/{len(ids)}]"
+        if sys.stdout.isatty():  # on a terminal, say what runs now; the headline replaces it
+            print(f"{step} {cid} …", end="\r", flush=True)
         try:
             result = runner.run_claim(cid, profile=args.profile, seed=args.seed, device=args.device,
                                       overrides=overrides, results_dir=args.results, progress=progress,
                                       replicates=args.replicates, allow_violations=args.allow_violations)
         except SuiteError as exc:  # e.g. a profile breaking an assumption: this claim only
-            print(f"error        {cid:<22} {exc}", file=sys.stderr)
+            print(_coloured(f"error        {cid:<22} {exc}", "error", sys.stderr), file=sys.stderr)
             result = runner.refused_result(cid, exc, profile=args.profile, seed=args.seed)
             store.write_result(args.results, result)
         else:
-            print(runner.headline(result), flush=True)
+            line = runner.headline(result)
+            print(("\033[K" if sys.stdout.isatty() else "") + f"{step} "
+                  + _coloured(line, str(result.get("verdict")), sys.stdout), flush=True)
         counts[result["verdict"]] = counts.get(result["verdict"], 0) + 1
     return counts
 

@@ -465,3 +465,25 @@ def test_a_refuted_identity_keeps_its_relation_without_an_invented_left_side():
          "detail": "lhs - rhs does not simplify to 0; at m=8/13 it equals 25/104"}]})
     html, _ = render([r])
     assert '<span class="lhs">' not in html
+
+
+# ----------------------------------------------------------------------------- terminal
+def test_list_has_a_header_and_fits_100_columns(capsys):
+    assert cli.main(["list"]) == 0
+    lines = capsys.readouterr().out.splitlines()
+    assert lines[0].split() == ["claim", "S/N", "title"]
+    assert max(len(x) for x in lines) <= 100
+
+
+def test_run_counts_claims_and_colours_only_a_terminal(tmp_path, capsys, monkeypatch):
+    assert cli.main(["run", "--claim", "fpc.eq3.2", "--results", str(tmp_path)]) == 0
+    out = capsys.readouterr().out
+    assert out.splitlines()[0].startswith("[1/1] holds") and "\033[" not in out       # piped: no colour
+
+    class Tty:
+        def isatty(self):
+            return True
+    monkeypatch.delenv("NO_COLOR", raising=False)
+    assert cli._coloured("holds  x", "holds", Tty()) == "\033[32mholds\033[0m  x"
+    monkeypatch.setenv("NO_COLOR", "1")
+    assert cli._coloured("holds  x", "holds", Tty()) == "holds  x"
