@@ -172,7 +172,8 @@ class Assumption:
         if each:
             fields = (each[0],)
         else:
-            fields = tuple(n for n in free_names(formula) if n not in dict(defs_t))
+            used = free_names(formula) + [n for _, v in defs_t for n in free_names(v)]
+            fields = tuple(dict.fromkeys(n for n in used if n not in dict(defs_t)))
         a = cls(text or formula + (f" for every element of {each[0]}" if each else ""), fields,
                 formula=formula, each=each, defs=defs_t, integer_symbols=tuple(integer))
         a.relation_expr()                     # a formula that does not parse fails at import

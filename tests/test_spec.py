@@ -98,3 +98,14 @@ def test_derivation_declares_no_symbol_assumptions_of_its_own(cid):
                     and type(s) is sp.Symbol})
     assert not clash, (f"{cid}: derive makes its own {clash}; declared: "
                        f"{ {n: declared[n].assumptions0 for n, _ in clash} }; use derive(cfg, S) and S[name]")
+
+
+def test_defs_bring_their_symbols_into_the_fields():
+    a = Assumption.math("Delta > 0", defs={"Delta": "(1 - kappa_s) - 2*(1 - kappa_c)"})
+    assert set(a.fields) == {"kappa_c", "kappa_s"}
+
+    class Cfg:
+        kappa_c, kappa_s = 0.9, 0.2
+    assert a.violation(Cfg) is None
+    Cfg.kappa_c = 0.5
+    assert "violated" in a.violation(Cfg)
