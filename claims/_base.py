@@ -91,7 +91,12 @@ class Assumption:
         from ._spec import latex_name, latex_of
         if not self.formula:
             return ""
-        body = latex_of(self.relation_expr(), self.each)
+        body = latex_of(_parsed(self.formula, self._names(), self.defs, False), self.each)
+        if self.defs:
+            from ._spec import _parse
+            table = {n: _sym(n) for n in self._names()}
+            where = ", ".join(f"{latex_name(k)} = " + latex_of(_parse(v, table)) for k, v in self.defs)
+            body += f",\\ \\text{{where }} {where}"
         if self.integer_symbols:
             ints = ", ".join(latex_name(n) for n in self.integer_symbols)
             body = (body.replace(":\\ ", f":\\ {ints} \\in \\mathbb{{Z}} \\land ", 1) if self.each
@@ -208,12 +213,14 @@ def _sym(name: str):
 
 
 @functools.lru_cache(maxsize=None)
-def _parsed(formula: str, names: tuple[str, ...], defs: tuple[tuple[str, str], ...]):
+def _parsed(formula: str, names: tuple[str, ...], defs: tuple[tuple[str, str], ...], substitute: bool = True):
+    """The relation of ``formula`` over ``names``; with ``substitute``, the defined symbols
+    (``defs``) replaced by their expressions."""
     from ._spec import parse_relation, _parse
     table = {n: _sym(n) for n in names}
     subs = {_sym(k): _parse(v, table) for k, v in defs}
     rel = parse_relation(formula, {**table, **{k: _sym(k) for k, _ in defs}})
-    return rel.xreplace(subs) if subs else rel
+    return rel.xreplace(subs) if subs and substitute else rel
 
 
 # ----------------------------------------------------------------------------- predictions
