@@ -126,6 +126,19 @@ def _power_lines(series: dict, curves) -> list[tuple[str, list, list]]:
     return out
 
 
+def _dodged(curves: list, logx: bool) -> list:
+    """Scatter series measured at the same x values, shifted sideways by a small fraction of
+    the x range (one slot per series) so no series' points hide another's."""
+    if len(curves) < 2 or logx or len({tuple(x) for _, x, _ in curves}) != 1:
+        return curves
+    distinct = sorted({v for v in curves[0][1] if math.isfinite(v)})
+    if not distinct:
+        return curves
+    gap = min((b - a for a, b in zip(distinct, distinct[1:])), default=1.0) or 1.0
+    step = gap * 0.5 / len(curves)
+    return [(label, [v + (i - (len(curves) - 1) / 2) * step for v in x], y) for i, (label, x, y) in enumerate(curves)]
+
+
 def _axes(fig: Figure, series: dict):
     ax = fig.add_subplot(1, 1, 1)
     ax.set_xlabel(str(series.get("xlabel", "")))
@@ -137,6 +150,8 @@ def _draw_xy(ax, series: dict, scatter: bool) -> None:
     curves = _curves(series)
     if not curves:
         raise ValueError("no plottable ys")
+    if scatter:
+        curves = _dodged(curves, bool(series.get("logx")))
     for i, (label, x, y) in enumerate(curves):
         if scatter:  # distinct hollow markers, so points that coincide stay visible
             ax.plot(x, y, _MARKERS[i % len(_MARKERS)], ms=6 - min(i, 3) * 0.8, mfc="none", mew=1.3,
@@ -424,6 +439,9 @@ def render_series(name: str, series: Any, predictions: dict | None = None) -> di
         out["caption"] = "; ".join(_fit_parts(series.get("fit"))[1])
         if isinstance(series.get("caption"), str) and series["caption"].strip():
             out["caption"] = "; ".join(x for x in (series["caption"].strip(), out["caption"]) if x)
+        curves = _curves(series) if kind == "scatter" else []
+        if curves and _dodged(curves, bool(series.get("logx"))) is not curves:
+            out["caption"] = "; ".join(x for x in (out["caption"], "series drawn side by side at each x so none hides another") if x)
         if isinstance(series.get("xs"), dict) and kind in ("line", "scatter"):
             out["caption"] = "; ".join(x for x in (out["caption"], "each run drawn to its own last step") if x)
     if kind not in KINDS:

@@ -487,3 +487,12 @@ def test_run_counts_claims_and_colours_only_a_terminal(tmp_path, capsys, monkeyp
     assert cli._coloured("holds  x", "holds", Tty()) == "\033[32mholds\033[0m  x"
     monkeypatch.setenv("NO_COLOR", "1")
     assert cli._coloured("holds  x", "holds", Tty()) == "holds  x"
+
+
+def test_scatter_series_at_the_same_x_are_drawn_side_by_side():
+    from report.plots import _curves, _dodged
+    series = {"kind": "scatter", "x": [0.5, 0.6, 0.7], "ys": {"a": [1, 2, 3], "b": [1, 2, 3]}}
+    (la, xa, _), (lb, xb, _) = _dodged(_curves(series), False)
+    assert xa[0] < 0.5 < xb[0] and abs(xb[0] - xa[0]) < 0.05                  # apart, but still at their x
+    assert "side by side" in render_series("r", series)["caption"]
+    assert "side by side" not in render_series("r", {**series, "ys": {"a": [1, 2, 3]}})["caption"]
