@@ -71,10 +71,20 @@ def test_lem51_wrong_sign_fails():
 THM_SMALL = {"P": 32, "K_values": (2,), "gaps": ((0.9, 0.2),), "n_samples": 256, "n_eval": 256, "max_steps": 1500}
 
 
-def test_thm41_holds_small():
+def test_thm41_small_reaches_eps_and_reports_the_window_not_the_first_success():
+    """At P = 32 the gap holds; the attention is judged over a window of >= 200 steps trained
+    after both statements first held (not at that step, where the margin is 0 by construction):
+    it hovers around 1 - eps, so its outcome may honestly be inconclusive, never a false holds."""
     r = verdict("fpc.thm4.1", symbolic=False, **THM_SMALL)
-    assert r["verdict"] == "holds", r["numeric"]["measured"]
-    assert r["numeric"]["evidence"]["runs"][0]["reached"]
+    outs = {o["name"]: o for o in r["numeric"]["outcomes"]}
+    assert outs["max_gap"]["outcome"] == "holds", r["numeric"]["measured"]
+    assert outs["min_own_attention"]["outcome"] in ("holds", "inconclusive")
+    run = r["numeric"]["evidence"]["runs"][0]
+    assert run["reached"] and run["window"][1] - run["window"][0] >= 200
+    hist = r["numeric"]["series"]["min_attn"]
+    label = next(iter(hist["ys"]))
+    at_success = hist["ys"][label][hist["xs"][label].index(run["steps"])]
+    assert run["final_min_attn"] <= at_success
 
 
 def test_thm41_positional_only_attention_fails():
