@@ -390,3 +390,18 @@ def test_phone_width_has_no_horizontal_page_scroll_and_screenshots(page):
     assert (html.parent / "report-390.png").exists() and (html.parent / "report-1400.png").exists()
     _metrics(b, 1280, 900)
     b.navigate(html.as_uri())
+
+
+def test_focus_view_shows_a_claim_with_its_ancestors_and_dependents(page):
+    b, html = page
+    b.navigate(html.as_uri())
+    b.click('#claim-tlc-fixture-eym a.focus-link')
+    dim = b.js("[...document.querySelectorAll('svg.depgraph g.gnode')].filter(g => !g.classList.contains('dim'))"
+               ".map(g => g.dataset.id).sort()")
+    assert dim == ["fpc.fixture-sweep", "tlc.asm4.1", "tlc.fixture-error", "tlc.fixture-eym"]  # up: 2, down: 1
+    assert "focus=tlc.fixture-eym" in b.js("location.search")
+    assert b.js("document.getElementById('graph-focus').hidden") is False
+    b.click("#graph-unfocus")
+    assert b.js("document.querySelectorAll('svg.depgraph g.dim').length") == 0
+    errors = [e for e in b.events if e.get("method") == "Runtime.exceptionThrown"]
+    assert errors == []
