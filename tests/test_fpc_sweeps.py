@@ -101,8 +101,8 @@ def test_phase_diagram_from_trajectories_over_a_sweep_of_P():
 
 def test_phase_diagram_wrong_boundary_fails_at_full_P():
     """delta_offset = 0.6 predicts two phases at Delta = -0.3; one-phase is observed (P = 512, the full size)."""
-    r = run("fpc.phase-diagram", P_values=(512,), kappa_c_values=(0.5,), kappa_s_values=(0.3,), n_samples=16,
-            steps=30, delta_offset=0.6)
+    r = run("fpc.phase-diagram", replicates=1, P_values=(512,), kappa_c_values=(0.5,), kappa_s_values=(0.3,),
+            n_samples=16, steps=60, lr=10.0, delta_offset=0.6)
     assert r["verdict"] == "fails" and r["numeric"]["measured"]["agreement"] == 0.0
 
 
