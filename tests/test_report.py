@@ -496,3 +496,28 @@ def test_scatter_series_at_the_same_x_are_drawn_side_by_side():
     assert xa[0] < 0.5 < xb[0] and abs(xb[0] - xa[0]) < 0.05                  # apart, but still at their x
     assert "side by side" in render_series("r", series)["caption"]
     assert "side by side" not in render_series("r", {**series, "ys": {"a": [1, 2, 3]}})["caption"]
+
+
+def test_report_size_budget_5_mb_at_150_claims():
+    """Measured on a typical claim (the catalogue averages 0.8 plots a claim: one plot of 4 runs
+    x 24 steps, 3 predictions with replicates, a 20-row evidence table) and extrapolated: the
+    page must stay under 5 MB at 150 claims (it was 3.2 MB at 74 with full-colour PNGs and
+    tables written twice; 3.7 MB for 148 real results now)."""
+    rng = np.random.default_rng(0)
+
+    def claim(i):
+        runs = {f"K={k}, Delta={d}": list(np.exp(-np.arange(24) / (5 + k)) + rng.random(24) * 1e-3)
+                for k in (1, 3) for d in ("+0.6", "-0.3")}
+        series = {name: {"kind": "line", "x": list(range(0, 1200, 50)), "ys": runs, "logy": True,
+                         "xlabel": "GD step", "ylabel": name} for name in ("max gap",)}
+        preds = [{"name": f"p{j}", "op": "<=", "threshold": 0.01, "rule": f"p{j} <= 0.01", "statement": "s" * 80}
+                 for j in range(3)]
+        outs = [{"name": f"p{j}", "measured": 0.004, "outcome": "holds", "interval": [0.003, 0.005], "margin": 0.006,
+                 "margin_hw": 6.0, "replicates": [0.003, 0.004, 0.005]} for j in range(3)]
+        return _result(f"fpc.c{i}", "holds", statement="t" * 300, numeric={
+            "status": "holds", "series": series, "predictions": preds, "outcomes": outs,
+            "evidence": {"rows": [{"P": 64, "gap": float(v), "steps": 100} for v in rng.random(20)]}})
+    empty, _ = render([])
+    html, _ = render([claim(i) for i in range(6)])
+    per_claim = (len(html.encode()) - len(empty.encode())) / 6
+    assert len(empty.encode()) + 150 * per_claim < 5_000_000, f"{per_claim / 1e3:.0f} kB per claim"
