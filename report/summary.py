@@ -184,7 +184,8 @@ def _flat(row: dict) -> dict[str, str]:
             for k2, v2 in v.items():
                 if not isinstance(v2, (dict, list)) or (isinstance(v2, list) and len(v2) <= 4):
                     out[f"{k}.{k2}"] = fmt(v2)
-        elif isinstance(v, list) and (len(v) > 6 or any(isinstance(e, (dict, list)) for e in v)):
+        elif isinstance(v, list) and (len(v) > 6 or any(isinstance(e, dict) for e in v)
+                                      or any(isinstance(e, list) and len(e) > 4 for e in v)):
             out[k] = f"[{len(v)} items]"
         else:
             out[k] = fmt(v)
@@ -196,6 +197,8 @@ def evidence_tables(rest: dict, max_rows: int = 200) -> tuple[list[dict], dict]:
     ``{"name", "columns", "rows", "truncated"}``; what is not tabular is returned as is."""
     tables, other = [], {}
     for k, v in rest.items():
+        if isinstance(v, dict) and v and all(isinstance(e, dict) for e in v.values()):
+            v = [{"": str(name), **e} for name, e in v.items()]   # {name: {...}}: one row per name
         if isinstance(v, list) and v and all(isinstance(e, dict) for e in v):
             flat = [_flat(e) for e in v]
             cols = list(dict.fromkeys(c for row in flat for c in row))

@@ -521,3 +521,13 @@ def test_report_size_budget_5_mb_at_150_claims():
     html, _ = render([claim(i) for i in range(6)])
     per_claim = (len(html.encode()) - len(empty.encode())) / 6
     assert len(empty.encode()) + 150 * per_claim < 5_000_000, f"{per_claim / 1e3:.0f} kB per claim"
+
+
+def test_evidence_keyed_by_name_is_a_table_not_a_json_dump():
+    r = _result("fpc.ev", "fails", numeric={"status": "fails", "evidence": {"per_objective": {
+        "mae": {"median": 1.2, "quartiles": [1.0, 1.2, 1.5], "loss_first_last": [[4.1, 3.9], [4.2, 3.4]]},
+        "contrastive": {"median": 2.0, "quartiles": [1.9, 2.0, 2.2]}}}})
+    v = claim_view(r)
+    (t,) = v["evidence_tables"]
+    assert t["columns"] == ["", "median", "quartiles", "loss_first_last"] and v["evidence_rest"] == ""
+    assert t["rows"][0] == ["mae", "1.2", "[1, 1.2, 1.5]", "[[4.1, 3.9], [4.2, 3.4]]"]
