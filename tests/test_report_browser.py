@@ -405,3 +405,17 @@ def test_focus_view_shows_a_claim_with_its_ancestors_and_dependents(page):
     assert b.js("document.querySelectorAll('svg.depgraph g.dim').length") == 0
     errors = [e for e in b.events if e.get("method") == "Runtime.exceptionThrown"]
     assert errors == []
+
+
+def test_a_claims_measurements_download_as_csv_and_json(page):
+    b, html = page
+    b.navigate(html.as_uri())
+    b.js("window.__blobs = []; const make = URL.createObjectURL; "
+         "URL.createObjectURL = x => { window.__blobs.push(x); return make(x); }")
+    b.click('#claim-fpc-fixture-edge button.dl[data-format="csv"]')
+    b.click('#claim-fpc-fixture-edge button.dl[data-format="json"]')
+    csv, doc = b.js("Promise.all(window.__blobs.map(x => x.text()))")
+    lines = csv.splitlines()
+    assert lines[0].startswith("name,rule,outcome,measured,interval_lo,interval_hi,margin")
+    assert lines[1].startswith("min_attn,min_attn >= 0.99,holds,0.9900023,0.9900011,0.9900035,0.0000023")
+    assert json.loads(doc)["predictions"][0]["replicates"] == [0.990001, 0.9900023, 0.9900036]
