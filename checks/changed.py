@@ -11,14 +11,9 @@ import ast
 import subprocess
 from pathlib import Path
 
-from models.errors import SuiteError
+from .errors import BadRef
 
 PACKAGES = ("claims", "models", "checks", "report")
-
-
-class BadRef(SuiteError):
-    def __init__(self, ref: str, why: str):
-        super().__init__(f"--changed {ref!r}: {why}; pass a git ref such as main or HEAD~1")
 
 
 def _git(root: Path, *args: str) -> str:

@@ -13,11 +13,12 @@ import textwrap
 from typing import Sequence
 
 from claims import _registry
-from models.errors import AssumptionViolated, BadOption, BadOverride, InsufficientMemory, SuiteError
-
+from claims.errors import AssumptionViolated
+from models.errors import SuiteError
 from report import result as store
 
 from . import runner
+from .errors import BadOption, BadOverride, InsufficientMemory
 
 
 class _Parser(argparse.ArgumentParser):
@@ -204,6 +205,7 @@ def cmd_run(args) -> int:
         ids = [c.id for c in _registry.all_claims(args.paper)]
     if args.changed is not None:
         from pathlib import Path
+
         from . import changed
         chosen, files = changed.select([_registry.get(i) for i in ids], Path(changed.__file__).resolve().parents[1],
                                        args.changed)

@@ -13,14 +13,9 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from models.errors import SuiteError
-
 from report import result as store
 
-
-class BadDiffInput(SuiteError):
-    def __init__(self, path: str, why: str):
-        super().__init__(f"cannot compare {path}: {why}; pass a results folder (as written by "
-                         "`python -m checks run`) or its report.json export")
+from .errors import BadDiffInput
 
 
 def load_side(path: str) -> dict[str, dict]:

@@ -29,7 +29,9 @@ from collections.abc import Mapping
 from concurrent.futures import ProcessPoolExecutor, as_completed
 from typing import Any, Callable, Sequence
 
-from models.errors import ExecutorUnavailable, InvalidParameter, InvalidSweep
+from models.errors import InvalidParameter
+
+from .errors import ExecutorUnavailable, InvalidSweep
 
 KINDS = ("auto", "serial", "process", "dask")
 # imported once by the fork server, so that each worker starts warm

@@ -22,8 +22,8 @@ import numpy as np
 
 from claims import _registry
 from claims._base import Claim, Measurement, config_as_json
-from models.errors import AssumptionViolated, DeviceUnavailable, InvalidParameter, SuiteError
-
+from claims.errors import AssumptionViolated
+from models.errors import DeviceUnavailable, InvalidParameter, SuiteError
 from report import result as store
 
 from . import judge

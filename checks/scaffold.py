@@ -14,13 +14,10 @@ from pathlib import Path
 from claims import _registry
 from models.errors import SuiteError
 
+from .errors import ScaffoldError
+
 KINDS = ("theorem", "lemma", "proposition", "corollary", "definition", "equation", "hypothesis",
          "assumption", "empirical", "remark")
-
-
-class ScaffoldError(SuiteError):
-    def __init__(self, what: str, fix: str):
-        super().__init__(f"{what}; {fix}")
 
 
 def module_name(label: str) -> str:

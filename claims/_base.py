@@ -16,7 +16,9 @@ import operator
 from dataclasses import dataclass, field
 from typing import Any, Callable, Mapping, Sequence
 
-from models.errors import InvalidParameter, UnknownProfile
+from models.errors import InvalidParameter
+
+from .errors import UnknownProfile
 
 VERDICTS = ("holds", "fails", "inconclusive", "error", "skipped")
 SYMBOLIC_STATUSES = ("proved", "refuted", "inconclusive", "not_applicable", "error")
@@ -150,6 +152,7 @@ class Assumption:
         if not self.formula:
             return {}
         import sympy as sp
+
         from ._spec import implied_assumptions
         implied = implied_assumptions([self.relation_expr()])
         out = {}
@@ -216,7 +219,7 @@ def _sym(name: str):
 def _parsed(formula: str, names: tuple[str, ...], defs: tuple[tuple[str, str], ...], substitute: bool = True):
     """The relation of ``formula`` over ``names``; with ``substitute``, the defined symbols
     (``defs``) replaced by their expressions."""
-    from ._spec import parse_relation, _parse
+    from ._spec import _parse, parse_relation
     table = {n: _sym(n) for n in names}
     subs = {_sym(k): _parse(v, table) for k, v in defs}
     rel = parse_relation(formula, {**table, **{k: _sym(k) for k, _ in defs}})

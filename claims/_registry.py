@@ -13,10 +13,17 @@ import importlib
 import pkgutil
 import re
 
-from models.errors import (AmbiguousClaim, DuplicateClaim, InvalidClaimId, SuiteError, UnknownClaim,
-                           UnknownPaper)
+from models.errors import SuiteError
 
 from ._base import Claim, Paper
+from .errors import (
+    AmbiguousClaim,
+    DuplicateClaim,
+    InvalidClaimId,
+    UndeclaredPaper,
+    UnknownClaim,
+    UnknownPaper,
+)
 
 ENTRY_POINT_GROUP = "mlclaims.claims"
 
@@ -29,13 +36,6 @@ _loaded = False
 _PAPERS: dict[str, Paper] = {}
 _MODULES: dict[str, str] = {}          # claim id -> the module that registered it
 _PAPER_PACKAGES: dict[str, str] = {}   # short name -> package holding its claim modules
-
-
-class UndeclaredPaper(SuiteError):
-    def __init__(self, package: str, where: str):
-        super().__init__(f"{package} has no paper declaration; add `PAPER = Paper(short=..., title=..., "
-                         f"authors=..., reference=..., link=...)` to {where} "
-                         "(or create the claim with `python -m checks new PAPER.LABEL --title TEXT`)")
 
 
 def _declare(module, where: str) -> Paper:
@@ -55,8 +55,9 @@ def papers() -> dict[str, Paper]:
     Imports the paper packages only (cheap), not their claim modules."""
     if _PAPERS:
         return dict(_PAPERS)
-    import claims
     from pathlib import Path
+
+    import claims
     root = Path(claims.__file__).parent
     for info in sorted(pkgutil.iter_modules(claims.__path__), key=lambda i: i.name):
         if info.ispkg and not info.name.startswith("_"):

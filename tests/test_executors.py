@@ -11,7 +11,8 @@ from checks.cli import main
 from checks.runner import RunContext, evaluate
 from models.attention import ReducedMIM
 from models.data import DataConfig, Distribution
-from models.errors import ExecutorUnavailable, InvalidParameter, InvalidSweep
+from models.errors import InvalidParameter
+from checks.errors import ExecutorUnavailable, InvalidSweep
 from models.fastmim import FastReducedMIM
 from models.train import Recorder, gradient_descent
 

@@ -9,8 +9,8 @@ from checks import runner, store
 from checks.cli import main
 from claims import _registry
 from claims._base import Assumption, Claim, Measurement, Prediction, Source
-from models.errors import (InvalidParameter, AmbiguousClaim, AssumptionViolated, DuplicateClaim, InvalidClaimId,
-                           NonFiniteValue, UnknownClaim)
+from models.errors import InvalidParameter, NonFiniteValue
+from claims.errors import AmbiguousClaim, AssumptionViolated, DuplicateClaim, InvalidClaimId, UnknownClaim
 from report.errors import ResultSchemaError
 
 

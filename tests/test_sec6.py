@@ -3,7 +3,8 @@ import pytest
 import torch
 
 from checks.runner import evaluate
-from models.errors import AssumptionViolated, InvalidParameter
+from models.errors import InvalidParameter
+from claims.errors import AssumptionViolated
 from models.vit import TrainConfig, ViTConfig
 from models.vit_objectives import Augment, ContrastiveViT, last_layer_attention, train_contrastive
 

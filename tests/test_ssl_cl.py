@@ -2,7 +2,8 @@
 import pytest
 
 from checks.runner import evaluate
-from models.errors import AssumptionViolated, InvalidParameter
+from models.errors import InvalidParameter
+from claims.errors import AssumptionViolated
 from claims.ssl._common import run_cl
 
 SMALL = {"cl_steps": 300, "n_eval": 256}

@@ -5,7 +5,8 @@ import torch
 from checks.runner import evaluate
 from models.contrastive import FullCL, ReducedCL, cl_loss, info_nce, two_views
 from models.data import DataConfig, Distribution
-from models.errors import AssumptionViolated, InvalidParameter
+from models.errors import InvalidParameter
+from claims.errors import AssumptionViolated
 
 
 @pytest.mark.parametrize("loss,sim", [("infonce", "cosine"), ("infonce", "dot"), ("spectral", "cosine")])

@@ -5,7 +5,7 @@ import pytest
 
 from checks.runner import evaluate
 from claims import get
-from models.errors import AssumptionViolated
+from claims.errors import AssumptionViolated
 
 
 def run(cid, allow=False, **overrides):
