@@ -174,6 +174,8 @@ CLAIM = register(Claim(
                   "gap to quantify the difference of significance between the global and the local areas (cf. "
                   "Assumption 2.2). Denoted as , the information gap is formally defined as follows: | (4.1) |"),
     assumptions=(Assumption.integer("n_samples", 1), Assumption.range("gamma", 0, 1),
+                 Assumption.relation("the exponent is fitted on 3 <= fit_last <= len(P_values) sizes",
+                                     ("fit_last", "P_values"), lambda k, ps: 3 <= k <= len(ps)),
                  Assumption.relation("0 < kappa_s < kappa_c <= 1 for every pair", ("kappa_pairs",),
                                      lambda ps: all(0 < s < c <= 1 for c, s in ps)),
                  Assumption.relation("the exponent compared is Delta itself: delta_shift = 0",
