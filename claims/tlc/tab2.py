@@ -17,7 +17,7 @@ from .tab1 import n_test
 class Config:
     pretrain_steps: int = 300
     probe_C: float = 1.0          # logistic-regression probe on standardised class-token features
-    ft_steps: int = 150           # full fine-tuning steps (minibatch AdamW, cosine schedule); quick: budget
+    ft_steps: int = 300           # full fine-tuning steps (minibatch AdamW, cosine schedule)
     heads: tuple = (3, 6)         # (fewer, more) heads at width 48
     settle_tol: float = 0.05      # regime: relative loss change over the last 10% of steps
     handicap: str = "none"        # "second": the 6-head model is fine-tuned for 0 steps (false case)
@@ -47,6 +47,8 @@ def regime(cfg):
     return (
         Regime("min_probe_accuracy", "both linear probes are above chance: accuracy > 1/10 + 3 binomial standard "
                f"errors on {n_test()} test digits", ">", bar, instrument=True),
+        Regime("min_ft_minus_lp", "fine-tuning works: each model's fine-tuned accuracy is at least its linear "
+               "probe's (FT trains a superset of what the probe trains)", ">=", 0.0, instrument=True),
         Regime("max_settle", "every training loss has settled: pre-training (mean minibatch loss, [80%, 90%) "
                "window vs last 10%) and fine-tuning (full training-set loss over the last 10% of steps), relative "
                f"change <= {cfg.settle_tol}", "<=", cfg.settle_tol),
@@ -64,6 +66,7 @@ def check(cfg, ctx) -> Measurement:
     return Measurement(
         values={"lp_gain": more["lp"] - few["lp"], "ft_gain": more["ft"] - few["ft"],
                 "min_probe_accuracy": min(few["lp"], more["lp"]),
+                "min_ft_minus_lp": min(r["ft"] - r["lp"] for r in (few, more)),
                 "max_settle": max(r[k] for r in (few, more) for k in ("ft_settle", "pretrain_settle"))},
         evidence={"accuracy": acc, "runs": [few, more],
                   "paper_cifar10": {"3 heads": {"LP": 64.4, "FT": 89.7}, "6 heads": {"LP": 67.5, "FT": 90.2}}},
@@ -101,7 +104,8 @@ CLAIM = register(Claim(
           "logistic regression and 'probe above chance' an instrument condition; the paper probes without BN, "
           "but without standardisation an L2-regularised probe mostly measures the features' scale (tlc.tab1), "
           "which is not what the number of heads is claimed to change. The '2 paired standard errors' rule is "
-          "replaced by the runner's interval over replicates. Fine-tuning was cut from 300 to 150 steps at the "
-          "quick profile for the time budget (after seeing flaky 300-step results); only the full profile "
-          "reaches 3000 pre-training and fine-tuning steps.",
+          "replaced by the runner's interval over replicates. Rule changed after seeing results: fine-tuning cut "
+          "to 150 steps for the time budget ended below the linear probe in some runs (69% FT vs 85% LP), a "
+          "broken instrument; it is back at 300 steps and 'FT at least as accurate as LP' became an instrument "
+          "condition. Only the full profile reaches 3000 pre-training and fine-tuning steps.",
 ))
