@@ -7,6 +7,8 @@ import pytest
 import torch
 
 from checks import executors as ex
+
+import sweep_fixture
 from checks.cli import main
 from checks.runner import RunContext, evaluate
 from models.attention import ReducedMIM
@@ -45,20 +47,20 @@ def _same(a, b) -> bool:
 
 # ----------------------------------------------------------------------------- identity
 def test_probe_sweep_is_bit_identical_on_every_executor(process_ex, dask_ex):
-    serial = ex.SerialExecutor().map(ex.probe_point, PROBE)
-    process = process_ex.map(ex.probe_point, PROBE)
-    dask = dask_ex.map(ex.probe_point, PROBE)
+    serial = ex.SerialExecutor().map(sweep_fixture.probe_point, PROBE)
+    process = process_ex.map(sweep_fixture.probe_point, PROBE)
+    dask = dask_ex.map(sweep_fixture.probe_point, PROBE)
     assert {r["pid"] for r in process} - {r["pid"] for r in serial}      # really other processes
     assert _same(serial, process) and _same(serial, dask)
     assert not _same(serial[0], serial[1])                                # the seed matters
     # reversed order: a point's numbers do not depend on what ran before it in a worker
-    assert _same(process_ex.map(ex.probe_point, PROBE[::-1])[::-1], serial)
+    assert _same(process_ex.map(sweep_fixture.probe_point, PROBE[::-1])[::-1], serial)
 
 
 def test_serial_point_leaves_the_callers_rng_and_threads_alone():
     torch.manual_seed(123)
     threads = torch.get_num_threads()
-    ex.SerialExecutor(threads_per_point=1).map(ex.probe_point, PROBE[:1])
+    ex.SerialExecutor(threads_per_point=1).map(sweep_fixture.probe_point, PROBE[:1])
     assert torch.get_num_threads() == threads
     after = torch.rand(3)
     torch.manual_seed(123)
@@ -95,15 +97,15 @@ def test_auto_uses_processes_only_for_several_points_on_several_cores():
 
 def test_context_map_uses_its_executor():
     ctx = RunContext(seed=0, executor=ex.SerialExecutor())
-    res = ctx.map(ex.probe_point, PROBE[:2])
+    res = ctx.map(sweep_fixture.probe_point, PROBE[:2])
     assert [r["pid"] for r in res] == [res[0]["pid"]] * 2 and len(res[0]["loss"]) == 8
 
 
 def test_worker_errors_keep_their_type(process_ex):
     bad = [dict(PROBE[0], P=2)]                     # DataConfig refuses P < 4
     with pytest.raises(InvalidParameter, match="P=2"):
-        process_ex.map(ex.probe_point, bad)
-    assert len(process_ex.map(ex.probe_point, PROBE[:1])) == 1   # the pool survives
+        process_ex.map(sweep_fixture.probe_point, bad)
+    assert len(process_ex.map(sweep_fixture.probe_point, PROBE[:1])) == 1   # the pool survives
 
 
 def test_an_unpicklable_worker_error_comes_back_as_text():
@@ -125,10 +127,10 @@ def test_lambda_and_bad_points_are_refused_with_the_fix():
         ex.SerialExecutor().map(lambda **k: 0, [{}])
     with pytest.raises(InvalidSweep, match="module-level function"):
         ex.SerialExecutor().map(functools.partial(lambda **k: 0), [{}])
-    part = functools.partial(ex.probe_point, K=2)            # a partial of a module-level fn is fine
+    part = functools.partial(sweep_fixture.probe_point, K=2)            # a partial of a module-level fn is fine
     assert ex.SerialExecutor().map(part, [{k: v for k, v in PROBE[0].items() if k != "K"}])
     with pytest.raises(InvalidSweep, match="each point must be a dict"):
-        ex.SerialExecutor().map(ex.probe_point, [(24, 2)])
+        ex.SerialExecutor().map(sweep_fixture.probe_point, [(24, 2)])
     with pytest.raises(InvalidSweep, match="cannot be pickled"):
         ex._picklable([{"f": lambda: 0}])
 
