@@ -20,7 +20,6 @@ from models.errors import InvalidParameter
 
 from .errors import UnknownProfile
 
-VERDICTS = ("holds", "fails", "inconclusive", "error", "skipped")
 SYMBOLIC_STATUSES = ("proved", "refuted", "inconclusive", "not_applicable", "error")
 
 

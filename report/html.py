@@ -18,7 +18,7 @@ import jinja2
 from markupsafe import Markup
 
 from .errors import BadReportPath, NoResults
-from .result import atomic_write, load_result
+from .result import atomic_write, load_results
 
 from . import exports, graph, plots
 from .mathml import render_mathml
@@ -34,21 +34,9 @@ def _natural(claim_id: str):
 
 
 def load(results_dir: str | os.PathLike) -> list[dict]:
-    """Every result JSON in ``results_dir`` (as ``report.result.load_results``), skipping the
-    report's own JSON export if it was written there; sorted by paper and natural label."""
-    d = Path(results_dir)
-    if not d.is_dir():
-        raise NoResults(str(d))
-    results = []
-    for path in sorted(d.glob("*.json")):
-        try:
-            head = json.loads(path.read_text(encoding="utf-8"))
-        except (OSError, ValueError):
-            head = None  # let load_result raise its own clear error
-        if exports.is_export(head):
-            continue
-        results.append(load_result(path))
-    return sorted(results, key=lambda r: _natural(r.get("claim_id", "")))
+    """Every result in ``results_dir`` (``report.result.load_results``: the report's own JSON
+    export beside them is skipped), sorted by paper and natural label."""
+    return sorted(load_results(results_dir), key=lambda r: _natural(r.get("claim_id", "")))
 
 
 def _asset(name: str) -> str:

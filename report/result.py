@@ -200,8 +200,18 @@ def load_results(results_dir: str | os.PathLike) -> list[dict]:
     if not d.is_dir():
         raise NoResults(str(d))
     # result files are named <paper>.<label>.json; other JSON beside them (exports) is not ours
-    results = [load_result(p) for p in sorted(d.glob("*.json")) if _RESULT_NAME.match(p.stem)]
+    results = [load_result(p) for p in sorted(d.glob("*.json"))
+               if _RESULT_NAME.match(p.stem) and not _is_export(p)]
     return sorted(results, key=lambda r: r["claim_id"])
+
+
+def _is_export(path: Path) -> bool:
+    """The report's JSON export (``document: mlclaims-report``), which may sit next to results."""
+    try:
+        head = json.loads(path.read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return False          # load_result raises its own clear error for it
+    return isinstance(head, dict) and head.get("document") == "mlclaims-report"
 
 
 class ClaimResult(dict):

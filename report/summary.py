@@ -11,7 +11,7 @@ import math
 import re
 from typing import Any, Iterable
 
-VERDICTS = ("holds", "fails", "inconclusive", "error", "skipped")
+from .result import VERDICTS  # noqa: E402,F401  (the result contract owns the vocabulary)
 VERDICT_RANK = {v: i for i, v in enumerate(("fails", "error", "inconclusive", "skipped", "holds"))}
 
 
@@ -33,7 +33,8 @@ def fmt(value: Any, digits: int = 4) -> str:
             return "0"
         if 1e-3 <= abs(value) < 1e5:
             return f"{value:.{digits}g}"
-        return f"{value:.{max(digits - 1, 1)}e}"
+        mant, exp = f"{value:.{max(digits - 1, 1)}e}".split("e")
+        return (mant.rstrip("0").rstrip(".") if "." in mant else mant) + "e" + exp
     if isinstance(value, (int, str)):
         return str(value)
     if isinstance(value, (list, tuple)):
