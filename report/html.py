@@ -1,7 +1,8 @@
 """Render stored results as one self-contained HTML file, plus JSON and JUnit exports.
 
 Entry point: :func:`write_report` (called by ``python -m checks report``). Reads result JSON
-only (``checks.store``); never re-runs a check. Styles, script, plots (base64 PNG), MathML and
+only (``report.result``); never re-runs a check. Styles, script, plots (palette PNG, their numbers
+embedded once as JSON and tabled on demand), MathML and
 the dependency graph (SVG) are all inline, so the file works offline.
 """
 from __future__ import annotations
