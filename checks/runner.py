@@ -7,7 +7,6 @@ from __future__ import annotations
 
 import dataclasses
 import datetime as _dt
-import math
 import platform
 import subprocess
 import sys
@@ -396,10 +395,12 @@ def headline(result: dict) -> str:
     key = ""
     for o, p in zip(num.get("outcomes", []), num.get("predictions", [])):
         if o["outcome"] != "holds" or not key:
-            v, iv = o.get("measured"), o.get("interval")
-            shown = f"{v:.4g}" if isinstance(v, (int, float)) and not isinstance(v, bool) and math.isfinite(v) else v
+            from report.summary import fmt_vs
+            v, iv, thr = o.get("measured"), o.get("interval"), p.get("threshold")
+            ref = thr[0] if isinstance(thr, list) and thr else thr
+            shown = fmt_vs(v, ref)                 # enough digits to tell it from its threshold
             if iv and iv[0] != iv[1]:
-                shown = f"{shown}, 95% [{iv[0]:.4g}, {iv[1]:.4g}]"
+                shown = f"{shown}, 95% [{fmt_vs(iv[0], ref)}, {fmt_vs(iv[1], ref)}]"
             key = f"{p['rule']} (measured {shown})"
             if o["outcome"] != "holds":
                 if o.get("reason"):
