@@ -102,7 +102,7 @@ def check(cfg, ctx) -> Measurement:
               "p_area_masked": base["p_area_masked"], "own_attn_end": min(r["own_attn_end"] for r in rows)}
     table = [{k: v for k, v in r.items() if k not in ("steps", "max_ratio_per_step")} for r in rows]
     series = {"ratio_vs_area": area_series(rows, "max_ratio", "max |grad proj. PP| / |grad target FP|", fit),
-              "ratio_vs_step": {"kind": "line", "x": base["steps"], "xlabel": "GD step", "logy": True,
+              "ratio_vs_step": {"kind": "line", "prediction": "max_ratio_configured", "x": base["steps"], "xlabel": "GD step", "logy": True,
                                 "ylabel": "max over (p, k) of the ratio",
                                 "ys": {f"P={r['P']}, area {r['min_local_area']}": r["max_ratio_per_step"]
                                        for r in rows}}}

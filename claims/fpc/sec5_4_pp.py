@@ -76,7 +76,7 @@ def check(cfg, ctx) -> Measurement:
               "p_area_masked": base["p_area_masked"], "own_attn_end": min(r["own_attn_end"] for r in rows)}
     series = {"pp_over_target_vs_area": area_series(at_K, "pp_over_target", f"max |Ups| / min target FP (K = {Kmax})",
                                                     fit),
-              "pp_over_target_vs_K": {"kind": "line", "x": [r["K"] for r in by_K], "logx": True,
+              "pp_over_target_vs_K": {"kind": "line", "prediction": "ratio_at_largest_K", "x": [r["K"] for r in by_K], "logx": True,
                                       "xlabel": "K (clusters)", "ylabel": "ratio at the end (configured areas)",
                                       "ys": {"max|Ups| / min target FP": [r["pp_over_target"] for r in by_K],
                                              "max|proj. PP| / min target FP":
