@@ -5,7 +5,6 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-import numpy as np
 
 from claims import Claim, Measurement, Prediction, Source, register
 from claims._base import Assumption
