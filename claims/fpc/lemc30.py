@@ -5,7 +5,6 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-
 from claims import Claim, Measurement, Prediction, Source, register
 from claims._base import Assumption
 
