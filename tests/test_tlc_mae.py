@@ -97,3 +97,33 @@ def test_eq17_visible_outputs_do_not_approximate_patches(fig2):
     assert regime(r)["settle"]["met"]                   # trained to a settled loss
     bad = evaluate("tlc.eq17", overrides={"features": "shuffled"}, allow_violations=True, replicates=1)
     assert bad["verdict"] == "fails" and abs(bad["numeric"]["measured"]["median_rho"]) < 0.2
+
+
+def test_mae_cache_rejects_altered_or_misshapen_entries(tmp_path, monkeypatch):
+    """A cached model replaced by one with the same shapes and zeroed weights, or by one whose
+    shapes do not fit, is retrained, never used (the digest of the weights and of the
+    configuration and code that produced them is verified on load)."""
+    import torch
+
+    from claims.tlc import _mae
+    from models.vit import TrainConfig, ViTConfig
+    monkeypatch.setenv("MLCLAIMS_CACHE", str(tmp_path))
+    vc = ViTConfig(img_size=8, patch=4, dim=8, depth=1, heads=1, dec_dim=8, dec_depth=1)
+    tc = TrainConfig(steps=3, batch_size=8, lr=1e-3, warmup=1, mask_ratio=0.5)
+    first = _mae.trained_mae(vc, tc, "digits", 11)
+    (path,) = list((tmp_path / "tlc-mae").glob("*.pt"))
+    saved = torch.load(path, weights_only=True)
+    assert saved["weights_digest"] == _mae.weights_digest(saved)
+    zeroed = {**saved, "model": {k: torch.zeros_like(v) for k, v in saved["model"].items()}}
+    torch.save(zeroed, path)
+    _mae._CACHE.clear()
+    again = _mae.trained_mae(vc, tc, "digits", 11)
+    for k, v in first.model.state_dict().items():
+        assert torch.equal(v, again.model.state_dict()[k]), k          # retrained, same bytes
+    misshapen = {**saved, "model": {k: v[..., :1] if v.dim() else v for k, v in saved["model"].items()}}
+    misshapen["weights_digest"] = _mae.weights_digest(misshapen)    # even with a matching digest
+    torch.save(misshapen, path)
+    _mae._CACHE.clear()
+    third = _mae.trained_mae(vc, tc, "digits", 11)
+    assert all(torch.equal(v, third.model.state_dict()[k]) for k, v in first.model.state_dict().items())
+    assert _mae.weights_digest(torch.load(path, weights_only=True)) == saved["weights_digest"]

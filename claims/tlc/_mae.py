@@ -92,10 +92,10 @@ def trained_mae(vc: ViTConfig, tc: TrainConfig, data: str, seed: int,
     key = (vc, tc, data, seed, tuple(snapshot_steps), device)
     if key not in _CACHE:
         train, test = dataset(data, vc.img_size)
-        path = _cache_dir() / f"{_digest(key)}.pt"
-        model, saved = MAE(vc), _load(path)
-        if saved is not None:
-            model.load_state_dict(saved["model"])
+        kd = _digest(key)
+        path = _cache_dir() / f"{kd}.pt"
+        model, saved = MAE(vc), _load(path, kd)
+        if saved is not None and _restore(model, saved["model"]):
             hist = {"loss": saved["loss"], "snapshots": saved["snapshots"]}
         else:
             with single_thread():
@@ -104,21 +104,52 @@ def trained_mae(vc: ViTConfig, tc: TrainConfig, data: str, seed: int,
                 hist = pretrain_mae(model, train.images, tc, seed=seed, snapshot_steps=tuple(snapshot_steps),
                                     device=device)
                 model.cpu()
-            _save(path, {"model": model.state_dict(), **hist})
+            entry = {"model": model.state_dict(), **hist}
+            _save(path, {**entry, "key_digest": kd, "weights_digest": weights_digest(entry)})
         model.eval()
         _CACHE[key] = Trained(model, hist, train, test)
     return _CACHE[key]
 
 
-def _load(path: Path):
-    """The cached entry, or None when absent or unreadable (then the model is retrained)."""
+def weights_digest(entry: dict) -> str:
+    """SHA-256 of the weights, the loss history and every snapshot, in a fixed order."""
+    h = hashlib.sha256()
+
+    def add(name, t):
+        h.update(name.encode())
+        h.update(t.detach().cpu().contiguous().numpy().tobytes())
+    for name, t in sorted(entry["model"].items()):
+        add(name, t)
+    h.update(repr([float(x) for x in entry["loss"]]).encode())
+    for step, sd in sorted(entry["snapshots"].items()):
+        for name, t in sorted(sd.items()):
+            add(f"{step}/{name}", t)
+    return h.hexdigest()
+
+
+def _load(path: Path, key_digest: str):
+    """The cached entry, or None when absent, unreadable, produced by another configuration or
+    code (key digest), or altered since it was written (weights digest): then it is retrained."""
     if not path.exists():
         return None
     try:
         saved = torch.load(path, weights_only=True)
-        return saved if {"model", "loss", "snapshots"} <= set(saved) else None
+        if not {"model", "loss", "snapshots", "key_digest", "weights_digest"} <= set(saved):
+            return None
+        if saved["key_digest"] != key_digest or saved["weights_digest"] != weights_digest(saved):
+            return None
+        return saved
     except Exception:  # a truncated or foreign file costs a retraining, never a wrong result
         return None
+
+
+def _restore(model, state: dict) -> bool:
+    """Load ``state`` into ``model``; False (retrain) when its shapes or names do not fit."""
+    try:
+        model.load_state_dict(state)
+        return True
+    except (RuntimeError, KeyError, ValueError):
+        return False
 
 
 def _save(path: Path, obj) -> None:
