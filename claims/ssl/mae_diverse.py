@@ -100,7 +100,8 @@ CLAIM = register(Claim(
           "fpc: sum over masked patches of an image, averaged over images. Rule changed after an audit: the "
           "check used to take the minimum over (position, cluster) of the MEAN own-area attention (0.971 / "
           "0.974 at the quick size), which measures the 'typical' query, not 'every' query as the prediction "
-          "said; per query the minimum is lower (0.878 / 0.745 at seed 0 with the old seeding, 0.1% / 1.05% of queries below 0.9). "
+          "said; per query the minimum is lower (0.878 / 0.745 at seed 0 with the old seeding, 0.1% / 1.05% "
+          "of queries below 0.9). "
           "The typical reading is kept as evidence. The quick profile (P = 32, local areas of 2-4 patches) is "
           "reduced scale; the full profile (P = 128) decides. The old per-claim seeds loop is now the runner's "
           "replicates.",
