@@ -24,8 +24,9 @@ class Config:
     n_trials: int = 50
 
 
-def derive(cfg) -> Derivation:
-    lam, Ns = sp.symbols("lambda N", positive=True)                   # N as the scalar in lambda/N
+def derive(cfg, S) -> Derivation:
+    lam = sp.Symbol("lambda", positive=True)
+    Ns = S["N"]                                                        # N as declared: a positive integer
     x = sp.Symbol("x_k", real=True)
     u = sp.Matrix(2, 1, lambda i, _: sp.Symbol(f"u{i}", real=True))  # U'_{:,k}, (2, 1)
     C = (u.T * u)[0]
