@@ -333,6 +333,8 @@ def _header(claim: Claim, *, profile: str, seed: int, device: str | None, cfg=No
         "paper_info": _paper_info(claim.paper), "paper_title": _registry.paper_title(claim.paper),
         "statement": claim.statement, "source": dataclasses.asdict(claim.source),
         "depends_on": list(claim.depends_on), "assumptions": [a.text for a in claim.assumptions],
+        "assumptions_spec": [_assumption_json(a) for a in claim.assumptions],
+        "statement_latex": claim.statement_latex,
         "assumption_violations": violations or [], "seed": seed, "profile": profile, "device": device,
         "config": config_as_json(cfg),
         "started_at": _dt.datetime.now(_dt.timezone.utc).isoformat(timespec="seconds"),
@@ -342,6 +344,13 @@ def _header(claim: Claim, *, profile: str, seed: int, device: str | None, cfg=No
                                      overrides=overrides, replicates=replicates,
                                      allow_violations=bool(violations)),
     }
+
+
+def _assumption_json(a) -> dict:
+    try:
+        return a.as_json()
+    except Exception as exc:  # a malformed declaration must not hide the result
+        return {"text": a.text, "kind": "error", "latex": "", "error": f"{type(exc).__name__}: {exc}"}
 
 
 def _paper_info(short: str) -> dict:

@@ -22,7 +22,7 @@ from .errors import BadReportPath, NoResults
 from .result import atomic_write, load_results
 
 from . import exports, graph, plots
-from .mathml import render_mathml
+from .mathml import latex_to_mathml, render_mathml, text_with_math
 from .summary import MARK, VERDICTS, anchor, claim_view, metadata
 
 _ENV = jinja2.Environment(loader=jinja2.PackageLoader("report", "templates"),
@@ -48,6 +48,10 @@ _RELATION = re.compile(r"^(Eq|Ne|Lt|Le|Gt|Ge|StrictLessThan|StrictGreaterThan|Le
 
 
 _MATH_RELATION = re.compile(r"<mo>\s*(=|&lt;|&gt;|<|>|≤|≥|≠|&le;|&ge;|&ne;|&#x226[45];|&#876[45];|&#8800;|&#x2260;)\s*</mo>")
+
+
+def _markup(html_text: str | None):
+    return Markup(html_text) if html_text else None
 
 
 def _obligations(view: dict) -> list[dict]:
@@ -89,6 +93,9 @@ def render(results: list[dict], *, expected: Iterable[str] = (), export_names: d
     for r in results:
         v = claim_view(r)
         v["obligations"] = _obligations(v)
+        v["statement_math"] = _markup(text_with_math(v["statement_latex"]))
+        v["assumptions_math"] = [(a.get("text", ""), _markup(latex_to_mathml(a.get("latex"))), a.get("kind", ""))
+                                 for a in v["assumptions_spec"]]
         v["symbolic_title"] = _symbolic_title(v)
         num = r.get("numeric") or {}
         v["plots"] = plots.render_all(num.get("series"), num.get("predictions"))

@@ -113,3 +113,40 @@ def render_mathml(markup: str | None, display: str = "block", *, wrap_at: int | 
     inner = (html.escape(root.text) if root.text else "") + "".join(
         ET.tostring(c, encoding="unicode", method="xml") for c in root)
     return f'<math xmlns="{MATHML_NS}" display="{display}">{inner}</math>'
+
+
+def latex_to_mathml(latex: str | None, display: str = "inline") -> str | None:
+    """LaTeX rendered offline to MathML (latex2mathml), through the same whitelist as SymPy's
+    MathML; None when it cannot be converted (the caller shows the text instead)."""
+    if not latex or not isinstance(latex, str) or not latex.strip():
+        return None
+    try:
+        from latex2mathml.converter import convert
+        markup = convert(latex.strip())
+    except Exception:  # an unsupported construct: fall back to the text
+        return None
+    if "\\" in re.sub(r"<[^>]+>", "", markup):          # a command latex2mathml passed through
+        return None
+    return render_mathml(markup, display=display)
+
+
+_DOLLAR = re.compile(r"\$([^$]+)\$")
+
+
+def text_with_math(latex: str | None) -> str | None:
+    """A statement written as prose around inline ``$...$`` segments (or as one formula when it
+    has none) as HTML: the prose escaped, each segment as MathML; None if a segment fails."""
+    if not latex or not isinstance(latex, str):
+        return None
+    if "$" not in latex:
+        return latex_to_mathml(latex, display="block")
+    out, pos = [], 0
+    for m in _DOLLAR.finditer(latex):
+        out.append(html.escape(latex[pos:m.start()]))
+        math = latex_to_mathml(m.group(1))
+        if math is None:
+            return None
+        out.append(math)
+        pos = m.end()
+    out.append(html.escape(latex[pos:]))
+    return "".join(out)

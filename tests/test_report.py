@@ -531,3 +531,14 @@ def test_evidence_keyed_by_name_is_a_table_not_a_json_dump():
     (t,) = v["evidence_tables"]
     assert t["columns"] == ["", "median", "quartiles", "loss_first_last"] and v["evidence_rest"] == ""
     assert t["rows"][0] == ["mae", "1.2", "[1, 1.2, 1.5]", "[[4.1, 3.9], [4.2, 3.4]]"]
+
+
+def test_statements_and_assumptions_render_as_mathml(tmp_path):
+    from checks import runner
+    d = tmp_path / "res"
+    runner.run_claim("fpc.lemA.7", results_dir=d, device="cpu", replicates=1)
+    html = write_report(d).read_text()
+    i = html.index('id="claim-fpc-lemA-7"')
+    section = html[i:html.index("</section>", i)]
+    assert 'class="stmt-math"' in section and section.count('class="amath"') >= 2
+    assert "<math" in section.split('class="statement"')[1].split("</p>")[0]
