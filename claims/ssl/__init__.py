@@ -1,5 +1,5 @@
 """Claims of the `ssl` paper: one module per claim; this file declares the paper."""
-from claims._base import Paper
+from claims import Paper
 
 PAPER = Paper(
     short="ssl",

@@ -11,8 +11,8 @@ from dataclasses import dataclass
 import numpy as np
 import torch
 
-from claims._base import Assumption
-from claims.fpc._common import DATA_ASSUMPTIONS, MIMConfig, data_config  # noqa: F401  (re-exported)
+from claims import Assumption
+from claims._data import DATA_ASSUMPTIONS, MIMConfig, data_config  # noqa: F401  (re-exported)
 from models.attention import ReducedMIM
 from models.contrastive import ReducedCL, cl_loss, two_views
 from models.data import DataConfig, Distribution
@@ -53,7 +53,7 @@ def cl_assumptions() -> tuple[Assumption, ...]:
 
 def data_fields(cfg, **changes) -> dict:
     """The data model of ``cfg`` as a plain dict (for ``ctx.map`` points), through the one
-    helper ``claims.fpc._common.data_config``: every DataConfig field the config has reaches
+    helper ``claims._data.data_config``: every DataConfig field the config has reaches
     the model; ``DataConfig(**data)`` rebuilds it inside a sweep point."""
     return dataclasses.asdict(data_config(cfg, **changes))
 

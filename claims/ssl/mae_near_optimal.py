@@ -6,8 +6,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from claims import Claim, Measurement, Prediction, Source, register
-from claims._base import Assumption, Regime
+from claims import Assumption, Claim, Measurement, Prediction, Regime, Source, register
 
 from ._common import RegimeConfig, delta_of, mae_points, regime_assumptions, run_mae
 

@@ -105,3 +105,19 @@ def chance_bar(n_test: int, n_classes: int = 10, z: float = 3.0) -> float:
     standard errors of a chance-level classifier on ``n_test`` examples."""
     p = 1 / n_classes
     return p + z * (p * (1 - p) / n_test) ** 0.5
+
+
+def reconstruction_rank(T, F, m, decoder, seed):
+    """One draw of Definition 5.1's setting (tlc.def5.1, tlc.eq19): N = T(1 - m) visible
+    representations, N_0 masked rows g(f(X)) each a linear combination of them (Assumption 4.5;
+    ``decoder="tanh"`` breaks it); returns the rank k and s = k / N_0."""
+    rng = np.random.default_rng(seed)
+    N = int(T * (1 - m))
+    N0 = T - N
+    Uv = rng.standard_normal((N, F))                                  # (N, F) visible representations
+    Acoef = rng.standard_normal((N0, N))                              # (N_0, N) coefficients a_j (Asm 4.5)
+    G = Acoef @ Uv                                                    # (N_0, F) = g(f(X))
+    if decoder == "tanh":
+        G = np.tanh(G)
+    k = numerical_rank(G, np.finfo(np.float64).eps)
+    return {"mask_ratio": m, "N": N, "N0": N0, "rank": k, "s": k / N0, "bound": min(N, N0, F) / N0}

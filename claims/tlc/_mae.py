@@ -188,3 +188,8 @@ def digits_mae(heads: int, steps: int, seed: int, mask_ratio: float = 0.75, devi
     vc = ViTConfig(img_size=8, patch=2, dim=48, depth=2, heads=heads, dec_dim=32, dec_depth=1)
     tc = TrainConfig(steps=steps, batch_size=128, lr=2e-3, warmup=max(1, steps // 15), mask_ratio=mask_ratio)
     return trained_mae(vc, tc, "digits", seed, device=device)
+
+
+def n_test() -> int:
+    """Size of the digits test split the probes (tlc.tab1, tlc.tab2) are scored on."""
+    return len(dataset("digits", 8)[1])

@@ -55,3 +55,11 @@ def cosine(a: np.ndarray, b: np.ndarray) -> float:
 
 def rel(a: np.ndarray, b: np.ndarray) -> float:
     return float(np.abs(a - b).max() / max(np.abs(b).max(), 1e-300))
+
+
+def draw_features(features, N, F, rng):
+    """N token features in R^F: orthonormal rows scaled to norm sqrt(F), or LayerNorm'd rows."""
+    if features == "orthogonal":      # orthonormal rows scaled to the LayerNorm row norm sqrt(F)
+        Q, _ = np.linalg.qr(rng.standard_normal((F, N)))
+        return np.sqrt(F) * Q.T                                      # (N, F), U U^T = F I
+    return layernorm_features(N, F, rng)

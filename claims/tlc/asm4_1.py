@@ -6,8 +6,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from claims import Claim, Measurement, Prediction, Source, register
-from claims._base import Assumption
+from claims import Assumption, Claim, Measurement, Prediction, Source, register
 
 from ._common import effective_rank, numerical_rank
 from ._mae import photo_mae, reconstruct

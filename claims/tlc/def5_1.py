@@ -5,14 +5,12 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-import numpy as np
 import sympy as sp
 
-from claims import Claim, Derivation, Measurement, Prediction, Source, register
-from claims._base import Assumption
+from claims import Assumption, Claim, Derivation, Measurement, Prediction, Source, register
 from claims._sym import fact, identity, nonnegative
 
-from ._common import numerical_rank
+from ._common import reconstruction_rank
 
 
 @dataclass(frozen=True)
@@ -24,19 +22,6 @@ class Config:
     decoder: str = "linear"               # "linear" (Assumption 4.5) | "tanh" (violates it)
 
 
-def _draw(T, F, m, decoder, seed):
-    rng = np.random.default_rng(seed)
-    N = int(T * (1 - m))
-    N0 = T - N
-    Uv = rng.standard_normal((N, F))                                  # (N, F) visible representations
-    Acoef = rng.standard_normal((N0, N))                              # (N_0, N) coefficients a_j (Asm 4.5)
-    G = Acoef @ Uv                                                    # (N_0, F) = g(f(X))
-    if decoder == "tanh":
-        G = np.tanh(G)
-    k = numerical_rank(G, np.finfo(np.float64).eps)
-    return {"mask_ratio": m, "N": N, "N0": N0, "rank": k, "s": k / N0, "bound": min(N, N0, F) / N0}
-
-
 def predictions(cfg):
     return (Prediction("max_excess", "s = k/N_0 with k = rank(g(f(X))) never exceeds min(N, N_0, F)/N_0 "
                        "(max of s - bound)", "<=", 0.0),)
@@ -45,7 +30,7 @@ def predictions(cfg):
 def check(cfg, ctx) -> Measurement:
     pts = [dict(T=cfg.tokens, F=cfg.feat, m=m, decoder=cfg.decoder, seed=ctx.seed_for("def5.1", i, j))
            for i, m in enumerate(cfg.mask_ratios) for j in range(cfg.n_draws)]
-    rows = ctx.map(_draw, pts)
+    rows = ctx.map(reconstruction_rank, pts)
     return Measurement(values={"max_excess": max(r["s"] - r["bound"] for r in rows)}, evidence={"rows": rows},
                        series={"s": {"x": [r["mask_ratio"] for r in rows], "ys": {"s": [r["s"] for r in rows],
                                "bound": [r["bound"] for r in rows]}, "xlabel": "mask ratio", "ylabel": "s = k/N_0",

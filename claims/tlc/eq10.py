@@ -8,8 +8,7 @@ from dataclasses import dataclass
 import numpy as np
 import sympy as sp
 
-from claims import Claim, Derivation, Measurement, Prediction, Source, register
-from claims._base import Assumption
+from claims import Assumption, Claim, Derivation, Measurement, Prediction, Source, register
 from claims._sym import identity
 
 

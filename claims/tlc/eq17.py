@@ -8,8 +8,7 @@ from dataclasses import dataclass
 import numpy as np
 import torch
 
-from claims import Claim, Measurement, Prediction, Source, register
-from claims._base import Assumption, Regime
+from claims import Assumption, Claim, Measurement, Prediction, Regime, Source, register
 
 from ._common import window_change
 from ._mae import photo_mae

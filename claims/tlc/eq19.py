@@ -7,11 +7,10 @@ from dataclasses import dataclass
 import numpy as np
 import sympy as sp
 
-from claims import Claim, Derivation, Measurement, Prediction, Source, register
-from claims._base import Assumption
+from claims import Assumption, Claim, Derivation, Measurement, Prediction, Source, register
 from claims._sym import identity
 
-from .def5_1 import _draw
+from ._common import reconstruction_rank
 
 
 @dataclass(frozen=True)
@@ -34,7 +33,7 @@ def predictions(cfg):
 def check(cfg, ctx) -> Measurement:
     pts = [dict(T=cfg.tokens, F=cfg.feat, m=m, decoder="linear", seed=ctx.seed_for("eq19", i, j))
            for i, m in enumerate(cfg.mask_ratios) for j in range(cfg.n_draws)]
-    rows = ctx.map(_draw, pts)
+    rows = ctx.map(reconstruction_rank, pts)
     ratios = np.array([r["s"] / (r["N"] / r["N0"]) for r in rows])
     return Measurement(values={"ratio_spread": float((ratios.max() - ratios.min()) / ratios.mean())},
                        evidence={"rows": rows, "ratios": ratios.tolist()},

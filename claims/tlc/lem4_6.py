@@ -6,8 +6,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from claims import Claim, Measurement, Prediction, Source, register
-from claims._base import Assumption
+from claims import Assumption, Claim, Measurement, Prediction, Source, register
 
 from . import _ridge as R
 from ._common import int_matrix, minimal_counterexample
@@ -22,18 +21,11 @@ class Config:
     features: str = "layernorm"      # "layernorm" (general) | "orthogonal" (U' U'^T = c I)
 
 
-def draw(features, N, F, rng):
-    if features == "orthogonal":      # orthonormal rows scaled to the LayerNorm row norm sqrt(F)
-        Q, _ = np.linalg.qr(rng.standard_normal((F, N)))
-        return np.sqrt(F) * Q.T                                      # (N, F), U U^T = F I
-    return R.layernorm_features(N, F, rng)
-
-
 def _trials(N, F, lam, n_trials, features, seed):
     rng = np.random.default_rng(seed)
     cos = []
     for _ in range(n_trials):
-        U, x = draw(features, N, F, rng), rng.standard_normal(F)
+        U, x = R.draw_features(features, N, F, rng), rng.standard_normal(F)
         cos.append(R.cosine(R.joint_optimum(U, x, lam), U @ x))
     return {"lam": lam, "min_cos": float(min(cos)), "median_cos": float(np.median(cos))}
 

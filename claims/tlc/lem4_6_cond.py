@@ -9,13 +9,11 @@ from dataclasses import dataclass
 import numpy as np
 import sympy as sp
 
-from claims import Claim, Derivation, Measurement, Prediction, Source, register
-from claims._base import Assumption
+from claims import Assumption, Claim, Derivation, Measurement, Prediction, Source, register
 from claims._sym import identity
 
 from . import _ridge as R
 from ._common import fit_loglog
-from .lem4_6 import draw
 
 
 @dataclass(frozen=True)
@@ -32,7 +30,7 @@ def _exact(N, F, lam, n_trials, features, seed):
     rng = np.random.default_rng(seed)
     cos_gap, coef_gap = 0.0, 0.0
     for _ in range(n_trials):
-        U, x = draw(features, N, F, rng), rng.standard_normal(F)
+        U, x = R.draw_features(features, N, F, rng), rng.standard_normal(F)
         a, b = R.joint_optimum(U, x, lam), U @ x
         c = float(np.trace(U @ U.T)) / N
         cos_gap = max(cos_gap, 1 - R.cosine(a, b))

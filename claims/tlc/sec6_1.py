@@ -7,8 +7,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from claims import Claim, Measurement, Prediction, Source, register
-from claims._base import Assumption, Regime
+from claims import Assumption, Claim, Measurement, Prediction, Regime, Source, register
 
 from ._common import fit_line, window_change
 from ._mae import photo_mae, reconstruct

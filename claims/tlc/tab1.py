@@ -4,12 +4,11 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from claims import Claim, Measurement, Prediction, Source, register
-from claims._base import Assumption, Regime
+from claims import Assumption, Claim, Measurement, Prediction, Regime, Source, register
 from models.probe import extract_features, finetune, logistic_probe
 
 from ._common import chance_bar, single_thread, window_change
-from ._mae import dataset, digits_mae
+from ._mae import digits_mae, n_test
 
 
 @dataclass(frozen=True)
@@ -20,10 +19,6 @@ class Config:
     pft_lr: float = 1e-4          # 1e-3 blew the loss up at the first step (see notes)
     settle_tol: float = 0.05      # regime: relative loss change over the last 10% of steps
     handicap: str = "none"        # "second": partial FT gets an untrained head and 0 steps (false case)
-
-
-def n_test() -> int:
-    return len(dataset("digits", 8)[1])
 
 
 def predictions(cfg):

@@ -4,14 +4,12 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from claims import Claim, Measurement, Prediction, Source, register
-from claims._base import Assumption, Regime
+from claims import Assumption, Claim, Measurement, Prediction, Regime, Source, register
 from models.images import LabelledImages
 from models.probe import extract_features, finetune, logistic_probe
 
 from ._common import chance_bar, window_change
-from ._mae import digits_mae
-from .tab1 import n_test
+from ._mae import digits_mae, n_test
 
 
 @dataclass(frozen=True)

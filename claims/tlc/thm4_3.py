@@ -8,8 +8,7 @@ from dataclasses import dataclass
 import numpy as np
 from scipy.stats import spearmanr
 
-from claims import Claim, Measurement, Prediction, Source, register
-from claims._base import Assumption
+from claims import Assumption, Claim, Measurement, Prediction, Source, register
 
 from ._common import normalized_adjacency, truncate
 from ._mae import photo_mae, reconstruct, snapshot_schedule, with_weights

@@ -9,8 +9,7 @@ from dataclasses import dataclass
 import numpy as np
 import sympy as sp
 
-from claims import Claim, Derivation, Measurement, Prediction, Source, register
-from claims._base import Assumption
+from claims import Assumption, Claim, Derivation, Measurement, Prediction, Source, register
 from claims._sym import fact, identity
 
 from ._common import int_matrix, minimal_counterexample, normalized_adjacency

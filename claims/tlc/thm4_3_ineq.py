@@ -8,8 +8,7 @@ import numpy as np
 import sympy as sp
 from scipy.optimize import minimize
 
-from claims import Claim, Derivation, Measurement, Prediction, Source, register
-from claims._base import Assumption
+from claims import Assumption, Claim, Derivation, Measurement, Prediction, Source, register
 from claims._sym import identity
 
 from ._common import int_matrix, minimal_counterexample
