@@ -189,7 +189,8 @@ def run(args) -> dict:
         run_now = {}
         for name, (step, mem) in models.items():
             if mem > args.mem_gb * 2 ** 30 or name in args.skip:
-                why = f"estimated {mem / 2 ** 30:.1f} GiB > --mem-gb {args.mem_gb}" if name not in args.skip else "--skip"
+                why = (f"estimated {mem / 2 ** 30:.1f} GiB > --mem-gb {args.mem_gb}" if name not in args.skip
+                       else "--skip")
                 rows.append({"P": P, "d": d, "model": name, "n": args.n, "dtype": args.dtype, "skipped": why})
                 print(f"{P:>5} {d:>5} {name:>8}   skipped ({why})", flush=True)
             else:

@@ -86,7 +86,8 @@ def build_parser() -> argparse.ArgumentParser:
 
     sp_ = sub.add_parser("spec", help="the claims' specification: statement, assumptions, predictions as mathematics")
     sp_.add_argument("ids", nargs="*", metavar="ID", help="claim ids or unique labels (default: all)")
-    sp_.add_argument("--json", action="store_true", help="the versioned JSON document (schema: checks/spec.schema.json)")
+    sp_.add_argument("--json", action="store_true",
+                     help="the versioned JSON document (schema: checks/spec.schema.json)")
 
     nw = sub.add_parser("new", help="write a new claim module and its test from a template")
     nw.add_argument("id", metavar="PAPER.LABEL")

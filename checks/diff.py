@@ -120,7 +120,8 @@ def compare(base: dict[str, dict], new: dict[str, dict]) -> Diff:
             d.unchanged += 1
         elif worse(va, vb):
             d.worse.append(row)
-        elif RANK.get(vb, 9) < RANK.get(va, 9) and vb == "holds" or (va in ("fails", "error") and vb not in ("fails", "error")):
+        elif (RANK.get(vb, 9) < RANK.get(va, 9) and vb == "holds"
+              or (va in ("fails", "error") and vb not in ("fails", "error"))):
             d.better.append(row)
         else:
             d.changed.append(row)

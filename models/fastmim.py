@@ -37,7 +37,6 @@ from __future__ import annotations
 
 import contextlib
 import ctypes
-import math
 import warnings
 from dataclasses import dataclass, field
 
@@ -131,7 +130,6 @@ class FastReducedMIM(ReducedMIM):
 
     def prepare(self, b: Batch, chunk: int | None = None) -> Prepared:
         dt, dev = self.Phi.dtype, self.Phi.device
-        N, P = self.dist.N, self.dist.P
         n, m = b.masked_idx.shape
         c_max = chunk or self.chunk_size(m)
         bc = b.to(device="cpu")
@@ -196,7 +194,7 @@ class FastReducedMIM(ReducedMIM):
         """The exp form over all chunks. Returns (loss, dPhi, dUps) (work buffers) when ``backward``;
         with ``stats = (loss_q, A_own)`` ((n, m) each) fills those instead."""
         ws = self._work(pr)
-        Ups, Phi = self.Ups.detach(), self.Phi.detach()
+        Phi = self.Phi.detach()
         N, P, K = self.dist.N, self.dist.P, self.dist.K
         m = pr.m
         Et, dEt, PhiNK, dPhiNK = ws["Et"], ws["dEt"], ws["PhiNK"], ws["dPhiNK"]

@@ -29,7 +29,8 @@ def json_document(results: list[dict], graph: dict, generated_at: str | None = N
                        "verdict": v["verdict"], "symbolic": v["symbolic_status"], "numeric": v["numeric_status"],
                        "key_prediction": v["key"]["rule"], "measured": v["key"]["measured"], "why": v["why"],
                        "wall_s": v["wall_s"], "command": v["command"],
-                       "unsupported_by": [{"claim": d, "verdict": s} for d, s in graph["unsupported"].get(v["id"], [])]})
+                       "unsupported_by": [{"claim": d, "verdict": s}
+                                          for d, s in graph["unsupported"].get(v["id"], [])]})
     doc = {"document": DOCUMENT, "export_version": EXPORT_VERSION,
            "generated_at": generated_at or _dt.datetime.now(_dt.timezone.utc).isoformat(timespec="seconds"),
            "summary": meta, "not_verified": graph["missing"], "dependency_cycles": graph["cycles"],

@@ -106,7 +106,8 @@ def _node(n: str, x: float, y: float, data: dict, flagged: list | None, used_by:
             f'<text x="{x + NODE_W / 2:.0f}" y="{y + NODE_H / 2 + 4:.0f}" text-anchor="middle" '
             f'fill="{INK.get(verdict, "#222")}">{escape(label)}</text>')
     link = f'<a href="#{anchor(n)}">{body}</a>' if verdict != MISSING else body
-    return (f'<g class="{cls}" data-id="{escape(n)}" data-verdict="{escape(verdict)}" data-paper="{escape(data.get("paper", ""))}">'
+    paper = escape(data.get("paper", ""))
+    return (f'<g class="{cls}" data-id="{escape(n)}" data-verdict="{escape(verdict)}" data-paper="{paper}">'
             f'<title>{escape(tip)}</title>{link}</g>')
 
 
@@ -169,7 +170,8 @@ def svg(g: nx.DiGraph, flagged: dict[str, list] | None = None) -> str:
         my = (y1 + y2) / 2
         style = ' stroke="#c2410c" stroke-dasharray="5 3"' if bad else ' stroke="#777"'
         parts.append(f'<path class="gedge{" bad" if bad else ""}" data-from="{escape(a)}" data-to="{escape(b)}" '
-                     f'd="M{x1:.0f},{y1:.0f} C{x1:.0f},{my:.0f} {x2:.0f},{my:.0f} {x2:.0f},{y2 - 2:.0f}" fill="none"{style} '
+                     f'd="M{x1:.0f},{y1:.0f} C{x1:.0f},{my:.0f} {x2:.0f},{my:.0f} '
+                     f'{x2:.0f},{y2 - 2:.0f}" fill="none"{style} '
                      'stroke-width="1.3" marker-end="url(#arrow)"/>')
     n_used = {n: g.out_degree(n) for n in g}
     for n, (x0, y0) in pos.items():

@@ -18,11 +18,10 @@ from typing import Iterable
 import jinja2
 from markupsafe import Markup
 
-from .errors import BadReportPath, NoResults
-from .result import atomic_write, load_results
-
 from . import exports, graph, plots
+from .errors import BadReportPath
 from .mathml import latex_to_mathml, render_mathml, text_with_math
+from .result import atomic_write, load_results
 from .summary import MARK, VERDICTS, anchor, claim_view, metadata
 
 _ENV = jinja2.Environment(loader=jinja2.PackageLoader("report", "templates"),
@@ -47,7 +46,8 @@ def _asset(name: str) -> str:
 _RELATION = re.compile(r"^(Eq|Ne|Lt|Le|Gt|Ge|StrictLessThan|StrictGreaterThan|LessThan|GreaterThan|Unequality)\(|[<>=]")
 
 
-_MATH_RELATION = re.compile(r"<mo>\s*(=|&lt;|&gt;|<|>|≤|≥|≠|&le;|&ge;|&ne;|&#x226[45];|&#876[45];|&#8800;|&#x2260;)\s*</mo>")
+_MATH_RELATION = re.compile(r"<mo>\s*(=|&lt;|&gt;|<|>|≤|≥|≠|&le;|&ge;|&ne;"
+                            r"|&#x226[45];|&#876[45];|&#8800;|&#x2260;)\s*</mo>")
 
 
 def _markup(html_text: str | None):

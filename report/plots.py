@@ -16,9 +16,8 @@ import textwrap
 from typing import Any
 
 import numpy as np
-
-from matplotlib.backends.backend_agg import FigureCanvasAgg
 from matplotlib import patheffects
+from matplotlib.backends.backend_agg import FigureCanvasAgg
 from matplotlib.figure import Figure
 
 KINDS = ("line", "scatter", "box", "heatmap")
@@ -117,7 +116,7 @@ def _power_lines(series: dict, curves) -> list[tuple[str, list, list]]:
     out = []
     if not (series.get("logx") and series.get("logy") and xs):
         return out
-    for i, f in enumerate(fits):
+    for f in fits:
         if isinstance(f, dict) and "x" not in f and isinstance(f.get("slope"), (int, float)) \
                 and isinstance(f.get("intercept"), (int, float)):
             lo, hi = min(xs), max(xs)
@@ -441,7 +440,8 @@ def render_series(name: str, series: Any, predictions: dict | None = None) -> di
             out["caption"] = "; ".join(x for x in (series["caption"].strip(), out["caption"]) if x)
         curves = _curves(series) if kind == "scatter" else []
         if curves and _dodged(curves, bool(series.get("logx"))) is not curves:
-            out["caption"] = "; ".join(x for x in (out["caption"], "series drawn side by side at each x so none hides another") if x)
+            side = "series drawn side by side at each x so none hides another"
+            out["caption"] = "; ".join(x for x in (out["caption"], side) if x)
         if isinstance(series.get("xs"), dict) and kind in ("line", "scatter"):
             out["caption"] = "; ".join(x for x in (out["caption"], "each run drawn to its own last step") if x)
     if kind not in KINDS:
@@ -449,7 +449,8 @@ def render_series(name: str, series: Any, predictions: dict | None = None) -> di
         return out
     pred = (predictions or {}).get(series.get("prediction")) if isinstance(series, dict) else None
     if pred:
-        out["caption"] = "; ".join(x for x in (out["caption"], f"dashed orange line: the threshold of the prediction {pred.get('rule', '')}") if x)
+        line = f"dashed orange line: the threshold of the prediction {pred.get('rule', '')}"
+        out["caption"] = "; ".join(x for x in (out["caption"], line) if x)
     try:
         out["png"] = _png(series, kind, pred)
     except Exception as exc:  # a malformed series must not sink the report

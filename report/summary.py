@@ -12,6 +12,7 @@ import re
 from typing import Any, Iterable
 
 from .result import VERDICTS  # noqa: E402,F401  (the result contract owns the vocabulary)
+
 VERDICT_RANK = {v: i for i, v in enumerate(("fails", "error", "inconclusive", "skipped", "holds"))}
 
 
@@ -203,7 +204,8 @@ def evidence_tables(rest: dict, max_rows: int = 200) -> tuple[list[dict], dict]:
         if isinstance(v, list) and v and all(isinstance(e, dict) for e in v):
             flat = [_flat(e) for e in v]
             cols = list(dict.fromkeys(c for row in flat for c in row))
-            tables.append({"name": k, "columns": cols, "rows": [[row.get(c, "") for c in cols] for row in flat[:max_rows]],
+            rows = [[row.get(c, "") for c in cols] for row in flat[:max_rows]]
+            tables.append({"name": k, "columns": cols, "rows": rows,
                            "truncated": max(0, len(flat) - max_rows)})
         else:
             other[k] = v
@@ -301,7 +303,8 @@ def why(result: dict) -> str:
         sym_text = ""
     elif verdict == "inconclusive" and open_:
         r = open_[0]
-        head = f"{len(open_)} of {n} predictions cannot be decided here" if n > 1 else "The prediction cannot be decided here"
+        head = (f"{len(open_)} of {n} predictions cannot be decided here" if n > 1
+                else "The prediction cannot be decided here")
         text = f"{head}: {_clause(r)}" + (f"; {_short_reason(r['reason'])}" if r["reason"] else "")
     elif verdict == "holds" and rows:
         edge = [r for r in good if r["borderline"]]
@@ -349,7 +352,8 @@ def claim_view(result: dict) -> dict:
             (k, json.dumps(v)[:300]) for k, v in scalar_rows(result.get("config"))[1].items()],
         "depends_on": [str(d) for d in _list(result.get("depends_on"))],
         "obligations": [o for o in _list(sym.get("obligations")) if isinstance(o, dict)],
-        "evidence": evidence_rows, "evidence_tables": evidence_tabs, "evidence_rest": json.dumps(evidence_rest, indent=1, sort_keys=True)[:20000]
+        "evidence": evidence_rows, "evidence_tables": evidence_tabs,
+        "evidence_rest": json.dumps(evidence_rest, indent=1, sort_keys=True)[:20000]
         if evidence_rest else "",
         "undecided": sorted(_dict(num.get("undecided")).items()),
         "errors": errors_of(result), "notes": result.get("notes", ""),

@@ -4,17 +4,16 @@ import functools
 
 import numpy as np
 import pytest
+import sweep_fixture
 import torch
 
 from checks import executors as ex
-
-import sweep_fixture
 from checks.cli import main
+from checks.errors import ExecutorUnavailable, InvalidSweep
 from checks.runner import RunContext, evaluate
 from models.attention import ReducedMIM
 from models.data import DataConfig, Distribution
 from models.errors import InvalidParameter
-from checks.errors import ExecutorUnavailable, InvalidSweep
 from models.fastmim import FastReducedMIM
 from models.train import Recorder, gradient_descent
 
@@ -196,7 +195,7 @@ def test_analytic_gd_trajectory_equals_autograd():
     for name, kw in (("autograd", {}), ("analytic", {"grad_fn": fast.grad_fn(fast.prepare(b))})):
         model = red if name == "autograd" else fast
         rec = Recorder(lambda st: {"loss": st.loss})
-        gradient_descent([model.Phi, model.Ups], lambda: model(b).loss, steps=6, lr=2.0,
+        gradient_descent([model.Phi, model.Ups], lambda model=model: model(b).loss, steps=6, lr=2.0,
                          callbacks=[rec], **kw)
         losses[name] = [r["loss"] for r in rec.rows]
     assert np.allclose(losses["analytic"], losses["autograd"], rtol=1e-13, atol=0)

@@ -7,10 +7,10 @@ import torch
 
 from checks.cli import main
 from claims import _registry
+from models import _fastkernel
 from models.attention import ReducedMIM
 from models.data import DataConfig, Distribution
 from models.errors import NonFiniteValue
-from models import _fastkernel
 from models.fastmim import FastReducedMIM
 from models.mim import patch_stats, patch_stats_chunked
 from models.train import Recorder, gradient_descent

@@ -9,8 +9,8 @@ from checks import runner, store
 from checks.cli import main
 from claims import _registry
 from claims._base import Assumption, Claim, Measurement, Prediction, Source
-from models.errors import InvalidParameter, NonFiniteValue
 from claims.errors import AmbiguousClaim, AssumptionViolated, DuplicateClaim, InvalidClaimId, UnknownClaim
+from models.errors import InvalidParameter, NonFiniteValue
 from report.errors import ResultSchemaError
 
 
@@ -101,7 +101,8 @@ def test_crash_and_nan_become_error_results(fake_registry):
     assert r["verdict"] == "error" and "kaboom" in r["numeric"]["error"]["message"]
     r = runner.evaluate("fpc.thm4.1", overrides={"nan": True})
     assert r["verdict"] == "error"
-    assert "non-finite" in r["numeric"]["error"]["message"] and "lower the step size" in r["numeric"]["error"]["message"]
+    msg = r["numeric"]["error"]["message"]
+    assert "non-finite" in msg and "lower the step size" in msg
     with pytest.raises(InvalidParameter, match="x=nan: must be a finite number"):
         runner.evaluate("fpc.thm4.1", overrides={"x": math.nan}, allow_violations=True)
 
@@ -200,6 +201,7 @@ def test_refused_claim_is_stored_as_an_error_result(fake_registry, tmp_results, 
 
 def test_matrix_identity_compares_entry_by_entry():
     import sympy as sp
+
     from claims._sym import matrix_identity
     a, b = sp.symbols("a b", real=True)
     M = sp.Matrix([[a, b], [b, a]])

@@ -1,11 +1,9 @@
 """Bundled real images: digits, photograph crops, patchify round trip, split."""
-import numpy as np
 import pytest
 import torch
 
 from models.errors import InvalidParameter
-from models.images import (PHOTOS, load_digits_images, patchify, photo_crops, split,
-                           unpatchify)
+from models.images import PHOTOS, load_digits_images, patchify, photo_crops, split, unpatchify
 
 
 def test_digits_are_the_bundled_dataset():

@@ -6,8 +6,7 @@ import pytest
 import torch
 
 from models.errors import InvalidParameter
-from models.metrics import (attention_distance, attention_diversity, attention_nmi, grid_coords,
-                            topk_keys)
+from models.metrics import attention_distance, attention_diversity, attention_nmi, grid_coords, topk_keys
 
 H = W = 4
 P = H * W

@@ -44,7 +44,8 @@ def test_full_and_reduced_agree_at_random_state():
     b = dist.sample(16, g)
     full = FullMIM(dist, d=dist.n_features + dist.P + 4, generator=g)
     red = ReducedMIM(dist, dtype=torch.float64)
-    Phi, Ups = torch.randn(20, dist.n_features, generator=g, dtype=torch.float64), torch.randn(20, 20, generator=g, dtype=torch.float64)
+    Phi = torch.randn(20, dist.n_features, generator=g, dtype=torch.float64)
+    Ups = torch.randn(20, 20, generator=g, dtype=torch.float64)
     full.set_from_correlations(Phi, Ups)
     with torch.no_grad():
         red.Phi.copy_(Phi)

@@ -15,9 +15,9 @@ import pytest
 import sympy as sp
 
 from checks import cli, store
-from report.errors import ResultSchemaError
-from report import write_report
 from report import graph as rgraph
+from report import write_report
+from report.errors import ResultSchemaError
 from report.html import load, render
 from report.mathml import render_mathml
 from report.plots import render_series
@@ -329,7 +329,8 @@ def _borderline_result():
         "status": "holds", "replicates": 3,
         "predictions": [{"name": "min_attn", "op": ">=", "threshold": 0.99, "rule": "min_attn >= 0.99",
                          "statement": "own-area attention at least 0.99"},
-                        {"name": "gap", "op": "<=", "threshold": 0.01, "rule": "gap <= 0.01", "statement": "small gap"}],
+                        {"name": "gap", "op": "<=", "threshold": 0.01, "rule": "gap <= 0.01",
+                         "statement": "small gap"}],
         "outcomes": [{"name": "min_attn", "measured": 0.9900023, "outcome": "holds", "interval": [0.9900011, 0.9900035],
                       "margin": 2.3e-6, "margin_hw": 1.9, "replicates": [0.990001, 0.9900023, 0.9900036],
                       "interval_method": "t-interval of the mean over 3 replicates"},
@@ -382,7 +383,8 @@ def test_plots_are_captioned_in_words_and_kept_small():
     assert title_in_words("ups_absmax", {"xlabel": "GD step", "ylabel": "max |Ups|"}) == "max |Ups| against GD step"
     assert title_in_words("ups_absmax", {}) == "ups absmax"
     assert title_in_words("s", {"title": "as Figure 3"}) == "as Figure 3"
-    assert title_in_words("d", {"kind": "box", "xlabel": "objective", "ylabel": "diversity"}) == "diversity by objective"
+    box = {"kind": "box", "xlabel": "objective", "ylabel": "diversity"}
+    assert title_in_words("d", box) == "diversity by objective"
     out = render_series("max_gap", _runs_series())
     assert len(base64.b64decode(out["png"])) < 20_000                          # palette PNG
 
@@ -418,7 +420,8 @@ def test_obligations_show_their_left_side_and_wrap_long_relations():
         {"name": "zero", "kind": "fact", "status": "proved", "expr": "0", "mathml": "<mn>0</mn>", "detail": "",
          "statement": "s"},
         {"name": "long", "kind": "identity", "status": "proved", "expr": "Eq(x, y)",
-         "mathml": "<mrow><mi>x</mi><mo>=</mo>" + "<mrow>" + "<mi>y</mi><mo>+</mo>" * 120 + "<mi>y</mi></mrow></mrow>"}]})
+         "mathml": ("<mrow><mi>x</mi><mo>=</mo>" + "<mrow>" + "<mi>y</mi><mo>+</mo>" * 120
+                    + "<mi>y</mi></mrow></mrow>")}]})
     html, _ = render([r])
     assert '<span class="lhs">limit of the ratio as P -&gt; oo =</span>' in html
     assert '<span class="lhs">zero =</span>' in html                           # the name when the detail is silent

@@ -4,8 +4,7 @@ import torch
 
 from models.errors import InvalidParameter
 from models.images import load_digits_images, patchify
-from models.vit import (MAE, TrainConfig, ViTConfig, ViTEncoder, pretrain_mae, random_masking,
-                        sincos_pos_embed)
+from models.vit import MAE, TrainConfig, ViTConfig, ViTEncoder, pretrain_mae, random_masking, sincos_pos_embed
 
 
 def test_random_masking_by_argsort():
@@ -62,8 +61,12 @@ def test_pretraining_lowers_the_loss_and_is_deterministic():
     imgs = load_digits_images().images[:256]
     tc = TrainConfig(steps=40, batch_size=64, lr=2e-3, warmup=5)
     a, b = MAE(ViTConfig(depth=1)), None
-    torch.manual_seed(0); a = MAE(ViTConfig(depth=1)); ha = pretrain_mae(a, imgs, tc, seed=0, snapshot_steps=(0, 40))
-    torch.manual_seed(0); b = MAE(ViTConfig(depth=1)); hb = pretrain_mae(b, imgs, tc, seed=0)
+    torch.manual_seed(0)
+    a = MAE(ViTConfig(depth=1))
+    ha = pretrain_mae(a, imgs, tc, seed=0, snapshot_steps=(0, 40))
+    torch.manual_seed(0)
+    b = MAE(ViTConfig(depth=1))
+    hb = pretrain_mae(b, imgs, tc, seed=0)
     assert ha["loss"] == hb["loss"]
     assert sum(ha["loss"][-5:]) < sum(ha["loss"][:5])
     assert set(ha["snapshots"]) == {0, 40}
