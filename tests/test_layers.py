@@ -44,10 +44,6 @@ def _is_claim_module(mod: str) -> bool:
     return len(parts) == 3 and parts[0] == "claims" and not parts[2].startswith("_")
 
 
-import pytest  # noqa: E402
-
-
-@pytest.mark.xfail(strict=True, reason="shared parts still to move into _-helpers (in progress)")
 def test_no_claim_module_imports_another_claim_module():
     bad = sorted((a, b) for a, b in _edges() if _is_claim_module(a) and _is_claim_module(b))
     assert not bad, bad

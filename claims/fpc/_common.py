@@ -7,7 +7,8 @@ from dataclasses import dataclass
 
 import torch
 
-from claims._base import Assumption
+from claims import Assumption
+from claims._base import _latex_num
 from models.data import DataConfig, Distribution
 
 
@@ -50,3 +51,8 @@ DATA_ASSUMPTIONS: tuple[Assumption, ...] = (
     Assumption.math("0 < kappa_s < kappa_c <= 1", text="0 < kappa_s < kappa_c <= 1 (Assumption 2.2)"),
     Assumption.math("0 < z_low <= z_high", text="0 < z_low <= z_high: z in [L, U] with L, U = Theta(1) (Def 2.1)"),
 )
+
+
+def latex_num(x) -> str:
+    """A number as the report's LaTeX writes it (0.3333333 -> 0.333333, 1e-10 -> 1 \\times 10^{-10})."""
+    return _latex_num(x)

@@ -8,7 +8,7 @@ from typing import Callable
 
 import torch
 
-from claims._base import Assumption
+from claims import Assumption
 from models.attention import FullMIM, ReducedMIM
 
 from ._common import DATA_ASSUMPTIONS, MIMConfig, make_dist

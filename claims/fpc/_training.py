@@ -82,7 +82,7 @@ def train_reduced(dist: Distribution, spec: TrainSpec, g: torch.Generator, *, de
     b = batch if batch is not None else dist.sample(spec.n_samples, g)
     b_dev = b.to(device=device, dtype=dtype)
     cls = FastReducedMIM if spec.fast else ReducedMIM
-    model = cls(_dist_on(dist, device) if device != "cpu" else dist, dtype=dtype, device=device)
+    model = cls(dist_on(dist, device) if device != "cpu" else dist, dtype=dtype, device=device)
 
     P = dist.P
     pos = b.masked_idx.reshape(-1).to(device)
@@ -120,19 +120,19 @@ def train_reduced(dist: Distribution, spec: TrainSpec, g: torch.Generator, *, de
                      frozen=[model.Phi] if spec.freeze_phi else [], grad_fn=grad_fn)
     with torch.no_grad():
         fwd = model(b_dev)
-    final = patch_stats(dist, b, _to_cpu(fwd))
+    final = patch_stats(dist, b, to_cpu(fwd))
     st = lambda k: rec.stacked(k).to(torch.float64).numpy()  # noqa: E731
     return Trajectory(dist, b, model, np.asarray(rec.steps), st("loss"), st("Phi"), st("gPhi"),
                       st("Ups") if spec.keep_ups else None, st("gUps") if spec.keep_ups else None,
                       st("ups_absmax"), st("own_attn"), st("global_attn"), final)
 
 
-def _to_cpu(fwd):
+def to_cpu(fwd):
     from models.attention import Forward
     return Forward(*(getattr(fwd, f).detach().cpu() for f in ("attn", "A", "own", "loss_q", "loss")))
 
 
-def _dist_on(dist: Distribution, device: str) -> Distribution:
+def dist_on(dist: Distribution, device: str) -> Distribution:
     """A shallow copy of ``dist`` whose index tensors live on ``device``."""
     import copy
     d = copy.copy(dist)

@@ -8,8 +8,7 @@ from dataclasses import dataclass
 import sympy as sp
 import torch
 
-from claims import Claim, Derivation, Measurement, Prediction, Source, register
-from claims._base import Assumption
+from claims import Assumption, Claim, Derivation, Measurement, Prediction, Source, register
 from claims._sym import identity
 from models.attention import FullMIM, unmasked_area_onehot
 
@@ -79,6 +78,11 @@ CLAIM = register(Claim(
     kind="definition",
     statement="FP correlation Phi_{p->v_{k,a}} = e_p^T Q v_{k,a}, PP correlation Ups_{p->q} = e_p^T Q e_q; with Q^(0) = 0 "
               "both are 0, so every masked query starts with uniform attention 1/P and A_a = |P_{k,a} cap U|/P.",
+    statement_latex=(
+        r"The FP correlation is $\Phi_{p \to v_{k,a}} = e_p^\top Q v_{k,a}$ and the PP correlation is "
+        r"$\Upsilon_{p \to q} = e_p^\top Q e_q$; with $Q^{(0)} = 0$ both are $0$, so every masked query "
+        r"starts with uniform attention $\mathrm{attn}_{p \to q} = 1/P$ and $A_a = |\mathcal{P}_{k,a} \cap "
+        r"\mathcal{U}| / P$."),
     source=Source("fpc", "Definition 3.1 (Section 3); Stage 1 (Section 5.2)",
                   "Due to our (zero) initialization of , we have . ... At the beginning of training, , and hence for "
                   "any , which implies that the transformer equally attends to each patch."),

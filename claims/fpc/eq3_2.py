@@ -7,8 +7,7 @@ from dataclasses import dataclass
 import sympy as sp
 import torch
 
-from claims import Claim, Derivation, Measurement, Prediction, Source, register
-from claims._base import Assumption
+from claims import Assumption, Claim, Derivation, Measurement, Prediction, Source, register
 from claims._sym import identity
 from models.attention import FullMIM, ReducedMIM
 

@@ -8,8 +8,7 @@ from dataclasses import dataclass
 import numpy as np
 import torch
 
-from claims import Claim, Measurement, Prediction, Source, register
-from claims._base import Assumption
+from claims import Assumption, Claim, Measurement, Prediction, Source, register
 from models.attention import ReducedMIM
 from models.data import DataConfig, Distribution
 
@@ -169,6 +168,10 @@ CLAIM = register(Claim(
     kind="equation",
     statement="At Q = 0, for p in a local area of cluster k, |dL/dPhi_{p->v_{k,1}}| / |dL/dPhi_{p->v_{k,j}}| "
               "= Theta(P^Delta) with Delta = (1 - kappa_s) - 2 (1 - kappa_c).",
+    statement_latex=(
+        r"At $Q = 0$, for $p$ in a local area of cluster $k$, $\left|\frac{\partial L}{\partial \Phi_{p "
+        r"\to v_{k,1}}}\right| \Big/ \left|\frac{\partial L}{\partial \Phi_{p \to v_{k,j}}}\right| = "
+        r"\Theta(P^{\Delta})$ with $\Delta = (1 - \kappa_s) - 2(1 - \kappa_c)$."),
     source=Source("fpc", "Eq. (4.1), Section 4; Section 5.2 Stage 1",
                   "Based on our data model in Section 2.2, we further introduce a concept termed the information "
                   "gap to quantify the difference of significance between the global and the local areas (cf. "

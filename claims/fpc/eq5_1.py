@@ -97,6 +97,12 @@ CLAIM = register(Claim(
     statement="With Ups-bar_{p->k,a} = (1/C_{k,a}) sum_{q in P_{k,a}} Ups_{p->q} (5.1): per image, the PP gradients "
               "summed over the unmasked keys of area a equal (1/z_a) times the FP gradient of v_{k,a}; the "
               "projected PP gradient is smaller in magnitude than the corresponding FP gradient.",
+    statement_latex=(
+        r"With the projected PP correlation $\bar\Upsilon_{p \to k,a} = \frac{1}{C_{k,a}} \sum_{q \in "
+        r"\mathcal{P}_{k,a}} \Upsilon_{p \to q}$ (5.1): per image, $\sum_{q \in \mathcal{P}_{k,a} \cap "
+        r"\mathcal{U}} \frac{\partial \ell}{\partial \Upsilon_{p \to q}} = \frac{1}{z_a} \frac{\partial "
+        r"\ell}{\partial \Phi_{p \to v_{k,a}}}$, and $\left|\frac{\partial L}{\partial \bar\Upsilon_{p \to "
+        r"k,a}}\right| < \left|\frac{\partial L}{\partial \Phi_{p \to v_{k,a}}}\right|$."),
     source=Source("fpc", "Eq. (5.1), Section 5.1; (A.2)",
                   "Based on the above gradient update for , we further introduce the following auxiliary quantity , "
                   "which can be interpreted as the PP attention correlation “projected” on the -th cluster , and "

@@ -8,7 +8,7 @@ from claims import Claim, Prediction, Source, register
 
 from ._common import DATA_ASSUMPTIONS
 from ._stages import DynConfig
-from .hypb1 import SIGN, common_predictions, delta_sign, hypothesis_check, item_a_derivation
+from ._hypotheses import SIGN, common_predictions, delta_sign, hypothesis_check, item_a_derivation
 
 
 @dataclass(frozen=True)
@@ -30,6 +30,10 @@ CLAIM = register(Claim(
     kind="hypothesis",
     statement="For Delta < 0, at every step t: (a) the target FP correlation Phi_{p->v_{k,j}} is monotonically "
               "increasing; (b) if p is in a local area of k, Phi_{p->v_{k,1}} is monotonically decreasing.",
+    statement_latex=(
+        r"For $\Delta < 0$, at every step $t$: (a) the target FP correlation $\Phi^{(t)}_{p \to v_{k,j}}$ "
+        r"is monotonically increasing; (b) if $p \in \mathcal{P}_{k,j}$ with $j \neq 1$ (a local area of "
+        r"$k$), $\Phi^{(t)}_{p \to v_{k,1}}$ is monotonically decreasing."),
     source=Source("fpc", "Induction Hypothesis B.2 (Appendix B.2)",
                   "Now we turn to the case that . Induction Hypothesis B.2. For , given , for , the following "
                   "holds - a. is monotonically increasing, and ; - b. if , then is monotonically decreasing "

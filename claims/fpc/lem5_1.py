@@ -7,12 +7,11 @@ import numpy as np
 import sympy as sp
 import torch
 
-from claims import Claim, Derivation, Measurement, Prediction, Source, register
-from claims._base import Assumption, _latex_num
+from claims import Assumption, Claim, Derivation, Measurement, Prediction, Source, register
 from claims._sym import identity, nonnegative
 
 from . import _symbolic as S
-from ._common import make_dist
+from ._common import latex_num, make_dist
 from ._gradients import lemma_5_1_grad_Phi
 from ._lemma_checks import FULL_PROFILE, LEMMA_ASSUMPTIONS, LemmaConfig, rel_err, worst_over_states
 from ._training import TrainSpec, train_reduced
@@ -42,7 +41,7 @@ def derive(cfg) -> Derivation:
 
 def _num(x) -> str:
     """A threshold in LaTeX: 1e-10 -> 10^{-10}."""
-    m = _latex_num(x)
+    m = latex_num(x)
     return m[len("1 \\times "):] if m.startswith("1 \\times ") else m
 
 

@@ -53,6 +53,11 @@ CLAIM = register(Claim(
     kind="lemma",
     statement="For masked p in P_{k,j}: -dl/dUps_{p->q} = attn_{p->q} D(q), with D(q) = D_a for an unmasked key "
               "in area a and D(q) = -z_j^2 A_j(1-A_j) + sum_{b!=j} z_b^2 A_b^2 for a masked key.",
+    statement_latex=(
+        r"For a masked query $p \in \mathcal{P}_{k,j}$: $-\frac{\partial \ell}{\partial \Upsilon_{p \to "
+        r"q}} = \mathrm{attn}_{p \to q} D(q)$, with $D(q) = D_a$ for an unmasked key $q \in "
+        r"\mathcal{P}_{k,a} \cap \mathcal{U}$ and $D(q) = -z_j^2 A_j (1 - A_j) + \sum_{b \neq j} z_b^2 "
+        r"A_b^2$ for a masked key $q \in \mathcal{M}$."),
     source=Source("fpc", "Lemma 5.2 (Section 5.1; Appendix A.1.1)",
                   "Lemma 5.2 (PP attention correlations, informal). Given , let , and suppose is masked. Then , "
                   "where satisfies - 1. if , - 2. if , where and : - 3. if , where ,"),

@@ -9,18 +9,16 @@ judges (a) the worst ratio over the whole run at the configured (largest) areas 
 of that ratio over area size at fixed P (SPEC 'Where the asymptotics begin')."""
 from __future__ import annotations
 
-import dataclasses
 from dataclasses import dataclass
 
 import numpy as np
 
-from claims import Claim, Measurement, Prediction, Source, register
-from claims._base import Assumption, Regime
+from claims import Assumption, Claim, Measurement, Prediction, Regime, Source, register
 
 from ._areas import (CONVERGED_ATTN, MASKED_AREA_BOUND, AreaSweep, area_points, area_series, grouped_slope,
                      regime_values, slope_in_P)
 from ._common import DATA_ASSUMPTIONS, MIMConfig
-from .thmf3 import SWEEP_ASSUMPTIONS
+from ._thm_f import SWEEP_ASSUMPTIONS
 
 
 @dataclass(frozen=True)
@@ -118,6 +116,11 @@ CLAIM = register(Claim(
     kind="assertion",
     statement="The gradient of the projected PP correlation (5.1) is smaller in magnitude than the corresponding "
               "FP gradient, for P -> infinity with local areas of Theta(P^kappa_s) patches.",
+    statement_latex=(
+        r"For $P \to \infty$ with local areas of $\Theta(P^{\kappa_s})$ patches, the gradient of the "
+        r"projected PP correlation (5.1) is smaller in magnitude than the corresponding FP gradient: "
+        r"$\left|\frac{\partial L}{\partial \bar\Upsilon_{p \to k,a}}\right| < \left|\frac{\partial "
+        r"L}{\partial \Phi_{p \to v_{k,a}}}\right|$."),
     source=Source("fpc", "Section 5.1, after Lemma 5.2; eq. (5.1)",
                   "The key observation by comparing Lemma 5.1 and 5.2 is that the gradient of projected PP "
                   "attention is smaller than the corresponding FP gradient in magnitude since ."),

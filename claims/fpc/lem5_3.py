@@ -11,9 +11,9 @@ import numpy as np
 from claims import Claim, Measurement, Prediction, Source, register
 
 from ._common import DATA_ASSUMPTIONS
+from ._hypotheses import delta_sign
 from ._runs import projected_pp, target_index, trajectory
 from ._stages import DynConfig, rate_series, stages
-from .hypb1 import delta_sign
 
 
 @dataclass(frozen=True)
@@ -98,6 +98,12 @@ CLAIM = register(Claim(
     statement="Under the conditions of Theorem 4.1 with Delta > 0, for p in a local area of k there is T1 at "
               "which (a) the global FP correlation has decreased and the target FP gradient dominates, (b) all "
               "other FP correlations are small, (c) all projected PP correlations are small.",
+    statement_latex=(
+        r"Under the conditions of Theorem 4.1 with $\Delta > 0$, for $p$ in a local area "
+        r"$\mathcal{P}_{k,j}$ ($j \neq 1$) there is $T_1$ at which (a) $\Phi^{(T_1)}_{p \to v_{k,1}}$ has "
+        r"decreased and $-\frac{\partial L}{\partial \Phi_{p \to v_{k,j}}}$ dominates; (b) every other FP "
+        r"correlation $\Phi^{(T_1)}_{p \to v_{k,a}}$ ($a \notin \{1, j\}$) is small; (c) every projected "
+        r"PP correlation $\bar\Upsilon^{(T_1)}_{p \to k,a}$ is small."),
     source=Source("fpc", "Lemma 5.3 (Section 5.2; Appendix C.2)",
                   "Lemma 5.3 (Switching of dominant effects (See Section C.2)). Under the same conditions as "
                   "Theorem 4.1, for , there exists , such that at iteration , we have - a. , and ; - b. all "

@@ -5,10 +5,10 @@ import sympy as sp
 import torch
 
 from claims import Claim, Derivation, Measurement, Prediction, Source, register
-from claims._base import _latex_num
 from claims._sym import identity
 
 from . import _symbolic as S
+from ._common import latex_num
 from ._gradients import lemma_A1_grad_Q
 from ._lemma_checks import FULL_PROFILE, LEMMA_ASSUMPTIONS, LemmaConfig, rel_err, worst_over_states
 
@@ -40,7 +40,7 @@ def derive(cfg) -> Derivation:
 
 def _num(x) -> str:
     """A threshold in LaTeX: 1e-10 -> 10^{-10}."""
-    m = _latex_num(x)
+    m = latex_num(x)
     return m[len("1 \\times "):] if m.startswith("1 \\times ") else m
 
 

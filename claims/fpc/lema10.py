@@ -11,8 +11,7 @@ import numpy as np
 import sympy as sp
 import torch
 
-from claims import Claim, Derivation, Measurement, Prediction, Source, register
-from claims._base import Assumption
+from claims import Assumption, Claim, Derivation, Measurement, Prediction, Source, register
 from claims._sym import nonnegative
 from models.mim import own_area_unmasked_count
 
@@ -126,6 +125,11 @@ CLAIM = register(Claim(
     title="The loss gap is controlled by the attention deficit",
     statement="For every patch p and every Q: 1/2 L^2 E[(1 - A_j)^2 1{reachable} | p masked] <= L_p - L_p* "
               "<= U^2 E[d^2 | p masked], with d the attention deficit of the masked query.",
+    statement_latex=(
+        r"For every patch $p$ and every $Q$: $\frac{1}{2} L^2\, \mathbb{E}\left[(1 - A_j)^2 "
+        r"\mathbf{1}\{\mathrm{reachable}\} \mid p \in \mathcal{M}\right] \le L_p(Q) - L_p^* \le U^2\, "
+        r"\mathbb{E}\left[d^2 \mid p \in \mathcal{M}\right]$, with $d$ the attention deficit of the masked "
+        r"query."),
     source=Source("fpc", "Lemma A.10 (Appendix A.3)",
                   "Lemma A.10. Given , for any , we have where are some constants. Proof. The lower bound is "
                   "directly obtained by the definition and thus we only prove the upper bound. where the last "

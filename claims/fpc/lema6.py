@@ -7,8 +7,7 @@ from dataclasses import dataclass
 import numpy as np
 from scipy import stats
 
-from claims import Claim, Measurement, Prediction, Source, register
-from claims._base import Assumption
+from claims import Assumption, Claim, Measurement, Prediction, Source, register
 
 from ._common import make_dist
 from ._fit import linear_fit
@@ -94,6 +93,12 @@ CLAIM = register(Claim(
     statement="For an area of C patches and masking ratio gamma, X = |P_{k,a} cap U| ~ Hyper(P, C, (1-gamma)P) "
               "satisfies P(|X - (1-gamma)C| >= delta (1-gamma) C) <= 2 exp(-2 delta^2 (1-gamma)^2 C): the "
               "event of (A.3) holds with probability 1 - exp(-Omega(P^kappa)) for an area of size P^kappa.",
+    statement_latex=(
+        r"For an area of $C$ patches and masking ratio $\gamma$, $X = |\mathcal{P}_{k,a} \cap \mathcal{U}| "
+        r"\sim \operatorname{Hyper}(P, C, (1 - \gamma) P)$ satisfies $\Pr\left[|X - (1 - \gamma) C| \ge "
+        r"\delta (1 - \gamma) C\right] \le 2 \exp\left(-2 \delta^2 (1 - \gamma)^2 C\right)$: for an area "
+        r"of size $C = P^{\kappa}$ the event of (A.3) holds with probability $1 - "
+        r"\exp(-\Omega(P^{\kappa}))$."),
     source=Source("fpc", "Lemma A.6 (Appendix A.2)",
                   "We then utilize this property to prove the high-probability set introduced in Section 5.1. "
                   "Lemma A.6. For , define | (A.3) | we have | (A.4) | where is some constant. Proof. Under "

@@ -6,10 +6,8 @@ from dataclasses import dataclass
 from fractions import Fraction
 
 import sympy as sp
-import torch
 
-from claims import Claim, Derivation, Measurement, Prediction, Source, register
-from claims._base import Assumption
+from claims import Assumption, Claim, Derivation, Measurement, Prediction, Source, register
 from claims._sym import identity, nonnegative
 
 from ._hypergeom import full_mask_prob_exact, full_mask_prob_product

@@ -8,8 +8,7 @@ from dataclasses import dataclass
 import sympy as sp
 import torch
 
-from claims import Claim, Derivation, Measurement, Prediction, Source, register
-from claims._base import Assumption
+from claims import Assumption, Claim, Derivation, Measurement, Prediction, Source, register
 from claims._sym import nonnegative
 from models.attention import ReducedMIM
 from models.mim import patch_stats

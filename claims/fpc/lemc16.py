@@ -6,12 +6,11 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from claims import Claim, Measurement, Prediction, Source, register
+from claims import Claim, Measurement, Source, register
 
 from ._common import DATA_ASSUMPTIONS
-from ._runs import trajectory
-from ._stages import DynConfig, monotone_counts, rate_series, signed, stages
-from .hypb1 import SIGN, delta_sign, item_a_derivation, item_a_note
+from ._hypotheses import SIGN, delta_sign, item_a_derivation, stage_measure, stage_predictions
+from ._stages import DynConfig
 
 
 @dataclass(frozen=True)
@@ -21,29 +20,8 @@ class Config(DynConfig):
     sign: int = 1               # -1 asserts the opposite directions (wrong-sign control)
 
 
-def stage_predictions(cfg, stage: str, end: str):
-    return (
-        Prediction("a_violations", f"(a) target FP never decreases during {stage}", "<=", 0,
-                   by_construction=item_a_note(cfg)),
-        Prediction("b_violations", f"(b) global FP of local queries never increases during {stage}", "<=", 0),
-        Prediction("frac_stage_ends", end, ">=", 1.0),
-    )
-
-
 def predictions(cfg):
     return stage_predictions(cfg, "Phase I [0, T1)", "every local pair reaches the end of Phase I (0 < T1)")
-
-
-def stage_measure(cfg, ctx, lo_of, hi_of, ends_of) -> Measurement:
-    tr = trajectory(cfg, ctx.seed, ctx.device)
-    st = stages(tr)                       # stages from the true run; the sign flips only the items
-    c = monotone_counts(signed(tr, cfg.sign), lo_of(st), hi_of(st), "local")
-    ends = ends_of(tr, st)
-    return Measurement({"a_violations": c["a_violations"], "b_violations": c["b_violations"],
-                        "frac_stage_ends": float(np.mean(ends))},
-                       {"counts": c, "t1_quantiles": np.percentile(st["t1"], [0, 50, 100]).tolist(),
-                        "t2_quantiles": np.percentile(st["t2"], [0, 50, 100]).tolist()},
-                       series={"rates": rate_series(tr)})
 
 
 def check(cfg, ctx) -> Measurement:
@@ -56,6 +34,10 @@ CLAIM = register(Claim(
     title="End of Phase I (Delta > 0): Hypothesis C.2 holds and the switch is reached",
     statement="For Delta > 0 and p local in k, Hypothesis C.2 (target FP increasing, global FP decreasing) "
               "holds for every iteration of Phase I, and Phase I ends at a finite T1.",
+    statement_latex=(
+        r"For $\Delta > 0$ and $p$ in a local area $\mathcal{P}_{k,j}$ ($j \neq 1$), Hypothesis C.2 "
+        r"($\Phi^{(t)}_{p \to v_{k,j}}$ increasing, $\Phi^{(t)}_{p \to v_{k,1}}$ decreasing) holds for "
+        r"every iteration $t < T_1$ of Phase I, and Phase I ends at a finite $T_1$."),
     source=Source("fpc", "Lemma C.16 (Appendix C.2.4)",
                   "Lemma C.16. C.2 holds for all iteration , and at iteration , we have - a. ; - b. ."),
     assumptions=DATA_ASSUMPTIONS + (delta_sign(True), SIGN),

@@ -11,8 +11,7 @@ from claims import Claim, Measurement, Source, register
 from ._common import DATA_ASSUMPTIONS
 from ._runs import rates
 from ._stages import DynConfig
-from .hypb1 import SIGN, delta_sign, item_a_derivation
-from .lemc16 import stage_measure, stage_predictions
+from ._hypotheses import SIGN, delta_sign, item_a_derivation, stage_measure, stage_predictions
 
 
 @dataclass(frozen=True)
@@ -43,6 +42,10 @@ CLAIM = register(Claim(
     title="End of Phase II rapid growth (Delta > 0): Hypothesis C.3 holds, then growth decelerates",
     statement="For Delta > 0 and p local in k, Hypothesis C.3 (target FP increasing, global FP decreasing) "
               "holds through the rapid-growth stage of Phase II, which ends.",
+    statement_latex=(
+        r"For $\Delta > 0$ and $p$ in a local area $\mathcal{P}_{k,j}$ ($j \neq 1$), Hypothesis C.3 "
+        r"($\Phi^{(t)}_{p \to v_{k,j}}$ increasing, $\Phi^{(t)}_{p \to v_{k,1}}$ decreasing) holds for "
+        r"$T_1 \le t \le T_2$ (the rapid-growth stage of Phase II), which ends."),
     source=Source("fpc", "Lemma C.23 (Appendix C.3.4)",
                   "Lemma C.23. C.3 holds for all , and at iteration , we have - a. ; - b. if ."),
     assumptions=DATA_ASSUMPTIONS + (delta_sign(True), SIGN),

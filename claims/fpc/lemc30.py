@@ -5,13 +5,11 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from claims import Claim, Measurement, Prediction, Source, register
-from claims._base import Assumption
+from claims import Claim, Measurement, Source, register
 
 from ._common import DATA_ASSUMPTIONS
-from ._runs import trajectory
-from ._stages import DynConfig, converged, monotone_counts, query_end_stats, series_of, signed, stages
-from .hypb1 import SIGN, delta_sign, item_a_derivation, item_a_note
+from ._hypotheses import EPS, SIGN, delta_sign, end_measure, end_predictions, item_a_derivation
+from ._stages import DynConfig
 
 
 @dataclass(frozen=True)
@@ -22,46 +20,20 @@ class Config(DynConfig):
     eps: float = 0.1            # the target accuracy of the lemma
 
 
-def predictions(cfg):
-    return (
-        Prediction("a_violations", "(a) target FP never decreases during the convergence stage", "<=", 0,
-                   by_construction=item_a_note(cfg)),
-        Prediction("b_violations", "(b) global FP of local queries never increases during it", "<=", 0),
-        Prediction("own_attn_deficit", "2: masked queries attend to their area's unmasked patches: "
-                   "1 - mean attn_{p->P_{k,j} cap U} <= eps", "<=", cfg.eps),
-        Prediction("loss_gap", "1: mean per-query loss gap L_p - L_p* <= eps", "<=", cfg.eps),
-    )
-
-
-def end_measure(cfg, ctx, which: str, use_stage: bool) -> Measurement:
-    tr = trajectory(cfg, ctx.seed, ctx.device)
-    st = stages(tr)
-    lo = st["t2"] if use_stage else None
-    c = monotone_counts(signed(tr, cfg.sign), lo, None, which)
-    q = query_end_stats(tr)[which]
-    conv, change = converged(tr)
-    undecided = {} if conv else {n: f"the loss still moved by {change:.2e} (relative) over the last 10% of "
-                                    "the run: raise steps" for n in ("own_attn_deficit", "loss_gap")}
-    values = {"a_violations": c["a_violations"], "own_attn_deficit": 1 - q["own_attn_mean"],
-              "loss_gap": q["gap_mean"]}
-    if "b_violations" in c:
-        values["b_violations"] = c["b_violations"]
-    return Measurement(values, {"counts": c, "end_queries": q, "loss_change_last_10pct": change,
-                                "final_step": int(tr.steps[-1])},
-                       series={"correlations": series_of(tr, loc_only=(which == "local"))}, undecided=undecided)
-
-
 def check(cfg, ctx) -> Measurement:
     return end_measure(cfg, ctx, "local", True)
 
-
-EPS = Assumption.range("eps", 0, 1)
 
 CLAIM = register(Claim(
     id="fpc.lemC.30",
     title="End of training for local queries (Delta > 0): area-wide attention and small loss gap",
     statement="For Delta > 0 and p local in k, Hypothesis C.4 holds through the convergence stage and at its "
               "end the loss gap is at most eps and, if p is masked, attn_{p->P_{k,j} cap U} >= 1 - O(eps).",
+    statement_latex=(
+        r"For $\Delta > 0$ and $p$ in a local area $\mathcal{P}_{k,j}$ ($j \neq 1$), Hypothesis C.4 holds "
+        r"through the convergence stage $t \ge T_2$, and at its end $T$: (1) $L_p(Q^{(T)}) - L_p^* \le "
+        r"\varepsilon$; (2) if $p \in \mathcal{M}$, $\mathrm{attn}_{p \to \mathcal{P}_{k,j} \cap "
+        r"\mathcal{U}} \ge 1 - O(\varepsilon)$."),
     source=Source("fpc", "Lemma C.30 (Appendix C.4.4)",
                   "Lemma C.30. For , and , suppose . Then C.4 holds for all , and at iteration , we have - 1. ; "
                   "- 2. If , we have ."),
@@ -69,7 +41,7 @@ CLAIM = register(Claim(
     depends_on=("fpc.lemC.23", "fpc.lemA.9", "fpc.lemA.10"),
     config=Config,
     profiles={"quick": {}, "full": {"P": 256, "n_samples": 512, "steps": 1500}},
-    predictions=predictions, check=check,
+    predictions=end_predictions, check=check,
     derive=item_a_derivation,
     notes="Items 1-2 are reconstructed from their use in the proof of Theorem F.3 (loss gap and area "
           "attention); O(eps) is read with constant 1. Verdict inconclusive when the loss has not settled.",

@@ -8,8 +8,7 @@ from claims import Claim, Measurement, Source, register
 
 from ._common import DATA_ASSUMPTIONS
 from ._stages import DynConfig
-from .hypb1 import SIGN, delta_sign, item_a_derivation
-from .lemc30 import EPS, end_measure, predictions
+from ._hypotheses import EPS, SIGN, delta_sign, end_measure, end_predictions, item_a_derivation
 
 
 @dataclass(frozen=True)
@@ -29,13 +28,17 @@ CLAIM = register(Claim(
     title="End of training for local queries (Delta < 0): area-wide attention and small loss gap",
     statement="For Delta < 0 and p local in k, Hypothesis D.2 holds through stage 2 and at its end the loss "
               "gap is at most eps and, if p is masked, attn_{p->P_{k,j} cap U} >= 1 - O(eps).",
+    statement_latex=(
+        r"For $\Delta < 0$ and $p$ in a local area $\mathcal{P}_{k,j}$ ($j \neq 1$), Hypothesis D.2 holds "
+        r"through stage 2, and at its end $T$: (1) $L_p(Q^{(T)}) - L_p^* \le \varepsilon$; (2) if $p \in "
+        r"\mathcal{M}$, $\mathrm{attn}_{p \to \mathcal{P}_{k,j} \cap \mathcal{U}} \ge 1 - O(\varepsilon)$."),
     source=Source("fpc", "Lemma D.3 (Appendix D)",
                   "Lemma D.3. Suppose , then D.2 holds for all , and at iteration , we have - 1. ; - 2. If , we have ."),
     assumptions=DATA_ASSUMPTIONS + (delta_sign(False), SIGN, EPS),
     depends_on=("fpc.lem5.1", "fpc.lem5.2", "fpc.lemA.9", "fpc.lemA.10"),
     config=Config,
     profiles={"quick": {}, "full": {"P": 256, "n_samples": 512, "steps": 1500}},
-    predictions=predictions, check=check,
+    predictions=end_predictions, check=check,
     derive=item_a_derivation,
     notes="Stage 2 starts at the growth peak T2 (claims/fpc/_phases.py); items 1-2 reconstructed as in "
           "fpc.lemC.30.",

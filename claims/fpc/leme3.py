@@ -8,8 +8,7 @@ from claims import Claim, Measurement, Prediction, Source, register
 
 from ._common import DATA_ASSUMPTIONS
 from ._stages import DynConfig
-from .hypb1 import SIGN, item_a_derivation, item_a_note
-from .lemc30 import EPS, end_measure
+from ._hypotheses import EPS, SIGN, end_measure, item_a_derivation, item_a_note
 
 
 @dataclass(frozen=True)
@@ -38,6 +37,10 @@ CLAIM = register(Claim(
     title="End of training for global-area queries: area-wide attention and small loss gap",
     statement="For p in the global area of k (either sign of Delta), Hypothesis E.2 holds and at the end the "
               "loss gap is at most eps and, if p is masked, attn_{p->P_{k,1} cap U} >= 1 - O(eps).",
+    statement_latex=(
+        r"For $p$ in the global area $\mathcal{P}_{k,1}$ (either sign of $\Delta$), Hypothesis E.2 holds, "
+        r"and at the end $T$: (1) $L_p(Q^{(T)}) - L_p^* \le \varepsilon$; (2) if $p \in \mathcal{M}$, "
+        r"$\mathrm{attn}_{p \to \mathcal{P}_{k,1} \cap \mathcal{U}} \ge 1 - O(\varepsilon)$."),
     source=Source("fpc", "Lemma E.3 (Appendix E)",
                   "Lemma E.3. Suppose , then E.2 holds for all , and at iteration , we have - 1. ; - 2. If , we have ."),
     assumptions=DATA_ASSUMPTIONS + (SIGN, EPS),

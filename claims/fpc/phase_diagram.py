@@ -9,8 +9,7 @@ from dataclasses import dataclass
 import numpy as np
 import torch
 
-from claims import Claim, Measurement, Prediction, Source, register
-from claims._base import Assumption, Regime
+from claims import Assumption, Claim, Measurement, Prediction, Regime, Source, register
 from models.data import DataConfig, Distribution
 
 from . import _phases as ph
@@ -146,6 +145,12 @@ CLAIM = register(Claim(
               "growth that dominates until convergence) when Delta > 0 and in one phase (target growth dominates "
               "throughout) when Delta < 0; over a grid of (kappa_c, kappa_s) and a sweep of P the observed behaviour "
               "agrees with the sign of Delta.",
+    statement_latex=(
+        r"With $\Delta = (1 - \kappa_s) - 2(1 - \kappa_c)$, local queries learn their target FP "
+        r"correlation $\Phi^{(t)}_{p \to v_{k,j}}$ in two phases ($\Phi^{(t)}_{p \to v_{k,1}}$ decoupled "
+        r"first, then target growth dominating until convergence) when $\Delta > 0$, and in one phase "
+        r"(target growth dominating throughout) when $\Delta < 0$; over a grid of $(\kappa_c, \kappa_s)$ "
+        r"and a sweep of $P$ the observed behaviour agrees with the sign of $\Delta$."),
     source=Source("fpc", "Section 5 overview; Section 5.4; Theorems F.3, F.4",
                   "Our characterization of training phases differentiates between whether is located in the "
                   "global or local areas and further varies based on whether is positive or negative. [Theorem F.3, "

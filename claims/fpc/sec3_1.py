@@ -7,8 +7,7 @@ from dataclasses import dataclass
 import numpy as np
 import torch
 
-from claims import Claim, Measurement, Prediction, Source, register
-from claims._base import Assumption, Regime
+from claims import Assumption, Claim, Measurement, Prediction, Regime, Source, register
 from models.data import DataConfig, Distribution
 
 from ._common import DATA_ASSUMPTIONS
@@ -91,6 +90,10 @@ CLAIM = register(Claim(
     kind="assertion",
     statement="With the FP correlations frozen at 0, GD on the PP correlations stays far from the optimal "
               "reconstruction when the clusters have different partitions (K > 1).",
+    statement_latex=(
+        r"With the FP correlations frozen at $\Phi_{p \to v_{k,a}} = 0$, GD on the PP correlations "
+        r"$\Upsilon_{p \to q}$ stays far from the optimal reconstruction, $\max_p L_p - L_p^* \gg 0$, when "
+        r"the clusters have different partitions ($K > 1$)."),
     source=Source("fpc", "Section 3.1",
                   "Due to their data assumption where patch-feature associations are invariant, the optimal "
                   "attention mechanism can depend solely on the positional encodings. [...] Therefore, when "

@@ -11,14 +11,13 @@ from __future__ import annotations
 import dataclasses
 from dataclasses import dataclass
 
-from claims import Claim, Measurement, Prediction, Source, register
-from claims._base import Assumption
+from claims import Assumption, Claim, Measurement, Prediction, Source, register
 
 from ._areas import AreaSweep, area_points, area_series, dynamics_point, grouped_slope
 from ._common import DATA_ASSUMPTIONS
 from ._sweep import SweepData
 from ._training import TrainSpec
-from .thmf3 import SWEEP_ASSUMPTIONS, regime
+from ._thm_f import SWEEP_ASSUMPTIONS, regime
 
 KEEP = ("P", "K", "c_local", "min_local_area", "p_area_masked", "pp_over_target", "projected_pp_over_target",
         "other_fp_over_target", "target_fp_min", "own_attn_end")
@@ -94,6 +93,10 @@ CLAIM = register(Claim(
     kind="assertion",
     statement="Throughout training every PP correlation stays close to 0 compared with the learned target FP "
               "correlation, given a condition on the number of clusters K (lost in the seed), for P -> infinity.",
+    statement_latex=(
+        r"For $P \to \infty$, given a condition on the number of clusters $K$ (lost in the seed), "
+        r"throughout training every PP correlation stays close to $0$ compared with the learned target FP "
+        r"correlation: $\max_{p,q} |\Upsilon^{(t)}_{p \to q}| \ll \Phi^{(t)}_{p \to v_{k,j}}$."),
     source=Source("fpc", "Section 5.4, 'All PP correlations are small'",
                   "Integrating the analysis from all previous discussions, we establish that for every cluster , "
                   "regardless of its association with (global area) or (local area), and for any patch with , the "

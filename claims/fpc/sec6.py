@@ -7,8 +7,7 @@ from dataclasses import dataclass
 import numpy as np
 import torch
 
-from claims import Claim, Measurement, Prediction, Source, register
-from claims._base import Assumption, Regime
+from claims import Assumption, Claim, Measurement, Prediction, Regime, Source, register
 from models.images import load_digits_images, split
 from models.metrics import attention_distance, attention_diversity, attention_nmi, grid_coords
 from models.vit import MAE, TrainConfig, ViTConfig, pretrain_mae
@@ -150,6 +149,11 @@ CLAIM = register(Claim(
     statement="On held-out images, the attention diversity metric of the last-layer heads of a masked "
               "autoencoder is higher than that of a contrastive and of a supervised model of the same "
               "architecture (MoCo v3 / DeiT stand-ins trained here).",
+    statement_latex=(
+        r"On held-out images, the attention diversity of the last-layer heads of a masked autoencoder is "
+        r"higher than that of a contrastive (MoCo v3) and of a supervised (DeiT) model of the same "
+        r"architecture: $\mathrm{div}_{\mathrm{MAE}} > \mathrm{div}_{\mathrm{MoCo}}$ and "
+        r"$\mathrm{div}_{\mathrm{MAE}} > \mathrm{div}_{\mathrm{DeiT}}$ (stand-ins trained here)."),
     source=Source("fpc", "Section 6, Figure 3",
                   "It can be seen that the MIM model is particularly effective in learning more diverse "
                   "attention patterns, setting it apart from other models that prioritize a uniform "

@@ -9,8 +9,7 @@ import numpy as np
 import sympy as sp
 import torch
 
-from claims import Claim, Derivation, Measurement, Prediction, Source, register
-from claims._base import Assumption
+from claims import Assumption, Claim, Derivation, Measurement, Prediction, Source, register
 from claims._sym import fact, identity
 from models.attention import ReducedMIM
 from models.data import DataConfig, Distribution
@@ -19,7 +18,7 @@ from models.mim import patch_stats_chunked
 from models.train import gradient_descent
 
 from ._common import data_config
-from ._training import _dist_on
+from ._training import dist_on
 
 
 @dataclass(frozen=True)
@@ -98,7 +97,7 @@ def train_one(data, eps, attn_const, n_samples, n_eval, lr, max_steps, eval_ever
     tdtype = {"float32": torch.float32, "float64": torch.float64}[dtype]
     train_b, eval_b = dist.sample(n_samples, g), dist.sample(n_eval, g)
     tb = train_b.to(device=device, dtype=tdtype)
-    model = (FastReducedMIM if fast_grad else ReducedMIM)(_dist_on(dist, device) if device != "cpu" else dist,
+    model = (FastReducedMIM if fast_grad else ReducedMIM)(dist_on(dist, device) if device != "cpu" else dist,
                                                           dtype=tdtype, device=device)
     hist = {"step": [], "max_gap": [], "min_attn": [], "train_loss": [], "target_fp": [], "global_fp_local": [],
             "ups_absmax": []}

@@ -10,8 +10,7 @@ import numpy as np
 import torch
 from scipy import stats
 
-from claims import Claim, Measurement, Prediction, Source, register
-from claims._base import Assumption, Regime
+from claims import Assumption, Claim, Measurement, Prediction, Regime, Source, register
 from models.data import DataConfig, Distribution
 from models.fastmim import FastReducedMIM
 from models.mim import patch_stats
@@ -19,7 +18,7 @@ from models.train import gradient_descent
 
 from ._fit import exp_fit, power_fit
 from ._sweep import SweepData, data_dict, largest
-from ._training import _dist_on, _to_cpu
+from ._training import dist_on, to_cpu
 
 LOG2 = math.log(2.0)
 
@@ -51,12 +50,12 @@ def steps_to_eps(data: dict, n: int, n_eval: int, max_steps: int, lr: float, eps
     g = torch.Generator().manual_seed(seed)
     train_b, eval_b = dist.sample(n, g), dist.sample(n_eval, g)
     tb, eb = train_b.to(device=device, dtype=torch.float32), eval_b.to(device=device, dtype=torch.float32)
-    model = FastReducedMIM(_dist_on(dist, device) if device != "cpu" else dist, dtype=torch.float32, device=device)
+    model = FastReducedMIM(dist_on(dist, device) if device != "cpu" else dist, dtype=torch.float32, device=device)
     hit, gaps = {}, []
 
     def evaluate(step, state):
         with torch.no_grad():
-            gap = float(patch_stats(dist, eval_b, _to_cpu(model(eb))).gap.max())
+            gap = float(patch_stats(dist, eval_b, to_cpu(model(eb))).gap.max())
         gaps.append(gap)
         for e in eps_values:
             if str(e) not in hit and gap <= e:
@@ -158,6 +157,9 @@ CLAIM = register(Claim(
     kind="theorem",
     statement="GD with a suitable eta reaches max_p L_p - L_p* <= eps after poly(P, 1/eps) steps, for either sign "
               "of Delta.",
+    statement_latex=(
+        r"For either sign of $\Delta$, GD with a suitable $\eta$ reaches $\max_p L_p(Q^{(T)}) - L_p^* \le "
+        r"\varepsilon$ after $T = \mathrm{poly}(P, 1/\varepsilon)$ steps."),
     source=Source("fpc", "Theorem 4.1 (Section 4); Theorems F.3, F.4 item 1",
                   "The loss converges: after iterations, , where is the global minimum of patch-level "
                   "construction loss in (4.2)."),

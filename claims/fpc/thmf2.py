@@ -9,9 +9,8 @@ from claims import Claim, Prediction, Source, register
 
 from ._common import DATA_ASSUMPTIONS
 from ._stages import DynConfig
-from .hypb1 import SIGN, delta_sign, item_a_derivation
-from .thmf1 import NOTES, SIZES, sweep
-from .thmf1 import predictions as _f1_predictions
+from ._hypotheses import SIGN, delta_sign, item_a_derivation
+from ._thm_f import F12_NOTES, SIZES, ab_predictions, p_sweep
 
 
 @dataclass(frozen=True)
@@ -24,7 +23,7 @@ class Config(DynConfig):
 
 
 def predictions(cfg):
-    return _f1_predictions(cfg)[:2] + (
+    return ab_predictions(cfg) + (
         Prediction("frac_one_phase_largest_P", "Delta < 0 (what B.2 adds to B.1): every local query's target "
                    "FP gradient dominates the global decoupling from the first step (one phase, T1 = 0), at "
                    "the largest P", ">=", 1.0),)
@@ -37,12 +36,18 @@ CLAIM = register(Claim(
     statement="For sufficiently large P (and suitable eta), Induction Hypothesis B.2 holds for all iterations "
               "when Delta < 0; checked for items (a) and (b) at every step, over a sweep of P, with the single "
               "phase of local queries that sets B.2 apart from B.1.",
+    statement_latex=(
+        r"For sufficiently large $P$ and a suitable $\eta$, when $\Delta < 0$ Induction Hypothesis B.2 "
+        r"holds for all iterations $t$: (a) $\Phi^{(t)}_{p \to v_{k,j}}$ is monotonically increasing; (b) "
+        r"for $p$ in a local area ($j \neq 1$), $\Phi^{(t)}_{p \to v_{k,1}}$ is monotonically decreasing; "
+        r"checked at every step over a sweep of $P$, with the single phase of local queries ($T_1 = 0$) "
+        r"that sets B.2 apart from B.1."),
     source=Source("fpc", "Theorem F.2 (Appendix F.1)",
                   "Theorem F.2 (Negative Information Gap). For sufficiently large , , , B.2 holds for all iterations ."),
     assumptions=DATA_ASSUMPTIONS[1:] + (delta_sign(False), SIGN, SIZES),
     depends_on=("fpc.hypB.2", "fpc.lemD.3", "fpc.lemE.3"),
     config=Config,
     profiles={"quick": {}, "full": {"P_values": (64, 128, 256, 512, 1024), "n_samples": 512, "steps": 1500}},
-    predictions=predictions, check=sweep, derive=item_a_derivation, notes=NOTES,
+    predictions=predictions, check=p_sweep, derive=item_a_derivation, notes=F12_NOTES,
     unused_fields={"P": "P is swept through P_values"},
 ))

@@ -9,88 +9,18 @@ trend of the PP ratio over area size is judged on its own (SPEC "Where the asymp
 """
 from __future__ import annotations
 
-import dataclasses
 from dataclasses import dataclass
 
 from claims import Claim, Measurement, Prediction, Source, register
-from claims._base import Assumption, Regime
 
-from ._areas import (CONVERGED_ATTN, MASKED_AREA_BOUND, AreaSweep, area_points, area_series, dynamics_point,
-                     grouped_slope, slope_in_P)
 from ._common import DATA_ASSUMPTIONS
-from ._runs import spec_of
-from ._stages import DynConfig
-from .hypb1 import delta_sign
-
-SWEEP_ASSUMPTIONS = (
-    Assumption.relation("area_factors: at least two, in (0, 1], including 1 (the configured areas)",
-                        ("area_factors",), lambda fs: len(set(fs)) >= 2 and 1.0 in fs and all(0 < f <= 1 for f in fs)),
-    Assumption.relation("smaller_P: sizes below P", ("smaller_P", "P"), lambda ps, P: all(4 <= q < P for q in ps)),
-)
-BASE_KEYS = ("frac_local_two_phase", "frac_local_one_phase", "frac_global_one_phase", "pp_over_target",
-             "other_fp_over_target", "own_attn_end", "p_area_masked", "min_local_area")
+from ._hypotheses import delta_sign
+from ._thm_f import SCALE_FIELDS, SWEEP_ASSUMPTIONS, AreaConfig, measure, regime, small_predictions
 
 
 @dataclass(frozen=True)
-class Config(DynConfig, AreaSweep):
-    kappa_c: float = 0.9        # Delta = +0.6
-    kappa_s: float = 0.2
-    c_local: float = 3.5        # local areas of 8-11 patches at P = 64 (2 patches at c_local = 1)
-    smaller_P: tuple = (32,)
-
-
-def sweep(cfg, ctx) -> tuple[dict, list[dict], dict]:
-    """Run the area sweep; return (the base run: P and c_local as configured, all rows, fit)."""
-    spec = dataclasses.asdict(spec_of(cfg, fast=True))
-    pts = [{"data": p["data"], "spec": spec, "device": ctx.device,
-            "seed": ctx.seed_for("sample", p["P"], p["data"]["K"], cfg.train_seed)} for p in area_points(cfg)]
-    rows = ctx.map(dynamics_point, pts, desc="area sweep")
-    base = next(r for r in rows if r["P"] == cfg.P and r["c_local"] == cfg.c_local)
-    fit = grouped_slope([r["min_local_area"] for r in rows], [r["pp_over_target"] for r in rows],
-                        [r["P"] for r in rows])
-    return base, rows, fit
-
-
-def measure(cfg, ctx, extra: dict | None = None) -> Measurement:
-    base, rows, fit = sweep(cfg, ctx)
-    values = {k: base[k] for k in BASE_KEYS}
-    values.update(pp_exponent_in_area=fit["slope"], own_attn_end=min(r["own_attn_end"] for r in rows))
-    values.update(extra or {})
-    intervals = {"pp_exponent_in_area": tuple(fit["ci95"])} if fit["df"] > 0 else {}
-    table = [{k: v for k, v in r.items() if k not in ("pp_curve", "steps")} for r in rows]
-    series = {"pp_over_target_vs_area": area_series(rows, "pp_over_target", "max |Ups| / min target FP at the end",
-                                                     fit),
-              "pp_ratio_during_training": {
-        "kind": "line", "x": base["steps"], "xlabel": "GD step", "ylabel": "max |Ups| / min target FP",
-        "ys": {f"P={r['P']}, area {r['min_local_area']}": r["pp_curve"] for r in rows}}}
-    evidence = {"rows": table, "fit_pp_in_area": fit,
-                "fit_pp_in_P_at_fixed_c_local": slope_in_P(rows, "pp_over_target")}
-    return Measurement(values, evidence, series, intervals=intervals,
-                       scale={"P": sorted({r["P"] for r in rows}),
-                              "local_area": sorted({r["min_local_area"] for r in rows})},
-                       notes="Phases per claims/fpc/_phases.py; items 1-2 of the theorem are Theorem 4.1 "
-                             "(fpc.thm4.1) and Lemmas C.30/E.3.")
-
-
-def small_predictions(cfg):
-    return (
-        Prediction("pp_over_target", f"PP correlations stay nearly unchanged: max |Ups| <= {cfg.small_ratio:.3g} "
-                   "x the smallest target FP correlation at the end (configured local areas)", "<=", cfg.small_ratio),
-        Prediction("other_fp_over_target", f"other FP correlations stay nearly unchanged: <= {cfg.small_ratio:.3g} "
-                   "x the smallest target FP correlation at the end", "<=", cfg.small_ratio),
-        Prediction("pp_exponent_in_area", "the PP ratio shrinks as the local areas grow (exponent of max |Ups| / "
-                   "min target FP in the smallest local area size, at fixed P, < 0)", "<", 0.0, trend=True),
-    )
-
-
-def regime(cfg):
-    return (
-        Regime("p_area_masked", "local areas large enough: the smallest local area of the configured run is "
-               f"wholly masked with probability <= {MASKED_AREA_BOUND:g} (Lemma A.7, exact)", "<=", MASKED_AREA_BOUND),
-        Regime("own_attn_end", "every run of the sweep reached the convergence stage: mean own-area attention "
-               f"of masked queries (local and global, each) >= {CONVERGED_ATTN:g} at the end", ">=", CONVERGED_ATTN,
-               instrument=True),
-    )
+class Config(AreaConfig):
+    pass
 
 
 def predictions(cfg):
@@ -106,7 +36,6 @@ def check(cfg, ctx) -> Measurement:
     return measure(cfg, ctx)
 
 
-SCALE_FIELDS = ("P", "c_local", "area_factors", "smaller_P", "n_samples", "steps")
 NOTES = ("'Nearly unchanged' is fixed as at most small_ratio (1/3) of the smallest learned target FP. Sizes: "
          "the quick profile runs P = 32, 64 with c_local 3.5 and 1.75 (local areas of 9-11 and 4 patches); only "
          "the full profile reaches P = 256 (P = 64, 128, 256; the exponent in P at fixed c_local is reported in "
@@ -125,6 +54,14 @@ CLAIM = register(Claim(
               "correlations barely change, then the growth of Phi_{p->v_{k,j}} dominates until convergence with "
               "all other FP and PP correlations nearly unchanged; (4) for p in the global area of k the growth "
               "of Phi_{p->v_{k,1}} dominates throughout, other FP and PP correlations staying close to 0.",
+    statement_latex=(
+        r"For $\Delta > 0$: (3) for $p$ in a local area $\mathcal{P}_{k,j}$ ($j \neq 1$), $\Phi^{(t)}_{p "
+        r"\to v_{k,1}}$ first decreases quickly while the other correlations barely change, then the "
+        r"growth of $\Phi^{(t)}_{p \to v_{k,j}}$ dominates until convergence with every other "
+        r"$\Phi^{(t)}_{p \to v_{k,a}}$ and every $\Upsilon^{(t)}_{p \to q}$ nearly unchanged; (4) for $p$ "
+        r"in the global area $\mathcal{P}_{k,1}$ the growth of $\Phi^{(t)}_{p \to v_{k,1}}$ dominates "
+        r"throughout, with $\Phi^{(t)}_{p \to v_{k,a}}$ ($a \neq 1$) and $\Upsilon^{(t)}_{p \to q}$ "
+        r"staying close to $0$."),
     source=Source("fpc", "Theorem F.3, items 3-4 (Appendix F.2); Section 5 overview",
                   "Local area learning feature attention correlation through two-phase: given , if , then we "
                   "have - (a) first quickly decrease with all other , not changing much; - (b) after some point, "

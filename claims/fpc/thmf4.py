@@ -11,12 +11,12 @@ from dataclasses import dataclass
 from claims import Claim, Measurement, Prediction, Source, register
 
 from ._common import DATA_ASSUMPTIONS
-from .hypb1 import delta_sign
-from .thmf3 import SCALE_FIELDS, Config as F3Config, SWEEP_ASSUMPTIONS, measure, regime, small_predictions
+from ._hypotheses import delta_sign
+from ._thm_f import SCALE_FIELDS, SWEEP_ASSUMPTIONS, AreaConfig, measure, regime, small_predictions
 
 
 @dataclass(frozen=True)
-class Config(F3Config):
+class Config(AreaConfig):
     kappa_c: float = 0.5        # Delta = -0.3
     kappa_s: float = 0.3
     c_local: float = 2.3        # local areas of 8 patches at P = 64 (3-4 patches at c_local = 1)
@@ -41,6 +41,11 @@ CLAIM = register(Claim(
     kind="theorem",
     statement="For Delta < 0, for every p and k, the increase of the target FP correlation dominates throughout "
               "training, whereas all other FP correlations and the PP correlations remain close to 0.",
+    statement_latex=(
+        r"For $\Delta < 0$, for every $p \in \mathcal{P}_{k,j}$ and every $k$, the increase of the target "
+        r"FP correlation $\Phi^{(t)}_{p \to v_{k,j}}$ dominates throughout training, whereas every "
+        r"$\Phi^{(t)}_{p \to v_{k,a}}$ ($a \neq j$) and every PP correlation $\Upsilon^{(t)}_{p \to q}$ "
+        r"remain close to $0$."),
     source=Source("fpc", "Theorem F.4, item 3 (Appendix F.3); Section 5.4",
                   "All areas learning feature attention correlation through one-phase: given , throughout the "
                   "training, the increase of dominates, whereas all with and position attention correlations "
