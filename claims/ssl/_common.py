@@ -311,8 +311,7 @@ def regime_assumptions() -> tuple[Assumption, ...]:
     ok = lambda k: len(k) == 2 and 0 < k[1] < k[0] <= 1  # noqa: E731
     return (
         Assumption.integer("P", 4), Assumption.integer("K", 1), Assumption.range("gamma", 0, 1),
-        Assumption.relation("0 < z_low <= z_high: z in [L, U] with L, U = Theta(1) (Def 2.1)",
-                            ("z_low", "z_high"), lambda lo, hi: 0 < lo <= hi),
+        Assumption.math("0 < z_low <= z_high", text="0 < z_low <= z_high: z in [L, U] with L, U = Theta(1) (Def 2.1)"),
         Assumption.relation("0 < kappa_s < kappa_c <= 1 in both regimes (Assumption 2.2)",
                             ("kappa_pos", "kappa_neg"), lambda a, b: ok(a) and ok(b)),
         Assumption.relation("Delta > 0 regime: Delta(kappa_pos) >= delta_min (|Delta| = Omega(1))",

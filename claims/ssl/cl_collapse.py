@@ -85,12 +85,18 @@ CLAIM = register(Claim(
     statement="GD from Q = 0 on a contrastive objective makes every query attend mainly to the global "
               "area (at least share_min of its attention) while the local FP correlations are not learned "
               "(own-area attention of local queries does not grow), unlike MAE.",
+    statement_latex=(
+        r"Gradient descent from $Q = 0$ on a contrastive objective makes every query $p$ attend mainly to "
+        r"the global area, $\sum_{q \in \text{global area}} \mathrm{attn}_{p,q} \ge s_{\min}$, while the "
+        r"local feature-position correlations are not learned: for a local query $p \in \mathcal{P}_{k,j}$"
+        r" the own-area attention $\sum_{q \in \mathcal{P}_{k,j}} \mathrm{attn}_{p,q}$ does not grow over "
+        r"its value at $Q = 0$, unlike MAE."),
     source=Source("ssl", "Key Results; abstract of v3",
                   "CL-trained ViTs collapse to global attention patterns, focusing only on global "
                   "feature-position correlations"),
     assumptions=DATA_ASSUMPTIONS + cl_assumptions() + (
-        Assumption.relation("global area dominates: kappa_c - kappa_s >= 0.3 (strong imbalance)",
-                            ("kappa_c", "kappa_s"), lambda c, s: c - s >= 0.3),
+        Assumption.math("kappa_c - kappa_s >= 0.3",
+                        text="global area dominates: kappa_c - kappa_s >= 0.3 (strong imbalance)"),
     ),
     depends_on=("ssl.cl-reduction",),
     config=Config,

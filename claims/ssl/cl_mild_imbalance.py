@@ -109,6 +109,11 @@ CLAIM = register(Claim(
     statement="As the global area shrinks towards the size of the local areas (Delta <= 0, mild "
               "imbalance), GD on a CL objective still collapses every query's attention onto the global "
               "area without learning local FP correlations.",
+    statement_latex=(
+        r"As the global area shrinks towards the size of the local areas (mild imbalance, $\Delta = (1 - "
+        r"\kappa_s) - 2(1 - \kappa_c) \le 0$), gradient descent on a contrastive objective still collapses"
+        r" the attention of every query $p$ onto the global area, $\sum_{q \in \text{global area}} "
+        r"\mathrm{attn}_{p,q} \ge s_{\min}$, without learning the local feature-position correlations."),
     source=Source("ssl", "Method Summary; Key Results (\"even under mild imbalance\": abstract of v3)",
                   "The analysis examines the convergence behavior and attention pattern formation for both "
                   "methods, focusing on how they handle feature imbalance between global and local visual "

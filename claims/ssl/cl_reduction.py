@@ -127,6 +127,12 @@ CLAIM = register(Claim(
               "u_p FE[f(p),q] + u_q Phi[p,f(q)] + Ups[p,q] (u = z * 1{unmasked}); the attention output "
               "lies in the span of the features, so the pooled representation and any CL loss of it are "
               "exact in these coordinates, and GD on Q equals GD on (FF, FE, Phi, Ups).",
+    statement_latex=(
+        r"With unmasked queries, the logit of query $p$ to key $q$ is $u_p u_q \, FF_{f(p), f(q)} + u_p \,"
+        r" FE_{f(p), q} + u_q \, \Phi_{p, f(q)} + \Upsilon_{p,q}$ with $u = z \cdot "
+        r"\mathbf{1}\{\text{unmasked}\}$; the attention output lies in the span of the features, so the "
+        r"pooled representation and every contrastive loss of it are exact in these coordinates, and "
+        r"gradient descent on $Q$ equals gradient descent on $(FF, FE, \Phi, \Upsilon)$."),
     source=Source("ssl", "Method Summary (setup of the CL analysis); SPEC section 2",
                   "The authors model visual data as consisting of dominant global features and minimal "
                   "local features, then theoretically analyze one-layer softmax-based ViTs trained via MAE "

@@ -73,6 +73,12 @@ CLAIM = register(Claim(
     statement="GD on the MAE objective from Q = 0 drives every masked query p in area P_{k,j} to put "
               "attention >= 1 - O(eps) on the unmasked patches of its own area, global and local alike, "
               "with its own-area FP correlation the largest, whether Delta > 0 or Delta < 0.",
+    statement_latex=(
+        r"Gradient descent on the MAE objective from $Q = 0$ drives every masked query $p \in "
+        r"\mathcal{P}_{k,j}$ to put attention $\sum_{q \in \mathcal{P}_{k,j},\, q \text{ unmasked}} "
+        r"\mathrm{attn}_{p,q} \ge 1 - O(\varepsilon)$ on the unmasked patches of its own area, global and "
+        r"local areas alike, with its own-area feature-position correlation the largest, whether $\Delta >"
+        r" 0$ or $\Delta < 0$."),
     source=Source("ssl", "Key Results; Theorem 4.1 (fpc) extended in v3",
                   "MAE maintains diverse attention patterns by capturing both global and local "
                   "feature-position correlations"),
@@ -80,8 +86,7 @@ CLAIM = register(Claim(
         Assumption.range("eps_attn", 0, 1),
         Assumption.relation("Q is trained in full (Phi not frozen; Assumption 2.4)", ("freeze_phi",),
                             lambda f: not f),
-        Assumption.relation("the settling bound is the stated one: settle_tol <= 0.05", ("settle_tol",),
-                            lambda t: t <= 0.05),
+        Assumption.math("settle_tol <= 0.05", text="the settling bound is the stated one: settle_tol <= 0.05"),
     ),
     depends_on=("fpc.eq3.2",),
     config=Config,

@@ -62,6 +62,11 @@ CLAIM = register(Claim(
     statement="GD on the MAE objective from Q = 0 reaches L_p(Q) - L_p* <= eps for every patch p "
               "(L_p* = E[1/2 z_j^2 1{own area fully masked} | p masked], Lemma A.9), for Delta > 0 and "
               "for Delta < 0.",
+    statement_latex=(
+        r"Gradient descent on the MAE objective from $Q = 0$ reaches $L_p(Q) - L_p^* \le \varepsilon$ for "
+        r"every patch $p$, where $L_p^* = \mathbb{E}\left[\frac{1}{2} z_j^2 \, \mathbf{1}\{\text{own area "
+        r"fully masked}\} \mid p \text{ masked}\right]$ (Lemma A.9), for $\Delta > 0$ and for $\Delta < "
+        r"0$."),
     source=Source("ssl", "Key Results; Theorem 4.1 (1) of fpc, extended in v3",
                   "MAE converges to near-optimal reconstruction while preserving local attention "
                   "diversity, whereas CL converges to global-only attention"),
@@ -69,8 +74,7 @@ CLAIM = register(Claim(
         Assumption.range("eps_loss", 0),
         Assumption.relation("Q is trained in full (Phi not frozen; Assumption 2.4)", ("freeze_phi",),
                             lambda f: not f),
-        Assumption.relation("the settling bound is the stated one: settle_tol <= 0.05", ("settle_tol",),
-                            lambda t: t <= 0.05),
+        Assumption.math("settle_tol <= 0.05", text="the settling bound is the stated one: settle_tol <= 0.05"),
     ),
     depends_on=("fpc.eq3.2", "ssl.mae-diverse"),
     config=Config,

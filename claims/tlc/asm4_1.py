@@ -67,6 +67,9 @@ CLAIM = register(Claim(
     title="Assumption 4.1: reconstructions are low-rank",
     kind="assumption",
     statement="The reconstruction g(f(X)) (N_0 x F) has a lower rank than the masked patches X_0.",
+    statement_latex=(
+        r"Assumption 4.1: the reconstruction $g \circ f(X) \in \mathbb{R}^{N_0 \times F}$ has a lower rank"
+        r" than the masked patches $X_0$, $\operatorname{rank}(g \circ f(X)) < \operatorname{rank}(X_0)$."),
     source=Source("tlc", "Assumption 4.1 and Remark 4.2",
                   '**Assumption 4.1.** $g \\circ f(X)$ has a lower rank than X_0 . 140 *Remark 4.2.*'
                   ' This assumption follows Lemma 6.1 in [6], where they prove an upper bound for t'

@@ -83,13 +83,17 @@ CLAIM = register(Claim(
     kind="definition",
     statement="Training an MAE solves argmin_{f,g,X} ||g(f(X)) - X_0||_F^2 (1) with X in R^{N x F} (visible), "
               "X_0 in R^{N_0 x F} (masked), where the encoder f and decoder g don't change the shape of inputs.",
+    statement_latex=(
+        r"Training a masked autoencoder solves $\operatorname*{argmin}_{f,g,X} \|g \circ f(X) - X_0\|_F^2$"
+        r" (1), with visible patches $X \in \mathbb{R}^{N \times F}$ and masked patches $X_0 \in "
+        r"\mathbb{R}^{N_0 \times F}$, where the encoder $f$ and the decoder $g$ do not change the shape of"
+        r" their inputs."),
     source=Source("tlc", "Definition 3.1 (Section 3.1), eqs. (1)-(2)",
                   "We adopt the Transformer architecture as backbone, where f and g don't change the shape of inputs "
                   "[35]. Definition 3.1. To train the masked autoencoder and achieve the best performance can be "
                   "interpreted as solving the minimization problem: ... where X in R^{N x F}, X_0 in R^{N_0 x F}."),
     assumptions=(Assumption.integer("tokens", 2),
-                 Assumption.relation("every mask ratio lies in (0, 1)", ("mask_ratios",),
-                                     lambda ms: len(ms) > 0 and all(0 < m < 1 for m in ms))),
+                 Assumption.math("0 < rho < 1", each=("mask_ratios", "rho"), text="every mask ratio rho lies in (0, 1)")),
     config=Config,
     profiles={"quick": {}, "full": {"mask_ratios": (0.25, 0.4, 0.5, 0.6, 0.75, 0.8, 0.9)}},
     deterministic=True, predictions=predictions, check=check, derive=derive,

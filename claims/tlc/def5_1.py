@@ -56,14 +56,19 @@ CLAIM = register(Claim(
     kind="definition",
     statement="s = k/N_0 where k, the number of leading eigenvectors, is subject to rank(g(f(X))); under "
               "Assumption 4.5 that rank is at most min(N, F), so s <= min(N, N_0, F)/N_0.",
+    statement_latex=(
+        r"$s = \frac{k}{N_0}$ (18), where $k$, the number of leading eigenvectors, is subject to "
+        r"$\operatorname{rank}(g \circ f(X))$; under Assumption 4.5 that rank is at most $\min(N, F)$, so "
+        r"$s \le \frac{\min(N, N_0, F)}{N_0}$."),
     source=Source("tlc", "Definition 5.1, eq. (18)",
                   '**Definition 5.1.** Let s be the ratio of appropriate cluster numbers to total n'
                   'umber of tokens. We have $$s = \\frac{\\text{num_cluster}}{\\text{num_tokens}} = \\f'
                   'rac{k}{N_0}, \\quad (18)$$ 232 where k is the number of leading eigenvectors in S'
                   'pectral Clustering, and N_0 is the number of tokens 233 for reconstruction.'),
     assumptions=(Assumption.relation("decoder = 'linear' (Assumption 4.5)", ("decoder",), lambda d: d == "linear"),
-                 Assumption.relation("0 < mask ratio < 1 with at least one visible token", ("mask_ratios", "tokens"),
-                                     lambda ms, T: all(0 < m < 1 and int(T * (1 - m)) >= 1 for m in ms))),
+                 Assumption.math("0 < rho < 1", each=("mask_ratios", "rho"), text="every mask ratio rho lies in (0, 1)"),
+                 Assumption.relation("at least one visible token at every mask ratio: floor(T (1 - m)) >= 1",
+                                     ("mask_ratios", "tokens"), lambda ms, T: all(int(T * (1 - m)) >= 1 for m in ms))),
     depends_on=("tlc.asm4.1",),
     config=Config,
     profiles={"quick": {}, "full": {"tokens": 196, "feat": 768, "n_draws": 20}},

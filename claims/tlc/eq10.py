@@ -93,14 +93,20 @@ CLAIM = register(Claim(
     statement="With W_ij the probability of a positive pair (sum_ij W_ij = 1), L_spec = L_cont + const, "
               "L_cont = -2 E_{u,u+}[u^T u+] + E_{u,u-}[(u^T u-)^2]; the constant is sum_ij W_ij^2/(W_i W_j) "
               "= ||D^-1/2 W D^-1/2||_F^2, which depends on the data only.",
+    statement_latex=(
+        r"With $W_{ij}$ the probability of a positive pair ($\sum_{i,j} W_{ij} = 1$), "
+        r"$\mathcal{L}_{\text{spec}} = \mathcal{L}_{\text{cont}} + \text{const}$ (10) with "
+        r"$\mathcal{L}_{\text{cont}} = -2 \, \mathbb{E}_{u, u^+}[u^\top u^+] + \mathbb{E}_{u, u^-}[(u^\top"
+        r" u^-)^2]$; the constant $\sum_{i,j} \frac{W_{ij}^2}{W_i W_j} = \|D^{-\frac{1}{2}} W "
+        r"D^{-\frac{1}{2}}\|_F^2$ depends on the data only."),
     source=Source("tlc", "Section 4.3, eq. (10)",
                   'With a choice of σ , 182 we have W_{ij} defined as (or approximates) the probabi'
                   'lity of u_i and u_j to be a positive pair. Following 183 the notations of Spectr'
                   'al Contrastive Loss, we make Equation (9) into the form of a Contrastive loss 18'
                   '4 [14]. $$\\mathcal{L}_{\\text{spec}} = \\mathcal{L}_{\\text{cont}} + \\text{const}, '
                   '\\quad (10)$$'),
-    assumptions=(Assumption.relation("weights_sum = 1: W is a probability over pairs (as the seed says)",
-                                     ("weights_sum",), lambda s: s == 1.0),
+    assumptions=(Assumption.math("weights_sum == 1",
+                                 text="weights_sum = 1: W is a probability over pairs (as the seed says)"),
                  Assumption.range("sigma", 0)),
     depends_on=("tlc.eq9",),
     config=Config,

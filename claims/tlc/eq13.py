@@ -68,12 +68,15 @@ CLAIM = register(Claim(
     kind="equation",
     statement="For invertible X and vectors m, n with 1 + n^T X^-1 m != 0, (X + m n^T)^-1 = X^-1 - "
               "X^-1 m n^T X^-1 / (1 + n^T X^-1 m).",
+    statement_latex=(
+        r"For an invertible matrix $X$ and vectors $m, n$ with $1 + n^\top X^{-1} m \ne 0$, $\left(X + m "
+        r"n^\top\right)^{-1} = X^{-1} - \frac{X^{-1} m n^\top X^{-1}}{1 + n^\top X^{-1} m}$ (13)."),
     source=Source("tlc", "Lemma 4.6, proof, eq. (13)",
                   '$$\\left(X + mn^\\top \\right)^{-1} = X^{-1} - \\frac{X^{-1} m n^\\top X^{-1}}{1 + n^'
                   '\\top X^{-1} m} \\quad (13)$$ 204 for any invertible matrix X and rank-1 matrix m '
                   'and n .'),
-    assumptions=(Assumption.relation("sign = -1 (eq. (13) as written)", ("sign",), lambda s: s == -1),
-                 Assumption.relation("sizes >= 1", ("sizes",), lambda s: all(k >= 1 for k in s))),
+    assumptions=(Assumption.math("sign == -1", text="sign = -1 (eq. (13) as written)"),
+                 Assumption.math("n >= 1", each=("sizes", "n"), text="sizes >= 1")),
     config=Config,
     profiles={"quick": {}, "full": {"sizes": (2, 5, 20, 100, 400), "n_trials": 1000}},
     deterministic=True, predictions=predictions, check=check, derive=derive,

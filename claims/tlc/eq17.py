@@ -71,6 +71,10 @@ CLAIM = register(Claim(
     kind="equation",
     statement="Since one linear layer separates u'_j from the reconstruction of patch j, u'_j approximates X_j "
               "and the optimal a_j is approximately proportional to X_j^T X_{0,i}.",
+    statement_latex=(
+        r"Since one linear layer separates $u'_j$ from the reconstruction of patch $j$, $u'_j \approx X_j$"
+        r" and the optimal coefficient $\hat{a}_j \approx \frac{N}{\lambda N + \lambda C} X_j^\top "
+        r"X_{0,i}$ (17) is approximately proportional to the patch similarity $X_j^\top X_{0,i}$."),
     source=Source("tlc", "Lemma 4.6, after the proof, eq. (17)",
                   "Meanwhile, as there's only one MLP layer between u'_j and X_j , we view u'_j as an approximation to"),
     assumptions=(Assumption.range("mask_ratio", 0, 1), Assumption.integer("steps", 1),

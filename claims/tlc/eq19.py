@@ -54,6 +54,9 @@ CLAIM = register(Claim(
     title="Eq. (19): s is proportional to N/N_0 when rank(g(f(X))) is proportional to N",
     kind="equation",
     statement="If k = rank(g(f(X))) = c N then s = k/N_0 = c N/N_0.",
+    statement_latex=(
+        r"If $k = \operatorname{rank}(g \circ f(X)) = c N$, then $s = \frac{k}{N_0} = c \frac{N}{N_0}$, "
+        r"i.e. $s \propto \frac{N}{N_0}$ (19)."),
     source=Source("tlc", "Section 5.1, eq. (19)",
                   'In mask models, k is subjected to $\\text{rank}(g \\circ f(X))$, which is determin'
                   'ed by the number of visible 235 tokens N . If we assume $\\text{rank}(g \\circ f(X'
@@ -61,8 +64,9 @@ CLAIM = register(Claim(
     assumptions=(Assumption.relation("N <= F at every mask ratio (rank(g(f(X))) = N is proportional to N)",
                                      ("tokens", "feat", "mask_ratios"),
                                      lambda T, F, ms: all(int(T * (1 - m)) <= F for m in ms)),
-                 Assumption.relation("0 < mask ratio < 1, at least one visible token", ("mask_ratios", "tokens"),
-                                     lambda ms, T: all(0 < m < 1 and int(T * (1 - m)) >= 1 for m in ms)),
+                 Assumption.math("0 < rho < 1", each=("mask_ratios", "rho"), text="every mask ratio rho lies in (0, 1)"),
+                 Assumption.relation("at least one visible token at every mask ratio: floor(T (1 - m)) >= 1",
+                                     ("mask_ratios", "tokens"), lambda ms, T: all(int(T * (1 - m)) >= 1 for m in ms)),
                  Assumption.relation("premise = 'proportional' (the paper's premise)", ("premise",),
                                      lambda p: p == "proportional")),
     depends_on=("tlc.def5.1",),

@@ -57,11 +57,14 @@ CLAIM = register(Claim(
     title="The sentence after (19): N/N_0 = 1 - mask_ratio",
     kind="assertion",
     statement="With N visible and N_0 masked tokens at mask ratio m, N/N_0 = 1 - m.",
+    statement_latex=(
+        r"With $N$ visible and $N_0$ masked tokens at mask ratio $\rho$, $\frac{N}{N_0} = 1 - \rho$ (the "
+        r"sentence after (19), as written)."),
     source=Source("tlc", "Section 5.1, after eq. (19)",
                   "As $\\frac{N}{N_0} = 1 - \\text{mask_ratio}$, s is thus determined by the masking ratio."),
     assumptions=(Assumption.relation("visible_over = 'masked' (the sentence as written)", ("visible_over",),
                                      lambda v: v == "masked"),
-                 Assumption.relation("0 < mask ratio < 1", ("mask_ratios",), lambda ms: all(0 < m < 1 for m in ms))),
+                 Assumption.math("0 < rho < 1", each=("mask_ratios", "rho"), text="every mask ratio rho lies in (0, 1)")),
     depends_on=("tlc.eq19",),
     config=Config,
     profiles={"quick": {}, "full": {"tokens": (16, 64, 196, 576)}},

@@ -81,11 +81,16 @@ CLAIM = register(Claim(
     kind="equation",
     statement="With the rows of g(f(X)) equal to sqrt(w_i) u_i, L_spec = sum_ij (w_ij/sqrt(w_i w_j) - "
               "(sqrt(w_i)u_i)^T(sqrt(w_j)u_j))^2 = sum_ij (w_ij^2/(w_i w_j) - 2 w_ij u_i^T u_j + w_i w_j (u_i^T u_j)^2).",
+    statement_latex=(
+        r"With the $i$-th row of $g \circ f(X)$ equal to $\sqrt{w_i} u_i$, $\mathcal{L}_{\text{spec}} = "
+        r"\sum_{i,j} \left(\frac{w_{ij}}{\sqrt{w_i w_j}} - (\sqrt{w_i} u_i)^\top (\sqrt{w_j} u_j)\right)^2"
+        r" = \sum_{i,j} \left(\frac{w_{ij}^2}{w_i w_j} - 2 w_{ij} u_i^\top u_j + w_i w_j (u_i^\top "
+        r"u_j)^2\right)$ (9)."),
     source=Source("tlc", "Section 4.3, eq. (9)",
                   '&= \\sum_{i,j} \\left(\\frac{w_{ij}}{\\sqrt{w_i w_j}} - (\\sqrt{w_i}u_i)^\\top (\\sqrt{'
                   'w_j}u_j) \\right)^2 \\\\ &= \\sum_{i,j} \\left(\\frac{w_{ij}^2}{w_i w_j} - 2w_{ij}u_i^'
                   '\\top u_j + w_i w_j \\cdot (u_i^\\top u_j)^2'),
-    assumptions=(Assumption.relation("cross_coef = -2 (eq. (9) as written)", ("cross_coef",), lambda c: c == -2.0),
+    assumptions=(Assumption.math("cross_coef == -2", text="cross_coef = -2 (eq. (9) as written)"),
                  Assumption.integer("feat", 1)),
     depends_on=("tlc.thm4.3",),
     config=Config,

@@ -68,10 +68,15 @@ CLAIM = register(Claim(
     kind="lemma",
     statement="For the regularised reconstruction (11) of a masked patch X_{0,i} from visible representations "
               "u'_j (LayerNorm outputs), the optimal coefficients satisfy a_j proportional to u'_j^T X_{0,i}.",
+    statement_latex=(
+        r"Lemma 4.6: for the regularised reconstruction $\operatorname*{argmin}_{\mathbf{a}} \left\| "
+        r"\sum_j a_j u'_j - X_{0,i} \right\|_F^2 + \lambda \sum_j a_j^2$ (11) of a masked patch $X_{0,i}$ "
+        r"from the visible representations $u'_j$ (LayerNorm outputs), the optimal coefficients satisfy "
+        r"$a_j \propto u'^{\top}_j X_{0,i}$."),
     source=Source("tlc", "Lemma 4.6",
                   "**Lemma 4.6.** *Optimal a_j is proportional to patch similarity $u'_j{}^\\top X_{0,i}$.*"),
     assumptions=(Assumption.integer("N", 2), Assumption.integer("F", 2),
-                 Assumption.relation("every lambda > 0", ("lams",), lambda ls: all(l > 0 for l in ls)),
+                 Assumption.math("lam > 0", each=("lams", "lam"), text="every lambda > 0"),
                  Assumption.relation("features = 'layernorm' (the lemma's setting)", ("features",),
                                      lambda f: f == "layernorm")),
     depends_on=("tlc.lem4.6.steps", "tlc.eq13"),

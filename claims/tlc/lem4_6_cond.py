@@ -95,10 +95,14 @@ CLAIM = register(Claim(
     kind="corollary",
     statement="(a) If U'U'^T = c I then the optimum of (11) is a = U'X_{0,i}/(lambda + c), proportional to "
               "u'_j^T X_{0,i}; (b) for any U', 1 - cos(a, U'X_{0,i}) = Theta(lambda^-2) as lambda -> infinity.",
+    statement_latex=(
+        r"(a) If $U' U'^\top = c I$, the optimum of (11) is $\mathbf{a} = \frac{U' X_{0,i}}{\lambda + c}$,"
+        r" proportional to $u'^{\top}_j X_{0,i}$; (b) for any $U'$, $1 - \cos(\mathbf{a}, U' X_{0,i}) = "
+        r"\Theta(\lambda^{-2})$ as $\lambda \to \infty$."),
     source=Source("tlc", "Lemma 4.6 (conditions for its conclusion)",
                   "**Lemma 4.6.** *Optimal a_j is proportional to patch similarity $u'_j{}^\\top X_{0,i}$.*"),
     assumptions=(Assumption.integer("N", 2), Assumption.integer("F", 2), Assumption.range("lam", 0),
-                 Assumption.relation("N <= F (orthogonal rows exist)", ("N", "F"), lambda n, f: n <= f),
+                 Assumption.math("N <= F", text="N <= F (orthogonal rows exist)"),
                  Assumption.relation("features = 'orthogonal' (the condition of part (a))", ("features",),
                                      lambda f: f == "orthogonal")),
     depends_on=("tlc.lem4.6",),

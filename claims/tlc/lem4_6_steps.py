@@ -129,6 +129,13 @@ CLAIM = register(Claim(
     statement="(11) equals (12); (14) solves each k-term by ridge regression and Sherman-Morrison; line 3 of "
               "(14) and (15) follow with C = ||U'_{:,k}||^2 constant (LayerNorm); the optimum of (12) is the "
               "mean of the A_k, giving (16).",
+    statement_latex=(
+        r"(11) equals (12); (14) solves each term $k$ by ridge regression and the Sherman-Morrison "
+        r"formula, $\hat{\mathbf{A}}_k = \left(\frac{\lambda}{N} I + U'_{:,k} U'^{\top}_{:,k}\right)^{-1} "
+        r"U'_{:,k} X_{0,i,k}$; line 3 of (14) and $\hat{\mathbf{A}}_k = \frac{N^2}{\lambda N + \lambda C} "
+        r"U'_{:,k} X_{0,i,k}$ (15) follow with $C = \|U'_{:,k}\|_2^2$ constant (LayerNorm); the optimum of"
+        r" (12) is the mean of the $\hat{\mathbf{A}}_k$, giving $\hat{a}_j = \frac{N}{\lambda N + \lambda "
+        r"C} u'^{\top}_j X_{0,i}$ (16)."),
     source=Source("tlc", "Lemma 4.6, proof, eqs. (12)-(16)",
                   "Since U' is an output of a Layer Norm layer, $\\left\\| U'_{:,k} \\right\\|_2^2$ is "
                   'a constant, denote as C . Plug in Equation 14, 207 we get the optimal solution f'

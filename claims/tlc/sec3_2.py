@@ -119,6 +119,11 @@ CLAIM = register(Claim(
     kind="theorem",
     statement="For D (m x n) with singular values sigma_1 >= ... and r < rank(D), D_r = U_r Sigma_r V_r^T "
               "minimises ||D_hat - D||_F over rank(D_hat) <= r, with error^2 = sum_{i>r} sigma_i^2.",
+    statement_latex=(
+        r"For $D \in \mathbb{R}^{m \times n}$ with singular values $\sigma_1 \ge \sigma_2 \ge \dots$ and "
+        r"$r < \operatorname{rank}(D)$, $\widehat{D} = U_r \Sigma_r V_r^\top$ minimises $\|\widehat{D} - "
+        r"D\|_F$ over $\operatorname{rank}(\widehat{D}) \le r$, with $\|\widehat{D} - D\|_F^2 = \sum_{i > "
+        r"r} \sigma_i^2$ (Eckart-Young-Mirsky)."),
     source=Source("tlc", "Section 3.2, eq. (3)",
                   'Based on the Eckart–Young–Mirsky theorem [17], the low-rank approximation proble'
                   'm has a 124 solution in terms of singular value decomposition of the original ma'

@@ -72,6 +72,11 @@ CLAIM = register(Claim(
     statement="The normalised adjacency D^{-1/2} A D^{-1/2} (D the degree matrix) is symmetric with spectrum in "
               "[-1, 1] and leading eigenpair (1, D^{1/2} 1), so its top-k eigenvectors, the node embedding on "
               "which k-means runs, are well defined and scale free.",
+    statement_latex=(
+        r"The normalized adjacency matrix $\mathcal{A} = D^{-\frac{1}{2}} A D^{-\frac{1}{2}}$, with "
+        r"$D_{ii} = \sum_{j=1}^n w_{ij} = w_i$, is symmetric with spectrum in $[-1, 1]$ and leading "
+        r"eigenpair $(1, D^{\frac{1}{2}} \mathbf{1})$, so its top $k$ eigenvectors, the node embedding on "
+        r"which k-means runs, are well defined and scale free."),
     source=Source("tlc", "Section 3.3, eq. (4)",
                   'The normalized adjacency matrix is defined as $\\mathcal{A} = D^{-\\frac{1}{2}} A '
                   'D^{-\\frac{1}{2}}$, where D is the degree matrix of 131 graph G , which is a diag'
@@ -80,8 +85,7 @@ CLAIM = register(Claim(
                   'ing and perform k-means algorithm on the 133 node embedding [26].'),
     assumptions=(
         Assumption.integer("k", 2),
-        Assumption.relation("0 <= p_out < p_in <= 1: the clusters are planted", ("p_out", "p_in"),
-                            lambda o, i: 0 <= o < i <= 1),
+        Assumption.math("0 <= p_out < p_in <= 1", text="0 <= p_out < p_in <= 1: the clusters are planted"),
         Assumption.relation("every size n >= 4k", ("sizes", "k"), lambda s, k: all(n >= 4 * k for n in s)),
         Assumption.range("weight_scale", 0),
         Assumption.relation("matrix = 'normalized' (the definition)", ("matrix",), lambda m: m == "normalized"),

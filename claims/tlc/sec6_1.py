@@ -93,6 +93,11 @@ CLAIM = register(Claim(
     kind="empirical",
     statement="For an MAE, the relative distance between the i-th SVD components of X_0 and of its reconstruction "
               "increases with i = 1..5, with a steeper slope at a higher mask ratio.",
+    statement_latex=(
+        r"For an MAE with $X_0 = \sum_{i=1}^r \sigma_{0,i} u_i v_i^\top$ and $\hat{X}_0 = \sum_{i=1}^r "
+        r"\hat{\sigma}_{0,i} \hat{u}_i \hat{v}_i^\top$, the relative distance $\frac{\|\sigma_{0,i} u_i "
+        r"v_i^\top - \hat{\sigma}_{0,i} \hat{u}_i \hat{v}_i^\top\|_2^2}{\|\sigma_{0,i} u_i "
+        r"v_i^\top\|_2^2}$ increases with $i = 1, \dots, 5$, with a steeper slope at a higher mask ratio."),
     source=Source("tlc", "Section 6.1, Figure 2",
                   'results demonstrate: 1. The reconstructed image is low-rank, since the distances'
                   ' are increasing with 272 index, which means that the leading components are more'
@@ -101,8 +106,8 @@ CLAIM = register(Claim(
     assumptions=(Assumption.integer("steps", 1),
                  Assumption.relation("index_order = 'as_is'", ("index_order",), lambda o: o == "as_is"),
                  Assumption.relation("recon = 'model'", ("recon",), lambda r: r == "model"),
-                 Assumption.relation("n_components <= 8 (N_0 >= 8 at mask 0.5 of 16 tokens)", ("n_components",),
-                                     lambda k: 2 <= k <= 8)),
+                 Assumption.math("2 <= n_components <= 8",
+                                 text="2 <= n_components <= 8 (N_0 >= 8 at mask 0.5 of 16 tokens)")),
     depends_on=("tlc.asm4.1",),
     config=Config,
     profiles={"quick": {}, "full": {"steps": 4000, "mask_ratios": (0.5, 0.6, 0.7, 0.8, 0.9)}},

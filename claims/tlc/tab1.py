@@ -73,6 +73,11 @@ CLAIM = register(Claim(
     kind="empirical",
     statement="For an MAE-pretrained ViT, a non-learnable BN before the linear head improves linear probing, and "
               "tuning the last qkv projection with the head improves it further.",
+    statement_latex=(
+        r"For an MAE-pretrained ViT, a non-learnable batch normalization before the linear head improves "
+        r"linear probing, $\mathrm{acc}_{\mathrm{BN+LP}} > \mathrm{acc}_{\mathrm{LP}}$, and tuning the "
+        r"last qkv projection with the head improves it further, $\mathrm{acc}_{\mathrm{PFT}} > "
+        r"\mathrm{acc}_{\mathrm{BN+LP}}$."),
     source=Source("tlc", "Section 6.3, Table 1",
                   'We observe that a non-learnable BN layer can significantly improve the linear pr'
                   'obing performance 285 while a learnable token mixing layer can further improve t'

@@ -81,6 +81,10 @@ CLAIM = register(Claim(
     kind="empirical",
     statement="At fixed width, an MAE-pretrained ViT with 6 heads is more accurate than one with 3 heads, "
               "both in linear probing and in fine-tuning.",
+    statement_latex=(
+        r"At fixed width, an MAE-pretrained ViT with 6 heads is more accurate than one with 3 heads, in "
+        r"linear probing, $\mathrm{acc}_{\mathrm{LP}}^{(6)} > \mathrm{acc}_{\mathrm{LP}}^{(3)}$, and in "
+        r"fine-tuning, $\mathrm{acc}_{\mathrm{FT}}^{(6)} > \mathrm{acc}_{\mathrm{FT}}^{(3)}$."),
     source=Source("tlc", "Section 6.4, Table 2",
                   'By increasing the number of heads, we observed a significant improvement in 295 '
                   'accuracy for both linear probing and finetuning on the classification task.'),

@@ -80,6 +80,11 @@ CLAIM = register(Claim(
     kind="theorem",
     statement="With w_ij = <X_0r,i, X_0r,j> and cA = D^-1/2 A D^-1/2, optimising the MAE loss (2) is "
               "equivalent to optimising L_spec = ||(g f(X))(g f(X))^T - cA||_F^2 (6).",
+    statement_latex=(
+        r"Theorem 4.3: with $w_{ij} = \langle X_{0r,i}, X_{0r,j} \rangle$ and $\mathcal{A} = "
+        r"D^{-\frac{1}{2}} A D^{-\frac{1}{2}}$, optimizing the MAE loss $\mathcal{L}_{MAE}(f, g, X) = \|g "
+        r"\circ f(X) - X_0\|_F^2$ (2) is equivalent to optimizing $\mathcal{L}_{\text{spec}}(f, g, X) = "
+        r"\|(g \circ f(X))(g \circ f(X))^\top - \mathcal{A}\|_F^2$ (6)."),
     source=Source("tlc", "Theorem 4.3, eq. (6)",
                   'Given the corresponding 159 normalized adjacency matrix \\mathcal{A} , optimizing'
                   ' mask modeling is equivalent to optimize the following 160 loss on classificatio'

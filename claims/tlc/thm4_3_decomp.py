@@ -146,13 +146,20 @@ CLAIM = register(Claim(
     statement="With X_0 = U Sigma V^T, A = X_0r X_0r^T = U_r Sigma_r^2 U_r^T and cA = D^-1/2 A D^-1/2 has the "
               "eigen-decomposition U_cA Sigma_cA U_cA^T with U_cA = D^-1/2 U_r D^1/2, Sigma_cA = "
               "D^-1/2 Sigma_r^2 D^-1/2; then X_0r = D^1/2 U_cA D^-1/2 Sigma_r V_r^T and N N^T = cA.",
+    statement_latex=(
+        r"With $X_0 = U \Sigma V^\top$, $A = X_{0r} X_{0r}^\top = U_r \Sigma_r^2 U_r^\top$ and "
+        r"$\mathcal{A} = D^{-\frac{1}{2}} A D^{-\frac{1}{2}}$ has the eigen-decomposition $U_{\mathcal{A}}"
+        r" \Sigma_{\mathcal{A}} U_{\mathcal{A}}^\top$ with $U_{\mathcal{A}} = D^{-\frac{1}{2}} U_r "
+        r"D^{\frac{1}{2}}$ and $\Sigma_{\mathcal{A}} = D^{-\frac{1}{2}} \Sigma_r^2 D^{-\frac{1}{2}}$; then"
+        r" $X_{0r} = D^{\frac{1}{2}} U_{\mathcal{A}} D^{-\frac{1}{2}} \Sigma_r V_r^\top$ and $N N^\top = "
+        r"\mathcal{A}$ for $N = U_{\mathcal{A}} D^{-\frac{1}{2}} \Sigma_r V_r^\top$."),
     source=Source("tlc", "Theorem 4.3, proof (before eq. (7))",
                   "Therefore, $U_{\\mathcal{A}} = D^{-\\frac{1}{2}}U_rD^{\\frac{1}{2}}$ and $\\Sigma_{\\mathcal{A}} = "
                   "D^{-\\frac{1}{2}}\\Sigma_r^2D^{-\\frac{1}{2}}$."),
     assumptions=(
         Assumption.relation("data is 'photo' or 'circulant'", ("data",), lambda d: d in ("photo", "circulant")),
-        Assumption.relation("2 <= n0 <= patch^2 (square case r = N_0 <= F) and n0 <= 16",
-                            ("n0", "patch"), lambda n, p: 2 <= n <= min(p * p, 16)),
+        Assumption.math("2 <= n0 <= patch^2 & n0 <= 16",
+                        text="2 <= n0 <= patch^2 (square case r = N_0 <= F) and n0 <= 16"),
         Assumption.integer("n_images", 1),
         Assumption.relation("circulant data needs n0 to divide patch^2", ("data", "n0", "patch"),
                             lambda d, n, p: d != "circulant" or (p * p) % n == 0),

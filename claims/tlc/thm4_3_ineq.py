@@ -85,10 +85,14 @@ CLAIM = register(Claim(
     kind="proof-step",
     statement="For real matrices M, N of the same shape, ||MM^T - NN^T||_F^2 <= ||M-N||_F^2 ||M+N||_F^2, "
               "via MM^T - NN^T = 1/2[(M-N)(M+N)^T + (M+N)(M-N)^T].",
+    statement_latex=(
+        r"For real matrices $M, N$ of the same shape, $\|M M^\top - N N^\top\|_F^2 \le \|M - N\|_F^2 \, "
+        r"\|M + N\|_F^2$, via $M M^\top - N N^\top = \frac{1}{2}\left[(M - N)(M + N)^\top + (M + N)(M - "
+        r"N)^\top\right]$."),
     source=Source("tlc", "Theorem 4.3, proof (display after line 171)",
                   "\\leq \\frac{1}{4} \\left(\\|M - N\\|_F \\|M^\\top + N^\\top\\|_F + \\|M + N\\|_F \\|M^\\top - "
                   "N^\\top\\|_F \\right)^2 \\\\ &= \\|M - N\\|_F^2 \\|M + N\\|_F^2"),
-    assumptions=(Assumption.relation("scale = 1 (the inequality as written)", ("scale",), lambda s: s == 1.0),
+    assumptions=(Assumption.math("scale == 1", text="scale = 1 (the inequality as written)"),
                  Assumption.integer("n_random", 1)),
     config=Config,
     profiles={"quick": {}, "full": {"shapes": ((2, 2), (3, 2), (4, 6), (10, 20), (32, 16)),

@@ -1,0 +1,129 @@
+"""The ssl and tlc claims as formal specifications: a LaTeX statement whose every $...$ segment
+converts to MathML with every command understood, predictions whose mathematical form converts
+too, assumptions that are SymPy relations (a Python predicate only for strings, booleans, or a
+relation between a tuple field and another field, which ``each=`` cannot state), violation
+controls refused by name, and no ssl/tlc claim module importing another claim module."""
+import re
+
+import pytest
+from latex2mathml.converter import convert
+
+from claims import _registry
+
+IDS = sorted(c.id for c in _registry.all_claims() if c.paper in ("ssl", "tlc"))
+
+# Python predicates that SymPy relations cannot state with the current Assumption.math: a relation
+# between the elements of a tuple field and another field, or over a pair-valued field
+# (kappa_pos / kappa_neg / heads / mild_ratio hold one pair, not a tuple of rows)
+MIXED = {
+    ("ssl.cl-mild-imbalance", ("kappa_c_sweep", "kappa_s", "P")),
+    ("ssl.cl-mild-imbalance", ("kappa_c_sweep", "kappa_s", "mild_delta_max")),
+    ("ssl.cl-mild-imbalance", ("kappa_c_sweep", "kappa_s", "P", "mild_ratio")),
+    ("ssl.mae-diverse", ("kappa_pos", "kappa_neg")),
+    ("ssl.mae-diverse", ("kappa_pos", "delta_min")),
+    ("ssl.mae-diverse", ("kappa_neg", "delta_min")),
+    ("ssl.mae-near-optimal", ("kappa_pos", "kappa_neg")),
+    ("ssl.mae-near-optimal", ("kappa_pos", "delta_min")),
+    ("ssl.mae-near-optimal", ("kappa_neg", "delta_min")),
+    ("tlc.def5.1", ("mask_ratios", "tokens")),
+    ("tlc.eq19", ("mask_ratios", "tokens")),
+    ("tlc.eq19", ("tokens", "feat", "mask_ratios")),
+    ("tlc.sec3.2", ("r", "shapes")),
+    ("tlc.sec3.3", ("sizes", "k")),
+    ("tlc.tab2", ("heads",)),
+    ("tlc.thm4.3.decomp", ("data", "n0", "patch")),     # a divisibility needed only for one data string
+}
+
+
+def _stringy(v) -> bool:
+    return isinstance(v, (str, bool)) or (isinstance(v, tuple) and all(isinstance(x, str) for x in v))
+
+
+def _mathml(tex: str) -> str:
+    assert tex.count("{") == tex.count("}"), tex
+    out = convert(tex)
+    # latex2mathml passes an unknown command through as <mi>\foo</mi>: every command must be known
+    assert "\\" not in out, (tex, re.findall(r"\\[A-Za-z]+", out))
+    return out
+
+
+def _segments(text: str) -> list[str]:
+    assert text.count("$") % 2 == 0, f"unbalanced $ in {text!r}"
+    return text.split("$")[1::2]
+
+
+def test_both_papers_are_covered():
+    assert sum(i.startswith("ssl.") for i in IDS) == 5 and sum(i.startswith("tlc.") for i in IDS) == 20
+
+
+@pytest.mark.parametrize("cid", IDS)
+def test_statement_latex_converts_segment_by_segment(cid):
+    c = _registry.get(cid)
+    assert c.statement_latex, cid
+    segs = _segments(c.statement_latex)
+    assert segs, cid
+    for seg in segs:
+        _mathml(seg)
+
+
+@pytest.mark.parametrize("cid", IDS)
+def test_every_prediction_has_a_mathematical_form_that_converts(cid):
+    c = _registry.get(cid)
+    for p in c.predictions(c.resolve_config("quick")):
+        _mathml(p.latex())
+
+
+@pytest.mark.parametrize("cid", IDS)
+def test_assumptions_are_sympy_relations_except_strings_booleans_and_mixed_tuples(cid):
+    c = _registry.get(cid)
+    cfg = c.resolve_config("quick")
+    for a in c.assumptions:
+        if a.kind == "python":
+            assert (all(_stringy(getattr(cfg, f)) for f in a.fields)
+                    or (cid, a.fields) in MIXED), (cid, a.text)
+        else:
+            _mathml(a.latex())
+    for profile in c.profiles:
+        assert c.violations(c.resolve_config(profile)) == [], (cid, profile)
+
+
+@pytest.mark.parametrize("cid, overrides, names", [
+    ("ssl.cl-collapse", {"kappa_c": 0.4}, "kappa_c=0.4"),
+    ("ssl.mae-diverse", {"settle_tol": 0.1}, "settle_tol"),
+    ("ssl.mae-near-optimal", {"z_low": 3.0}, "z_low"),
+    ("tlc.def3.1", {"mask_ratios": (0.5, 1.0)}, "mask_ratios[1]"),
+    ("tlc.eq9", {"cross_coef": -1.0}, "cross_coef"),
+    ("tlc.eq10", {"weights_sum": 2.0}, "weights_sum"),
+    ("tlc.eq13", {"sign": 1}, "sign"),
+    ("tlc.eq13", {"sizes": (2, 0)}, "sizes[1]"),
+    ("tlc.eq19.ratio", {"mask_ratios": (0.0, 0.5)}, "mask_ratios[0]"),
+    ("tlc.lem4.6", {"lams": (1.0, -1.0)}, "lams[1]"),
+    ("tlc.lem4.6.cond", {"N": 20}, "N=20"),
+    ("tlc.sec3.3", {"p_out": 0.6}, "p_out"),
+    ("tlc.sec6.1", {"n_components": 9}, "n_components"),
+    ("tlc.thm4.3.decomp", {"n0": 20}, "n0=20"),
+    ("tlc.thm4.3.ineq", {"scale": 0.5}, "scale"),
+])
+def test_violation_controls_are_refused_and_named(cid, overrides, names):
+    c = _registry.get(cid)
+    bad = c.violations(c.resolve_config("quick", overrides))
+    assert len(bad) == 1 and names in bad[0], bad
+
+
+def test_no_ssl_or_tlc_claim_module_imports_another_claim_module():
+    from pathlib import Path
+
+    from checks.changed import import_graph
+    graph = import_graph(Path(__file__).resolve().parents[1])
+
+    def claim_module(mod, papers=("ssl", "tlc", "fpc")):
+        parts = mod.split(".")
+        return len(parts) == 3 and parts[0] == "claims" and parts[1] in papers and not parts[2].startswith("_")
+    bad = sorted((a, b) for a, deps in graph.items() for b in deps
+                 if claim_module(a, ("ssl", "tlc")) and claim_module(b))
+    assert not bad, bad
+    # nor a private helper of another paper
+    bad = sorted((a, b) for a, deps in graph.items() for b in deps
+                 if a.split(".")[:2] in (["claims", "ssl"], ["claims", "tlc"])
+                 and b.startswith("claims.") and len(b.split(".")) == 3 and b.split(".")[1] not in (a.split(".")[1],))
+    assert not bad, bad
