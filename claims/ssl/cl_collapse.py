@@ -35,9 +35,15 @@ def predictions(cfg):
         out += [
             Prediction(f"global_share_min_{o}", f"reading {o}: every local query (position, cluster) puts, on "
                        "average over images, at least share_min of its attention on the global area",
-                       ">=", cfg.share_min),
+                       ">=", cfg.share_min,
+                       math=(rf"\min_{{p \text{{ local}}}} \sum_{{q \in \text{{global area}}}} \mathrm{{attn}}_{{p,q}} "
+                             rf"\ge {cfg.share_min:g} \quad (\text{{{o}}})")),
             Prediction(f"own_gain_{o}", f"reading {o}: local queries' attention to their own area is no larger "
-                       "than at initialisation (local FP correlations not learned)", "<=", cfg.own_gain_max),
+                       "than at initialisation (local FP correlations not learned)", "<=", cfg.own_gain_max,
+                       math=(r"\frac{\operatorname{mean}_{p \text{ local}} \mathrm{attn}_p(\text{own area})}"
+                             r"{\operatorname{mean}_{p \text{ local}} \mathrm{attn}_p(\text{own area})|_{Q=0}} "
+                             rf"\le {cfg.own_gain_max:g} "
+                             rf"\quad (\text{{{o}}})")),
         ]
     return out
 

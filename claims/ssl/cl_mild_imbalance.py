@@ -47,11 +47,16 @@ READING_TEXT = {"delta": "Delta <= mild_delta_max (0: the one-phase regime of MA
                 "ratio": "global area 2-4 times a local area"}
 
 
+_MILD_TEX = {"delta": r"\Delta", "ratio": r"\text{area-size ratio}"}
+
+
 def predictions(cfg):
     mild = mild_points(cfg)
     return [Prediction(f"mild_collapsed_frac_{o}_{m}", f"reading ({o}, mild = {READING_TEXT[m]}): CL collapses "
                        f"(global share >= {cfg.share_min}, own-area gain <= {cfg.own_gain_max}) at every "
-                       f"mild-imbalance point kappa_c in {mild[m]}", ">=", 1.0)
+                       f"mild-imbalance point kappa_c in {mild[m]}", ">=", 1.0,
+                       math=(r"\text{fraction of mild points } \kappa_c \text{ where CL collapses} \ge 1 \quad "
+                             rf"(\text{{{o}}}, \text{{mild by }} {_MILD_TEX[m]})"))
             for o in cfg.objectives for m in ("delta", "ratio")]
 
 

@@ -27,9 +27,14 @@ def predictions(cfg):
         out += [
             Prediction(f"own_attn_q_min_{r}", f"{dl}: every masked query (each image and mask) whose own area "
                        "has an unmasked patch, of every area of every cluster, puts >= 1 - eps_attn of its "
-                       "attention on its own area's unmasked patches", ">=", 1 - cfg.eps_attn),
+                       "attention on its own area's unmasked patches", ">=", 1 - cfg.eps_attn,
+                       math=(r"\min_{p \in \mathcal{P}_{k,j} \text{ masked}} "
+                             r"\sum_{q \in \mathcal{P}_{k,j} \text{ unmasked}} \mathrm{attn}_{p,q} "
+                             rf"\ge {1 - cfg.eps_attn:g} \quad (\Delta = {delta_of(*kappa):+.2f})")),
             Prediction(f"fp_own_max_frac_{r}", f"{dl}: for every position and cluster the FP correlation "
-                       "to its own area's feature is the largest of that cluster's", ">=", 1.0),
+                       "to its own area's feature is the largest of that cluster's", ">=", 1.0,
+                       math=(r"\text{fraction of } (p, k) \text{ whose own-area FP correlation is the largest} "
+                             rf"\ge 1 \quad (\Delta = {delta_of(*kappa):+.2f})")),
         ]
     return out
 

@@ -22,7 +22,9 @@ class Config(RegimeConfig):
 
 def predictions(cfg):
     return [Prediction(f"max_gap_{r}", f"Delta={delta_of(*k):+.2f}: max over patches p of L_p - L_p* "
-                       f"after {cfg.mae_steps} GD steps", "<=", cfg.eps_loss)
+                       f"after {cfg.mae_steps} GD steps", "<=", cfg.eps_loss,
+                       math=(rf"\max_p \left(L_p(Q) - L_p^*\right) \le {cfg.eps_loss:g} "
+                             rf"\quad (\Delta = {delta_of(*k):+.2f})"))
             for r, k in zip(REGIMES, (cfg.kappa_pos, cfg.kappa_neg))]
 
 
