@@ -127,3 +127,11 @@ def test_no_ssl_or_tlc_claim_module_imports_another_claim_module():
                  if a.split(".")[:2] in (["claims", "ssl"], ["claims", "tlc"])
                  and b.startswith("claims.") and len(b.split(".")) == 3 and b.split(".")[1] not in (a.split(".")[1],))
     assert not bad, bad
+
+
+@pytest.mark.parametrize("cid", [i for i in IDS if i.startswith("ssl.")]
+                         + ["tlc.asm4.1", "tlc.lem4.6.cond", "tlc.sec6.1", "tlc.tab1", "tlc.tab2", "tlc.thm4.3"])
+def test_predictions_whose_name_reads_poorly_have_a_written_form(cid):
+    c = _registry.get(cid)
+    for p in c.predictions(c.resolve_config("quick")):
+        assert p.math, (cid, p.name)

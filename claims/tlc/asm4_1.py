@@ -39,9 +39,13 @@ def ranks_for_ratio(mask_ratio, steps, recon, seed, device="cpu"):
 def predictions(cfg):
     return (
         Prediction("frac_rank_lower", "as written: rank(g(f(X))) < rank(X_0) in most test images (numerical "
-                   "rank, float32 tolerance; smallest fraction over mask ratios)", ">=", 0.5),
+                   "rank, float32 tolerance; smallest fraction over mask ratios)", ">=", 0.5,
+                   math=(r"\min_{\rho} \Pr_{X}\left[\operatorname{rank}(g \circ f(X)) < "
+                         r"\operatorname{rank}(X_0)\right] \ge 0.5")),
         Prediction("max_median_erank_ratio", "Remark 4.2: the reconstruction has a lower effective rank than "
-                   "X_0 (median ratio, largest over mask ratios)", "<", 1.0),
+                   "X_0 (median ratio, largest over mask ratios)", "<", 1.0,
+                   math=(r"\max_{\rho} \operatorname{median}_{X} \frac{\operatorname{erank}(g \circ f(X))}"
+                         r"{\operatorname{erank}(X_0)} < 1")),
     )
 
 

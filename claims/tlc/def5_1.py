@@ -24,7 +24,8 @@ class Config:
 
 def predictions(cfg):
     return (Prediction("max_excess", "s = k/N_0 with k = rank(g(f(X))) never exceeds min(N, N_0, F)/N_0 "
-                       "(max of s - bound)", "<=", 0.0),)
+                       "(max of s - bound)", "<=", 0.0,
+                       math=r"\max \left(s - \frac{\min(N, N_0, F)}{N_0}\right) \le 0"),)
 
 
 def check(cfg, ctx) -> Measurement:

@@ -49,7 +49,9 @@ def similarities(mask_ratio, steps, features, seed, device="cpu"):
 
 def predictions(cfg):
     return (Prediction("median_rho", "u'_j^T X_{0,i} is proportional to X_j^T X_{0,i} over the visible j "
-                       "(median within-image correlation over masked i)", ">=", cfg.rho_min),)
+                       "(median within-image correlation over masked i)", ">=", cfg.rho_min,
+                       math=(r"\operatorname{median}_i \operatorname{corr}_j\left(u'^{\top}_j X_{0,i}, "
+                             rf"X_j^\top X_{{0,i}}\right) \ge {cfg.rho_min:g}")),)
 
 
 def regime(cfg):

@@ -18,7 +18,8 @@ class Config:
 
 def predictions(cfg):
     return (Prediction("max_gap", "N/N_0 = 1 - mask_ratio for the MAE's masking (max |gap|, "
-                       "allowing the integer rounding of N = int(T(1 - m)))", "<=", 0.0),)
+                       "allowing the integer rounding of N = int(T(1 - m)))", "<=", 0.0,
+                       math=r"\max_{\rho} \left|\frac{N}{N_0} - (1 - \rho)\right| \le 0"),)
 
 
 def check(cfg, ctx) -> Measurement:

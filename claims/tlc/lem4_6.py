@@ -32,7 +32,9 @@ def _trials(N, F, lam, n_trials, features, seed):
 
 def predictions(cfg):
     return (Prediction("one_minus_min_cos", "the optimum a of (11) is proportional to (u'_j^T X_{0,i})_j: "
-                       "1 - min cosine over draws and lambdas", "<=", 1e-9),)
+                       "1 - min cosine over draws and lambdas", "<=", 1e-9,
+                       math=(r"1 - \min_{\lambda, U', X_{0,i}} \cos\left(\hat{\mathbf{a}}, U' X_{0,i}\right) "
+                             r"\le 10^{-9}")),)
 
 
 def check(cfg, ctx) -> Measurement:

@@ -51,9 +51,11 @@ def distances_for_ratio(mask_ratio, steps, n_components, seed, recon="model", de
 def predictions(cfg):
     return (
         Prediction("min_index_slope", "at every mask ratio the median distance (over images) grows with the "
-                   "index i (smallest least-squares slope over ratios)", ">", 0.0),
+                   "index i (smallest least-squares slope over ratios)", ">", 0.0,
+                   math=r"\min_{\rho} \frac{\partial \, \operatorname{median} d_i}{\partial i} > 0"),
         Prediction("ratio_slope", "the index slope grows with the mask ratio (least-squares slope of the "
-                   "median-based index slopes on the mask ratio)", ">", 0.0),
+                   "median-based index slopes on the mask ratio)", ">", 0.0,
+                   math=r"\frac{\partial}{\partial \rho} \frac{\partial \, \operatorname{median} d_i}{\partial i} > 0"),
     )
 
 

@@ -24,9 +24,11 @@ class Config:
 def predictions(cfg):
     return (
         Prediction("bnlp_minus_lp", "BN + LP is more accurate than LP (test accuracy difference, the same "
-                   "probe on raw vs standardised class-token features)", ">", 0.0),
+                   "probe on raw vs standardised class-token features)", ">", 0.0,
+                   math=r"\mathrm{acc}_{\mathrm{BN+LP}} - \mathrm{acc}_{\mathrm{LP}} > 0"),
         Prediction("pft_minus_bnlp", "partial fine-tuning (BN + LP plus the last qkv projection) is more "
-                   "accurate than BN + LP", ">", 0.0),
+                   "accurate than BN + LP", ">", 0.0,
+                   math=r"\mathrm{acc}_{\mathrm{PFT}} - \mathrm{acc}_{\mathrm{BN+LP}} > 0"),
     )
 
 

@@ -37,9 +37,13 @@ def _evaluate(heads, pretrain_steps, probe_C, ft_steps, mae_seed, ft_seed, label
 def predictions(cfg):
     return (
         Prediction("lp_gain", f"{cfg.heads[1]} heads beat {cfg.heads[0]} in linear probing (test accuracy "
-                   "difference)", ">", 0.0),
+                   "difference)", ">", 0.0,
+                   math=(rf"\mathrm{{acc}}_{{\mathrm{{LP}}}}^{{({cfg.heads[1]})}} "
+                         rf"- \mathrm{{acc}}_{{\mathrm{{LP}}}}^{{({cfg.heads[0]})}} > 0")),
         Prediction("ft_gain", f"{cfg.heads[1]} heads beat {cfg.heads[0]} in fine-tuning (test accuracy "
-                   "difference)", ">", 0.0),
+                   "difference)", ">", 0.0,
+                   math=(rf"\mathrm{{acc}}_{{\mathrm{{FT}}}}^{{({cfg.heads[1]})}} "
+                         rf"- \mathrm{{acc}}_{{\mathrm{{FT}}}}^{{({cfg.heads[0]})}} > 0")),
     )
 
 

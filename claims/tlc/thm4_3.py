@@ -50,9 +50,13 @@ def snapshot_losses(mask_ratio, steps, r, step, seed, device="cpu"):
 def predictions(cfg):
     return (
         Prediction("spearman", "across training checkpoints, L_spec moves with the MAE loss (Spearman rho)",
-                   ">=", cfg.rho_min),
+                   ">=", cfg.rho_min,
+                   math=(r"\rho_{\mathrm{Spearman}}\left(\mathcal{L}_{MAE}, \mathcal{L}_{\text{spec}}\right) "
+                         rf"\ge {cfg.rho_min:g}")),
         Prediction("rel_change_l_spec", "L_spec is lower after training than at initialisation "
-                   "((final - initial)/initial)", "<", 0.0),
+                   "((final - initial)/initial)", "<", 0.0,
+                   math=(r"\frac{\mathcal{L}_{\text{spec}}^{\text{final}} - \mathcal{L}_{\text{spec}}^{\text{init}}}"
+                         r"{\mathcal{L}_{\text{spec}}^{\text{init}}} < 0")),
     )
 
 

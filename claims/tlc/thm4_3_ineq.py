@@ -46,7 +46,9 @@ def _one_shape(m, n, n_random, n_opt, seed):
 
 def predictions(cfg):
     return (Prediction("max_ratio_over_scale", f"||MM^T-NN^T||^2 <= {cfg.scale} ||M-N||^2 ||M+N||^2: largest "
-                       "ratio found (random, adversarial) divided by the constant", "<=", 1 + 1e-9),)
+                       "ratio found (random, adversarial) divided by the constant", "<=", 1 + 1e-9,
+                       math=(r"\max_{M, N} \frac{\|M M^\top - N N^\top\|_F^2}"
+                             rf"{{{cfg.scale:g} \, \|M - N\|_F^2 \, \|M + N\|_F^2}} \le 1 + 10^{{-9}}")),)
 
 
 def check(cfg, ctx) -> Measurement:
