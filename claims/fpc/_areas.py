@@ -23,8 +23,9 @@ from dataclasses import dataclass
 import numpy as np
 from scipy import stats
 
-from ._common import data_config
 from models.data import DataConfig, Distribution
+
+from ._common import data_config
 
 MASKED_AREA_BOUND = 0.01    # regime: the smallest local area is wholly masked with probability <= 1%
 CONVERGED_ATTN = 0.9        # regime: mean own-area attention at the end (the convergence stage, Sec. 5.3)

@@ -14,7 +14,6 @@ from ._phases import ONE, TWO
 from ._runs import trajectory
 from ._stages import converged, monotone_counts, query_end_stats, rate_series, series_of, signed, smallness, stages
 
-
 ITEM_A_BY_CONSTRUCTION = (
     "item (a) cannot fail under GD: -dL/dPhi_{p->v_{k,j}} = E[z_j A_j D_j] with D_j a sum of squares "
     "(proved in derive), so every GD step moves the target FP up; the count only guards the code")
@@ -70,13 +69,13 @@ def hypothesis_check(cfg, ctx) -> Measurement:
 
 def delta_sign(positive: bool) -> Assumption:
     if positive:
-        return Assumption.relation("information gap Delta = (1-kappa_s) - 2(1-kappa_c) > 0",
-                                   ("kappa_c", "kappa_s"), lambda c, s: (1 - s) - 2 * (1 - c) > 0)
-    return Assumption.relation("information gap Delta = (1-kappa_s) - 2(1-kappa_c) < 0",
-                               ("kappa_c", "kappa_s"), lambda c, s: (1 - s) - 2 * (1 - c) < 0)
+        return Assumption.math("Delta > 0", defs={"Delta": "(1 - kappa_s) - 2*(1 - kappa_c)"},
+                               text="information gap Delta = (1-kappa_s) - 2(1-kappa_c) > 0")
+    return Assumption.math("Delta < 0", defs={"Delta": "(1 - kappa_s) - 2*(1 - kappa_c)"},
+                           text="information gap Delta = (1-kappa_s) - 2(1-kappa_c) < 0")
 
 
-SIGN = Assumption.relation("the directions are the stated ones: sign = 1", ("sign",), lambda s: s == 1)
+SIGN = Assumption.math("sign == 1", text="the directions are the stated ones: sign = 1")
 
 EPS = Assumption.range("eps", 0, 1)
 

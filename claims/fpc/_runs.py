@@ -14,9 +14,10 @@ from functools import lru_cache
 import numpy as np
 import torch
 
+from models.data import DataConfig, Distribution
+
 from ._common import data_config
 from ._training import TrainSpec, Trajectory, train_reduced
-from models.data import DataConfig, Distribution
 
 
 @dataclass(frozen=True)

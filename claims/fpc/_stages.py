@@ -15,8 +15,8 @@ from dataclasses import dataclass
 import numpy as np
 
 from . import _phases as ph
-from ._runs import TrainFields, local_pairs, other_fp, projected_pp, rates
 from ._common import MIMConfig
+from ._runs import TrainFields, local_pairs, other_fp, projected_pp, rates
 
 MONO_TOL = 1e-7     # float32 training: increments smaller than this are round-off
 
@@ -125,6 +125,7 @@ def query_end_stats(tr) -> dict:
     mean own-area attention over queries whose area has an unmasked patch, and the mean
     loss gap loss_q - 1/2 z_j^2 1{area fully masked} (the per-query L_p - L_p*)."""
     import torch
+
     from models.mim import own_area_unmasked_count
     b = tr.batch.to(device=tr.model.Phi.device, dtype=tr.model.Phi.dtype)
     with torch.no_grad():

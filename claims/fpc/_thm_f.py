@@ -12,8 +12,16 @@ from claims import Assumption, Measurement, Prediction, Regime
 from models.data import DataConfig, Distribution
 
 from . import _phases as ph
-from ._areas import (CONVERGED_ATTN, MASKED_AREA_BOUND, AreaSweep, area_points, area_series, dynamics_point,
-                     grouped_slope, slope_in_P)
+from ._areas import (
+    CONVERGED_ATTN,
+    MASKED_AREA_BOUND,
+    AreaSweep,
+    area_points,
+    area_series,
+    dynamics_point,
+    grouped_slope,
+    slope_in_P,
+)
 from ._common import data_config
 from ._hypotheses import item_a_note
 from ._runs import spec_of
@@ -65,8 +73,7 @@ def p_sweep(cfg, ctx) -> Measurement:
                        scale={"P": sorted(cfg.P_values)})
 
 
-SIZES = Assumption.relation("P_values: integers >= 16", ("P_values",),
-                            lambda ps: len(ps) >= 1 and all(isinstance(p, int) and p >= 16 for p in ps))
+SIZES = Assumption.math("P >= 16", each=("P_values", "P"), integer=("P",), text="P_values: integers >= 16")
 
 F12_NOTES = ("Item (a) cannot fail (the target FP's descent direction is E[z_j A_j D_j] with D_j a sum of "
          "squares; proved in derive) and items (a), (b) read the same for B.1 and B.2 in the seed (their bounds "

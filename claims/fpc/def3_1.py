@@ -86,8 +86,8 @@ CLAIM = register(Claim(
     source=Source("fpc", "Definition 3.1 (Section 3); Stage 1 (Section 5.2)",
                   "Due to our (zero) initialization of , we have . ... At the beginning of training, , and hence for "
                   "any , which implies that the transformer equally attends to each patch."),
-    assumptions=DATA_ASSUMPTIONS + (Assumption.relation("zero initialisation: init_scale = 0 (Section 2.3)",
-                                                        ("init_scale",), lambda s: s == 0),),
+    assumptions=DATA_ASSUMPTIONS + (Assumption.math("init_scale == 0",
+                                                    text="zero initialisation: init_scale = 0 (Section 2.3)"),),
     depends_on=("fpc.eq3.2",),
     config=Config, profiles={"quick": {}, "full": {"P": 256, "K": 4}},
     predictions=predictions, check=check, derive=derive, deterministic=True,

@@ -7,8 +7,8 @@ from dataclasses import dataclass
 from claims import Claim, Prediction, Source, register
 
 from ._common import DATA_ASSUMPTIONS
-from ._stages import DynConfig
 from ._hypotheses import SIGN, common_predictions, delta_sign, hypothesis_check, item_a_derivation
+from ._stages import DynConfig
 
 
 @dataclass(frozen=True)

@@ -14,7 +14,6 @@ from . import _symbolic as S
 from ._gradients import lemma_5_2_grad_Ups
 from ._lemma_checks import FULL_PROFILE, LEMMA_ASSUMPTIONS, LemmaConfig, rel_err, worst_over_states
 
-
 Config = LemmaConfig
 
 

@@ -15,8 +15,16 @@ import numpy as np
 
 from claims import Assumption, Claim, Measurement, Prediction, Regime, Source, register
 
-from ._areas import (CONVERGED_ATTN, MASKED_AREA_BOUND, AreaSweep, area_points, area_series, grouped_slope,
-                     regime_values, slope_in_P)
+from ._areas import (
+    CONVERGED_ATTN,
+    MASKED_AREA_BOUND,
+    AreaSweep,
+    area_points,
+    area_series,
+    grouped_slope,
+    regime_values,
+    slope_in_P,
+)
 from ._common import DATA_ASSUMPTIONS, MIMConfig
 from ._thm_f import SWEEP_ASSUMPTIONS
 
@@ -125,7 +133,7 @@ CLAIM = register(Claim(
                   "The key observation by comparing Lemma 5.1 and 5.2 is that the gradient of projected PP "
                   "attention is smaller than the corresponding FP gradient in magnitude since ."),
     assumptions=DATA_ASSUMPTIONS + SWEEP_ASSUMPTIONS + (
-        Assumption.relation("sign is 1 (as stated) or -1 (the opposite assertion)", ("sign",), lambda s: s in (1, -1)),
+        Assumption.math("sign == 1 | sign == -1", text="sign is 1 (as stated) or -1 (the opposite assertion)"),
         Assumption.integer("train_steps", 1)),
     depends_on=("fpc.lem5.1", "fpc.lem5.2", "fpc.eq5.1"),
     config=Config,

@@ -135,8 +135,8 @@ CLAIM = register(Claim(
                   "directly obtained by the definition and thus we only prove the upper bound. where the last "
                   "inequality follows from Lemma A.6. ∎"),
     assumptions=DATA_ASSUMPTIONS + (Assumption.integer("every", 1),
-                                    Assumption.relation("the upper constant is U^2: upper_scale = 1",
-                                                        ("upper_scale",), lambda s: s == 1.0)),
+                                    Assumption.math("upper_scale == 1",
+                                                    text="the upper constant is U^2: upper_scale = 1")),
     depends_on=("fpc.lemA.8", "fpc.lemA.6", "fpc.lemA.9"),
     config=Config,
     profiles={"quick": {}, "full": {"P": 256, "n_samples": 512, "steps": 1500}},

@@ -105,8 +105,7 @@ CLAIM = register(Claim(
                   "the random masking strategy, given and , follows the hypergeometric distribution, i.e. . "
                   "Then by tail bounds, for , we have: Letting , we have ∎"),
     assumptions=(Assumption.range("gamma", 0, 1), Assumption.range("delta", 0, 1, hi_open=False),
-                 Assumption.relation("the bound is Hoeffding's: bound_scale = 1", ("bound_scale",),
-                                     lambda s: s == 1.0)),
+                 Assumption.math("bound_scale == 1", text="the bound is Hoeffding's: bound_scale = 1")),
     depends_on=("fpc.propA.5",),
     config=Config,
     profiles={"quick": {}, "full": {"P_values": (64, 128, 256, 512, 1024, 2048, 4096, 8192, 16384),

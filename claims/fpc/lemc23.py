@@ -9,9 +9,9 @@ import numpy as np
 from claims import Claim, Measurement, Source, register
 
 from ._common import DATA_ASSUMPTIONS
+from ._hypotheses import SIGN, delta_sign, item_a_derivation, stage_measure, stage_predictions
 from ._runs import rates
 from ._stages import DynConfig
-from ._hypotheses import SIGN, delta_sign, item_a_derivation, stage_measure, stage_predictions
 
 
 @dataclass(frozen=True)

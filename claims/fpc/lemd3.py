@@ -7,8 +7,8 @@ from dataclasses import dataclass
 from claims import Claim, Measurement, Source, register
 
 from ._common import DATA_ASSUMPTIONS
-from ._stages import DynConfig
 from ._hypotheses import EPS, SIGN, delta_sign, end_measure, end_predictions, item_a_derivation
+from ._stages import DynConfig
 
 
 @dataclass(frozen=True)

@@ -7,8 +7,8 @@ from dataclasses import dataclass
 from claims import Claim, Measurement, Prediction, Source, register
 
 from ._common import DATA_ASSUMPTIONS
-from ._stages import DynConfig
 from ._hypotheses import EPS, SIGN, end_measure, item_a_derivation, item_a_note
+from ._stages import DynConfig
 
 
 @dataclass(frozen=True)

@@ -157,11 +157,10 @@ CLAIM = register(Claim(
                   "3.] (a) first quickly decrease with all other , not changing much; (b) after some point, the "
                   "increase of takes dominance. Such will keep growing until convergence [...] [Theorem F.4, 3.] "
                   "throughout the training, the increase of dominates"),
-    assumptions=(Assumption.relation("every P in P_values is an integer >= 16", ("P_values",),
-                                     lambda ps: len(ps) > 0 and all(isinstance(p, int) and p >= 16 for p in ps)),
+    assumptions=(Assumption.math("P >= 16", each=("P_values", "P"), integer=("P",),
+                                 text="every P in P_values is an integer >= 16"),
                  Assumption.range("margin", 0, None),
-                 Assumption.relation("the predicted boundary is Delta = 0: delta_offset = 0", ("delta_offset",),
-                                     lambda d: d == 0)),
+                 Assumption.math("delta_offset == 0", text="the predicted boundary is Delta = 0: delta_offset = 0")),
     depends_on=("fpc.thmF.3", "fpc.thmF.4", "fpc.eq4.1"),
     config=Config,
     profiles={"quick": {}, "full": {"P_values": (64, 128, 256, 512), "n_samples": 512, "steps": 200,

@@ -4,15 +4,13 @@ over every (N, K, n, x) of a grid."""
 from __future__ import annotations
 
 from dataclasses import dataclass
+from fractions import Fraction
 
 import numpy as np
 
 from claims import Assumption, Claim, Measurement, Prediction, Source, register
 
-from fractions import Fraction
-
-from ._hypergeom import (exact_ratio, hoeffding, hyper_points, serfling, smallest_counterexample,
-                         upper_tails)
+from ._hypergeom import exact_ratio, hoeffding, hyper_points, serfling, smallest_counterexample, upper_tails
 
 FORMS = ("hoeffding", "serfling")
 

@@ -101,8 +101,7 @@ CLAIM = register(Claim(
                   "cluster ), relying solely on positional correlations is insufficient."),
     assumptions=DATA_ASSUMPTIONS[2:] + (
         Assumption.integer("P", 4),
-        Assumption.relation("every K in K_values is an integer > 1", ("K_values",),
-                            lambda ks: len(ks) > 0 and all(isinstance(k, int) and k > 1 for k in ks)),
+        Assumption.math("K > 1", each=("K_values", "K"), integer=("K",), text="every K in K_values is an integer > 1"),
         Assumption.relation("positional attention only: freeze_phi = True", ("freeze_phi",), lambda f: f is True)),
     depends_on=("fpc.eq3.2",),
     config=Config,

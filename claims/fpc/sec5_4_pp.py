@@ -16,8 +16,8 @@ from claims import Assumption, Claim, Measurement, Prediction, Source, register
 from ._areas import AreaSweep, area_points, area_series, dynamics_point, grouped_slope
 from ._common import DATA_ASSUMPTIONS
 from ._sweep import SweepData
-from ._training import TrainSpec
 from ._thm_f import SWEEP_ASSUMPTIONS, regime
+from ._training import TrainSpec
 
 KEEP = ("P", "K", "c_local", "min_local_area", "p_area_masked", "pp_over_target", "projected_pp_over_target",
         "other_fp_over_target", "target_fp_min", "own_attn_end")
@@ -105,8 +105,7 @@ CLAIM = register(Claim(
                   "correlation also stays close to zero, given that the number of clusters ."),
     assumptions=DATA_ASSUMPTIONS[2:] + SWEEP_ASSUMPTIONS + (
         Assumption.integer("P", 4),
-        Assumption.relation("K_values: cluster counts >= 1", ("K_values",),
-                            lambda ks: len(ks) >= 1 and all(isinstance(k, int) and k >= 1 for k in ks)),),
+        Assumption.math("K >= 1", each=("K_values", "K"), integer=("K",), text="K_values: cluster counts >= 1"),),
     depends_on=("fpc.eq5.1", "fpc.lem5.2-key", "fpc.thmF.1", "fpc.thmF.2"),
     config=Config,
     profiles={"quick": {}, "full": {"P": 256, "n_per_cluster": 256, "steps": 1500, "K_values": (1, 2, 4, 8, 16),

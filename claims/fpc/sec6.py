@@ -11,8 +11,14 @@ from claims import Assumption, Claim, Measurement, Prediction, Regime, Source, r
 from models.images import load_digits_images, split
 from models.metrics import attention_distance, attention_diversity, attention_nmi, grid_coords
 from models.vit import MAE, TrainConfig, ViTConfig, pretrain_mae
-from models.vit_objectives import (OBJECTIVES, ContrastiveViT, SupervisedViT, last_layer_attention,
-                                   train_contrastive, train_supervised)
+from models.vit_objectives import (
+    OBJECTIVES,
+    ContrastiveViT,
+    SupervisedViT,
+    last_layer_attention,
+    train_contrastive,
+    train_supervised,
+)
 
 OTHERS = ("contrastive", "supervised")
 
@@ -160,8 +166,8 @@ CLAIM = register(Claim(
                   "global information with less attention diversity."),
     assumptions=(
         Assumption.integer("steps", 1), Assumption.integer("n_eval", 2),
-        Assumption.relation("the regime bounds are the stated ones: min_accuracy >= 0.9, settle_tol <= 0.05",
-                            ("min_accuracy", "settle_tol"), lambda a, t: a >= 0.9 and t <= 0.05),
+        Assumption.math("min_accuracy >= 0.9 & settle_tol <= 0.05",
+                        text="the regime bounds are the stated ones: min_accuracy >= 0.9, settle_tol <= 0.05"),
         Assumption.relation("1 <= top_k <= number of patches", ("top_k", "img_size", "patch"),
                             lambda k, s, p: isinstance(k, int) and 1 <= k <= (s // p) ** 2),
         Assumption.range("mask_ratio", 0, 1),

@@ -163,8 +163,8 @@ CLAIM = register(Claim(
     source=Source("fpc", "Theorem 4.1 (Section 4); Theorems F.3, F.4 item 1",
                   "The loss converges: after iterations, , where is the global minimum of patch-level "
                   "construction loss in (4.2)."),
-    assumptions=(Assumption.range("eps", 0, 1), Assumption.relation(
-        "the step size does not decay exponentially with P: lr_halving = 0", ("lr_halving",), lambda h: h == 0),
+    assumptions=(Assumption.range("eps", 0, 1), Assumption.math(
+        "lr_halving == 0", text="the step size does not decay exponentially with P: lr_halving = 0"),
         Assumption.relation("at least 3 sizes, each twice the previous", ("P_values",),
                             lambda ps: len(ps) >= 3 and all(b == 2 * a for a, b in zip(ps, ps[1:]))),
         Assumption.relation("at least 3 distinct eps in (0, 1)", ("eps_values",),

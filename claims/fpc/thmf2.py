@@ -8,8 +8,8 @@ from dataclasses import dataclass
 from claims import Claim, Prediction, Source, register
 
 from ._common import DATA_ASSUMPTIONS
-from ._stages import DynConfig
 from ._hypotheses import SIGN, delta_sign, item_a_derivation
+from ._stages import DynConfig
 from ._thm_f import F12_NOTES, SIZES, ab_predictions, p_sweep
 
 
