@@ -53,11 +53,18 @@ def derive(cfg) -> Derivation:
 
 def predictions(cfg):
     return (
-        Prediction("loss_rel_diff", "full and reduced CL losses agree to float64 round-off", "<=", 1e-10),
-        Prediction("grad_rel_diff", "the four blocks of dL/dQ equal the reduced gradients", "<=", 1e-9),
-        Prediction("grad_outside_span", "dL/dQ has no component outside the basis", "<=", 1e-9),
+        Prediction("loss_rel_diff", "full and reduced CL losses agree to float64 round-off", "<=", 1e-10,
+                   math=(r"\frac{|L_{\text{full}}(Q) - L_{\text{red}}(FF, FE, \Phi, \Upsilon)|}{|L_{\text{full}}(Q)|} "
+                         r"\le 10^{-10}")),
+        Prediction("grad_rel_diff", "the four blocks of dL/dQ equal the reduced gradients", "<=", 1e-9,
+                   math=r"\max_{B} \frac{\|(\partial L / \partial Q)_B - \partial L_{\text{red}} / \partial B\|}"
+                        r"{\|\partial L_{\text{red}} / \partial B\|} \le 10^{-9}"),
+        Prediction("grad_outside_span", "dL/dQ has no component outside the basis", "<=", 1e-9,
+                   math=r"\frac{\|(I - \Pi)\, \partial L / \partial Q\|}{\|\partial L / \partial Q\|} \le 10^{-9}"),
         Prediction("trajectory_rel_diff", f"after {cfg.gd_steps} GD steps the blocks of Q equal the "
-                   "reduced parameters", "<=", 1e-9),
+                   "reduced parameters", "<=", 1e-9,
+                   math=(rf"\max_B \frac{{\|Q^{{({cfg.gd_steps})}}_B - B^{{({cfg.gd_steps})}}\|}}"
+                         rf"{{\|B^{{({cfg.gd_steps})}}\|}} \le 10^{{-9}}")),
     )
 
 

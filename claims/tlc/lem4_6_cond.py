@@ -49,8 +49,11 @@ def _large_lambda(N, F, lam_factors, seed):
 
 def predictions(cfg):
     return (
-        Prediction("cos_gap", "U'U'^T = c I: a is exactly proportional to U' X_{0,i} (1 - cos)", "<=", 1e-9),
-        Prediction("coef_gap", "U'U'^T = c I: a = U' X_{0,i} / (lambda + c) (relative)", "<=", 1e-9),
+        Prediction("cos_gap", "U'U'^T = c I: a is exactly proportional to U' X_{0,i} (1 - cos)", "<=", 1e-9,
+                   math=r"U' U'^\top = c I \Rightarrow 1 - \cos(\hat{\mathbf{a}}, U' X_{0,i}) \le 10^{-9}"),
+        Prediction("coef_gap", "U'U'^T = c I: a = U' X_{0,i} / (lambda + c) (relative)", "<=", 1e-9,
+                   math=(r"\frac{\|\hat{\mathbf{a}} - U' X_{0,i} / (\lambda + c)\|}{\|\hat{\mathbf{a}}\|} "
+                         r"\le 10^{-9}")),
         Prediction("lambda_exponent", "general U': 1 - cos(a, U'X_{0,i}) ~ lambda^p with p = -2 (fitted, "
                    "median over draws)", "between", (-2.2, -1.8),
                    math=(r"-2.2 \le \frac{d \log\left(1 - \cos(\hat{\mathbf{a}}, U' X_{0,i})\right)}{d \log \lambda} "
