@@ -25,11 +25,11 @@ class Config(MIMConfig):
     init_scale: float = 0.0       # Q^(0) = init_scale * N(0, 1); the paper initialises at 0 (control: > 0)
 
 
-def derive(cfg) -> Derivation:
+def derive(cfg, S) -> Derivation:
     d = 3
     Q0 = sp.zeros(d, d)
     e_p, v, e_q = (sp.Matrix([1 if i == k else 0 for i in range(d)]) for k in range(d))
-    P = sp.Symbol("P", positive=True, integer=True)
+    P = S["P"]                            # the declared field: an integer >= 4
     C = sp.Symbol("C", nonnegative=True, integer=True)
     logits_equal = sp.exp(0) / (P * sp.exp(0))
     return Derivation((
