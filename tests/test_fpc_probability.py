@@ -3,11 +3,17 @@ counterexamples (none for the true bounds; the smallest one for a wrong bound)."
 from fractions import Fraction
 
 import pytest
-from hypothesis import find, given, settings, strategies as st
+from hypothesis import find, given, settings
+from hypothesis import strategies as st
 
 from checks.runner import evaluate
-from claims.fpc._hypergeom import (exact_ratio, exact_upper_tail, full_mask_prob_exact,
-                                   full_mask_prob_product, upper_tails)
+from claims.fpc._hypergeom import (
+    exact_ratio,
+    exact_upper_tail,
+    full_mask_prob_exact,
+    full_mask_prob_product,
+    upper_tails,
+)
 
 
 def run(cid, **ov):

@@ -3,8 +3,8 @@ import pytest
 import torch
 
 from checks.runner import evaluate
-from models.errors import InvalidParameter
 from claims.errors import AssumptionViolated
+from models.errors import InvalidParameter
 from models.vit import TrainConfig, ViTConfig
 from models.vit_objectives import Augment, ContrastiveViT, last_layer_attention, train_contrastive
 
@@ -60,6 +60,7 @@ def test_settling_reads_the_second_half_not_the_flat_tail():
     # pinned: a loss still falling through the middle of a cosine schedule but flat in its last 10%
     # (step size near 0) is not settled; the old last-10% reading called it settled
     import numpy as np
+
     from claims.fpc.sec6 import settle_change
     T = 1000
     t = np.arange(T)

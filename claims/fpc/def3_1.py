@@ -76,7 +76,8 @@ CLAIM = register(Claim(
     id="fpc.def3.1",
     title="Attention correlations (Definition 3.1) vanish at the zero initialisation",
     kind="definition",
-    statement="FP correlation Phi_{p->v_{k,a}} = e_p^T Q v_{k,a}, PP correlation Ups_{p->q} = e_p^T Q e_q; with Q^(0) = 0 "
+    statement="FP correlation Phi_{p->v_{k,a}} = e_p^T Q v_{k,a}, PP correlation Ups_{p->q} = e_p^T Q e_q; with Q^(0) "
+              "= 0 "
               "both are 0, so every masked query starts with uniform attention 1/P and A_a = |P_{k,a} cap U|/P.",
     statement_latex=(
         r"The FP correlation is $\Phi_{p \to v_{k,a}} = e_p^\top Q v_{k,a}$ and the PP correlation is "

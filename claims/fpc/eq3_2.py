@@ -117,7 +117,8 @@ def check(cfg, ctx) -> Measurement:
     Phi_T, Ups_T = full.correlations()
     traj = max(_rel(Phi_T, red.Phi.detach()), _rel(Ups_T, red.Ups.detach()))
     return Measurement(
-        values={"loss_rel_diff": abs(float(lf.detach() - lr_.detach())) / abs(float(lf.detach())), "grad_rel_diff": grad_rel,
+        values={"loss_rel_diff": abs(float(lf.detach() - lr_.detach())) / abs(float(lf.detach())),
+                "grad_rel_diff": grad_rel,
                 "grad_outside_span": outside, "trajectory_rel_diff": traj},
         evidence={"loss_full": float(lf.detach()), "loss_reduced": float(lr_.detach()), "d": d,
                   "n_features": dist.n_features, "areas_per_cluster": dist.N,
@@ -137,7 +138,8 @@ CLAIM = register(Claim(
                     r"the attention logit is $(\tilde X_p + e_p)^\top Q (\tilde X_q + e_q) = z_a \Phi_{p \to v_{k,a}} "
                     r"+ \Upsilon_{p \to q}$ if $q \in \mathcal{U}$ is unmasked and $\Upsilon_{p \to q}$ if "
                     r"$q \in \mathcal{M}$ is masked, where $\Phi_{p \to v_{k,a}} = e_p^\top Q v_{k,a}$ and "
-                    r"$\Upsilon_{p \to q} = e_p^\top Q e_q$; hence $\nabla_Q L \in \operatorname{span}\{e_p v_{k,a}^\top, "
+                    r"$\Upsilon_{p \to q} = e_p^\top Q e_q$; hence $\nabla_Q L \in \operatorname{span}\{e_p "
+                    r"v_{k,a}^\top, "
                     r"e_p e_q^\top\}$ and GD on $Q \in \mathbb{R}^{d \times d}$ is exactly GD on $(\Phi, \Upsilon)$.",
     source=Source("fpc", "Eq. (3.2), Section 3; Definition 3.1",
                   "The importance of the FP correlation and the PP correlation defined above can be seen "

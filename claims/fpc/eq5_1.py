@@ -76,7 +76,8 @@ def check(cfg, ctx) -> Measurement:
     own = tr.dist.area.T.numpy()                                           # (P, K)
     pi, ki = np.nonzero(np.ones_like(own, dtype=bool))
     sel_t = (pi, ki, own[pi, ki])
-    ratio_t = np.abs(proj[:, sel_t[0], sel_t[1], sel_t[2]]).mean(1) / np.abs(fp[:, sel_t[0], sel_t[1], sel_t[2]]).mean(1)
+    ratio_t = (np.abs(proj[:, sel_t[0], sel_t[1], sel_t[2]]).mean(1)
+               / np.abs(fp[:, sel_t[0], sel_t[1], sel_t[2]]).mean(1))
     ratio_g = np.abs(proj[:, :, :, 0]).mean((1, 2)) / np.abs(fp[:, :, :, 0]).mean((1, 2))
     ratio = np.maximum(ratio_t, ratio_g)
     return Measurement({"identity_rel_residual": worst},
@@ -85,7 +86,8 @@ def check(cfg, ctx) -> Measurement:
                         "ratio_global_quantiles": np.percentile(ratio_g, [0, 50, 100]).tolist(),
                         "argmax_step": int(tr.steps[int(ratio.argmax())])},
                        series={"projected_pp_over_fp_gradient": {
-                           "x": tr.steps.tolist(), "ys": {"target area": ratio_t.tolist(), "global area": ratio_g.tolist()},
+                           "x": tr.steps.tolist(),
+                           "ys": {"target area": ratio_t.tolist(), "global area": ratio_g.tolist()},
                            "xlabel": "GD step", "ylabel": "mean |grad proj. PP| / mean |grad FP|", "logy": True,
                            "kind": "line"}})
 

@@ -1,4 +1,5 @@
-"""fpc.hypC.2: Induction Hypothesis C.2 (Phase I, stage 2): listed, not checkable (its formulas are lost in the seed)."""
+"""fpc.hypC.2: Induction Hypothesis C.2 (Phase I, stage 2): listed, not checkable (its formulas are lost in the
+seed)."""
 from claims import Claim, Source, register
 
 CLAIM = register(Claim(

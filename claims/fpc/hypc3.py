@@ -1,4 +1,5 @@
-"""fpc.hypC.3: Induction Hypothesis C.3 (Phase II, stage 1): listed, not checkable (its formulas are lost in the seed)."""
+"""fpc.hypC.3: Induction Hypothesis C.3 (Phase II, stage 1): listed, not checkable (its formulas are lost in the
+seed)."""
 from claims import Claim, Source, register
 
 CLAIM = register(Claim(

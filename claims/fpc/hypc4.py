@@ -1,4 +1,5 @@
-"""fpc.hypC.4: Induction Hypothesis C.4 (Phase II, stage 2): listed, not checkable (its formulas are lost in the seed)."""
+"""fpc.hypC.4: Induction Hypothesis C.4 (Phase II, stage 2): listed, not checkable (its formulas are lost in the
+seed)."""
 from claims import Claim, Source, register
 
 CLAIM = register(Claim(

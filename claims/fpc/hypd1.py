@@ -1,4 +1,5 @@
-"""fpc.hypD.1: Induction Hypothesis D.1 (Delta < 0, stage 1): listed, not checkable (its formulas are lost in the seed)."""
+"""fpc.hypD.1: Induction Hypothesis D.1 (Delta < 0, stage 1): listed, not checkable (its formulas are lost in the
+seed)."""
 from claims import Claim, Source, register
 
 CLAIM = register(Claim(

@@ -1,4 +1,5 @@
-"""fpc.hypD.2: Induction Hypothesis D.2 (Delta < 0, stage 2): listed, not checkable (its formulas are lost in the seed)."""
+"""fpc.hypD.2: Induction Hypothesis D.2 (Delta < 0, stage 2): listed, not checkable (its formulas are lost in the
+seed)."""
 from claims import Claim, Source, register
 
 CLAIM = register(Claim(

@@ -1,4 +1,5 @@
-"""fpc.hypE.1: Induction Hypothesis E.1 (global area, stage 1): listed, not checkable (its formulas are lost in the seed)."""
+"""fpc.hypE.1: Induction Hypothesis E.1 (global area, stage 1): listed, not checkable (its formulas are lost in the
+seed)."""
 from claims import Claim, Source, register
 
 CLAIM = register(Claim(

@@ -1,4 +1,5 @@
-"""fpc.hypE.2: Induction Hypothesis E.2 (global area, stage 2): listed, not checkable (its formulas are lost in the seed)."""
+"""fpc.hypE.2: Induction Hypothesis E.2 (global area, stage 2): listed, not checkable (its formulas are lost in the
+seed)."""
 from claims import Claim, Source, register
 
 CLAIM = register(Claim(

@@ -49,7 +49,8 @@ def predictions(cfg):
     grad = r"\left(-\frac{\partial L}{\partial \Phi^{(t)}_{p \to v_{k,%s}}}\right)"
     norm = r" \Big/ \max_{t'} \lVert \nabla_\Phi L^{(t')} \rVert_{\max}"
     preds = [
-        Prediction("max_rel_err", "Lemma 5.1's formula equals autograd's dL/dPhi at zero and random states", "<=", cfg.tol,
+        Prediction("max_rel_err", "Lemma 5.1's formula equals autograd's dL/dPhi at zero and random states",
+                   "<=", cfg.tol,
                    math=r"\max_{\text{states}} \frac{\lVert \mathbb{E}[z_a A_a D_a] + \nabla_\Phi L \rVert_{\max}}"
                         r"{\lVert \nabla_\Phi L \rVert_{\max}} \le " + _num(cfg.tol)),
         Prediction("min_target_descent", "along GD, the target FP correlation's update -eta dL/dPhi_{p->v_{k,j}} is "
@@ -114,7 +115,8 @@ CLAIM = register(Claim(
                     r"\Phi_{p \to v_{k,a}}} = z_a A_a D_a$ with $D_j = z_j^2 (1 - A_j)^2 + \sum_{b \neq j} z_b^2 A_b^2 "
                     r"\ge 0$ and, for $a \neq j$, $D_a = -z_j^2 A_j (1 - A_j) - z_a^2 A_a (1 - A_a) + "
                     r"\sum_{b \notin \{j, a\}} z_b^2 A_b^2$, where $A_a = \mathrm{attn}_{p \to \mathcal{P}_{k,a} \cap "
-                    r"\mathcal{U}}$. Hence the target FP correlation $\Phi^{(t)}_{p \to v_{k,j}}$ increases monotonically "
+                    r"\mathcal{U}}$. Hence the target FP correlation $\Phi^{(t)}_{p \to v_{k,j}}$ increases "
+                    r"monotonically "
                     r"and, for a local query ($j \neq 1$) when $\Delta > 0$, the global FP correlation "
                     r"$\Phi^{(t)}_{p \to v_{k,1}}$ decreases.",
     source=Source("fpc", "Lemma 5.1 (Section 5.1); Appendix A.1.1",
@@ -125,7 +127,8 @@ CLAIM = register(Claim(
         Assumption.relation("global_sign is 'decreasing' (as the lemma states) or 'increasing' (wrong-sign control)",
                             ("global_sign",), lambda s: s == "decreasing"),
         Assumption.math("(1 - kappa_s) - 2*(1 - kappa_c) > 0",
-                        text="Delta = (1 - kappa_s) - 2(1 - kappa_c) > 0 for the global-FP sign statement (Section 5.2)"),
+                        text="Delta = (1 - kappa_s) - 2(1 - kappa_c) > 0 for the global-FP sign statement "
+                             "(Section 5.2)"),
     ),
     depends_on=("fpc.lemA.1", "fpc.lemA.8", "fpc.eq3.2"),
     config=Config, profiles={"quick": {}, "full": {**FULL_PROFILE, "train_steps": 2000, "train_samples": 1024}},

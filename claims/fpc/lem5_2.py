@@ -32,7 +32,8 @@ def derive(cfg) -> Derivation:
 
 def predictions(cfg):
     return (
-        Prediction("max_rel_err", "Lemma 5.2's formula equals autograd's dL/dUps at zero and random states", "<=", cfg.tol),
+        Prediction("max_rel_err", "Lemma 5.2's formula equals autograd's dL/dUps at zero and random states",
+                   "<=", cfg.tol),
     )
 
 

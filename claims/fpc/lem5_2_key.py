@@ -62,7 +62,8 @@ def regime(cfg):
         Regime("p_area_masked", "local areas large enough: the smallest local area of the configured run is "
                f"wholly masked with probability <= {MASKED_AREA_BOUND:g} (Lemma A.7, exact)", "<=", MASKED_AREA_BOUND),
         Regime("own_attn_end", "every run of the sweep reached the convergence stage (the statement is about the whole "
-               f"run): mean own-area attention of masked queries >= {CONVERGED_ATTN:g} at the end", ">=", CONVERGED_ATTN,
+               f"run): mean own-area attention of masked queries >= {CONVERGED_ATTN:g} at the end",
+               ">=", CONVERGED_ATTN,
                instrument=True),
     )
 
@@ -108,12 +109,14 @@ def check(cfg, ctx) -> Measurement:
               "p_area_masked": base["p_area_masked"], "own_attn_end": min(r["own_attn_end"] for r in rows)}
     table = [{k: v for k, v in r.items() if k not in ("steps", "max_ratio_per_step")} for r in rows]
     series = {"ratio_vs_area": area_series(rows, "max_ratio", "max |grad proj. PP| / |grad target FP|", fit),
-              "ratio_vs_step": {"kind": "line", "prediction": "max_ratio_configured", "x": base["steps"], "xlabel": "GD step", "logy": True,
+              "ratio_vs_step": {"kind": "line", "prediction": "max_ratio_configured", "x": base["steps"],
+                                "xlabel": "GD step", "logy": True,
                                 "ylabel": "max over (p, k) of the ratio",
                                 "ys": {f"P={r['P']}, area {r['min_local_area']}": r["max_ratio_per_step"]
                                        for r in rows}}}
     evidence = {"rows": table, "fit_in_area": fit, "fit_in_P_at_fixed_c_local": slope_in_P(rows, "max_ratio")}
-    return Measurement(values, evidence, series, intervals={"ratio_exponent_in_area": tuple(fit["ci95"])} if fit["df"] > 0 else {},
+    intervals = {"ratio_exponent_in_area": tuple(fit["ci95"])} if fit["df"] > 0 else {}
+    return Measurement(values, evidence, series, intervals=intervals,
                        scale={"P": sorted({r["P"] for r in rows}),
                               "local_area": sorted({r["min_local_area"] for r in rows})})
 

@@ -83,7 +83,8 @@ def check(cfg, ctx) -> Measurement:
         {"rows": rows, "rate_fit": fit.as_json(), "rate_tails": tails, "sampler": {"C": C0, "tv": float(tv),
                                                                                   "noise_3sigma": float(noise)}},
         series={"tail_vs_C": {"x": list(cfg.rate_C), "ys": {"exact tail": tails,
-                "Hoeffding bound": [min(1, 2 * np.exp(-2 * (cfg.delta * (1 - cfg.gamma)) ** 2 * C)) for C in cfg.rate_C]},
+                "Hoeffding bound": [min(1, 2 * np.exp(-2 * (cfg.delta * (1 - cfg.gamma)) ** 2 * C))
+                                    for C in cfg.rate_C]},
                 "xlabel": "area size C", "ylabel": "P(relative deviation >= delta)", "logy": True, "kind": "line"}})
 
 

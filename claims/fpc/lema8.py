@@ -31,7 +31,8 @@ def derive(cfg) -> Derivation:
     q = S.build()
     z, A = q.z, q.A
     rhs = sp.Rational(1, 2) * (z["j"] ** 2 * (1 - A["j"]) ** 2
-                               + (1 + sp.nsimplify(cfg.perturb)) * sum(z[b] ** 2 * A[b] ** 2 for b in S.AREAS if b != "j"))
+                               + (1 + sp.nsimplify(cfg.perturb))
+                               * sum(z[b] ** 2 * A[b] ** 2 for b in S.AREAS if b != "j"))
     return Derivation((identity(
         "loss_decomposition", q.loss, rhs,
         "1/2||z_j v_j - sum_a z_a A_a v_a||^2 = 1/2[z_j^2(1-A_j)^2 + sum_{a!=j} z_a^2 A_a^2] (orthonormal v)",

@@ -1,4 +1,5 @@
-"""fpc.lemC.1: Lemma C.1 (attention scores in Phase I, stage 1): listed, not checkable (its formulas are lost in the seed)."""
+"""fpc.lemC.1: Lemma C.1 (attention scores in Phase I, stage 1): listed, not checkable (its formulas are lost in the
+seed)."""
 from claims import Claim, Source, register
 
 CLAIM = register(Claim(

@@ -1,4 +1,5 @@
-"""fpc.lemC.10: Lemma C.10 (attention scores in Phase I, stage 2): listed, not checkable (its formulas are lost in the seed)."""
+"""fpc.lemC.10: Lemma C.10 (attention scores in Phase I, stage 2): listed, not checkable (its formulas are lost in the
+seed)."""
 from claims import Claim, Source, register
 
 CLAIM = register(Claim(

@@ -1,4 +1,5 @@
-"""fpc.lemC.12: Lemma C.12 (Phase I, stage 2 gradient bounds): listed, not checkable (named in the seed, never stated)."""
+"""fpc.lemC.12: Lemma C.12 (Phase I, stage 2 gradient bounds): listed, not checkable (named in the seed, never
+stated)."""
 from claims import Claim, Source, register
 
 CLAIM = register(Claim(

@@ -1,4 +1,5 @@
-"""fpc.lemC.17: Lemma C.17 (attention scores in Phase II, stage 1): listed, not checkable (its formulas are lost in the seed)."""
+"""fpc.lemC.17: Lemma C.17 (attention scores in Phase II, stage 1): listed, not checkable (its formulas are lost in the
+seed)."""
 from claims import Claim, Source, register
 
 CLAIM = register(Claim(

@@ -1,4 +1,5 @@
-"""fpc.lemC.2: Lemma C.2 (attention scores in Phase I, stage 1): listed, not checkable (its formulas are lost in the seed)."""
+"""fpc.lemC.2: Lemma C.2 (attention scores in Phase I, stage 1): listed, not checkable (its formulas are lost in the
+seed)."""
 from claims import Claim, Source, register
 
 CLAIM = register(Claim(

@@ -1,4 +1,5 @@
-"""fpc.lemC.20: Lemma C.20 (Phase II, stage 1 gradient bounds): listed, not checkable (named in the seed, never stated)."""
+"""fpc.lemC.20: Lemma C.20 (Phase II, stage 1 gradient bounds): listed, not checkable (named in the seed, never
+stated)."""
 from claims import Claim, Source, register
 
 CLAIM = register(Claim(

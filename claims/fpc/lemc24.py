@@ -1,4 +1,5 @@
-"""fpc.lemC.24: Lemma C.24 (attention scores in Phase II, stage 2): listed, not checkable (its formulas are lost in the seed)."""
+"""fpc.lemC.24: Lemma C.24 (attention scores in Phase II, stage 2): listed, not checkable (its formulas are lost in the
+seed)."""
 from claims import Claim, Source, register
 
 CLAIM = register(Claim(

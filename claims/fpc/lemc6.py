@@ -1,4 +1,5 @@
-"""fpc.lemC.6: Lemma C.6 (positional-correlation gradients, stage 1): listed, not checkable (its formulas are lost in the seed)."""
+"""fpc.lemC.6: Lemma C.6 (positional-correlation gradients, stage 1): listed, not checkable (its formulas are lost in
+the seed)."""
 from claims import Claim, Source, register
 
 CLAIM = register(Claim(

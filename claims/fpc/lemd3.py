@@ -33,7 +33,8 @@ CLAIM = register(Claim(
         r"through stage 2, and at its end $T$: (1) $L_p(Q^{(T)}) - L_p^* \le \varepsilon$; (2) if $p \in "
         r"\mathcal{M}$, $\mathrm{attn}_{p \to \mathcal{P}_{k,j} \cap \mathcal{U}} \ge 1 - O(\varepsilon)$."),
     source=Source("fpc", "Lemma D.3 (Appendix D)",
-                  "Lemma D.3. Suppose , then D.2 holds for all , and at iteration , we have - 1. ; - 2. If , we have ."),
+                  "Lemma D.3. Suppose , then D.2 holds for all , and at iteration , we have - 1. ; "
+                  "- 2. If , we have ."),
     assumptions=DATA_ASSUMPTIONS + (delta_sign(False), SIGN, EPS),
     depends_on=("fpc.lem5.1", "fpc.lem5.2", "fpc.lemA.9", "fpc.lemA.10"),
     config=Config,

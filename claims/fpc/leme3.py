@@ -42,7 +42,8 @@ CLAIM = register(Claim(
         r"and at the end $T$: (1) $L_p(Q^{(T)}) - L_p^* \le \varepsilon$; (2) if $p \in \mathcal{M}$, "
         r"$\mathrm{attn}_{p \to \mathcal{P}_{k,1} \cap \mathcal{U}} \ge 1 - O(\varepsilon)$."),
     source=Source("fpc", "Lemma E.3 (Appendix E)",
-                  "Lemma E.3. Suppose , then E.2 holds for all , and at iteration , we have - 1. ; - 2. If , we have ."),
+                  "Lemma E.3. Suppose , then E.2 holds for all , and at iteration , we have - 1. ; "
+                  "- 2. If , we have ."),
     assumptions=DATA_ASSUMPTIONS + (SIGN, EPS),
     depends_on=("fpc.lem5.1", "fpc.lem5.2", "fpc.lemA.9", "fpc.lemA.10"),
     config=Config,

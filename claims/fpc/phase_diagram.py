@@ -182,7 +182,8 @@ CLAIM = register(Claim(
           "Points with |Delta| < margin are not run. The depth of decoupling at the switch (about (Delta/2) log P "
           "for small steps, Section 5.2) is recorded, not predicted: at lr = 3 the first step overshoots it. "
           "Runs end in the convergence stage (regime: growth decelerated to <= 10% of its peak; 80 steps give "
-          "at most 7% at P <= 128; 60 steps gave 10.3% at P = 128, so the quick run was lengthened). Deeper in that stage (300-600 steps at P = 32, 64, growth < 0.5% of its peak) a minority of "
+          "at most 7% at P <= 128; 60 steps gave 10.3% at P = 128, so the quick run was lengthened). Deeper in that "
+          "stage (300-600 steps at P = 32, 64, growth < 0.5% of its peak) a minority of "
           "local pairs (up to 45% at (0.9, 0.3), P = 32) see the decoupling rate exceed the growth rate again; "
           "the quick runs stop before that, so that later behaviour is not judged here.",
 ))

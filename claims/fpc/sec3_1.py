@@ -73,8 +73,8 @@ def check(cfg, ctx) -> Measurement:
             "freeze_phi": cfg.freeze_phi, "seed": ctx.seed_for("sec3.1", K), "device": ctx.device}
            for K in cfg.K_values]
     rows = ctx.map(run_K, pts, desc="positional-only attention")
-    series = {"loss_minus_Lstar": {"x": rows[0]["steps"], "ys": {f"K={r['K']}": [v - r["L_star"] for v in r["loss_curve"]]
-                                                                for r in rows},
+    curves = {f"K={r['K']}": [v - r["L_star"] for v in r["loss_curve"]] for r in rows}
+    series = {"loss_minus_Lstar": {"x": rows[0]["steps"], "ys": curves,
                                    "xlabel": "GD step", "ylabel": "loss - L* (Phi frozen at 0)", "logy": True,
                                    "kind": "line"}}
     for r in rows:

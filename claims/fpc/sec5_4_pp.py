@@ -75,7 +75,8 @@ def check(cfg, ctx) -> Measurement:
               "p_area_masked": base["p_area_masked"], "own_attn_end": min(r["own_attn_end"] for r in rows)}
     series = {"pp_over_target_vs_area": area_series(at_K, "pp_over_target", f"max |Ups| / min target FP (K = {Kmax})",
                                                     fit),
-              "pp_over_target_vs_K": {"kind": "line", "prediction": "ratio_at_largest_K", "x": [r["K"] for r in by_K], "logx": True,
+              "pp_over_target_vs_K": {"kind": "line", "prediction": "ratio_at_largest_K",
+                                      "x": [r["K"] for r in by_K], "logx": True,
                                       "xlabel": "K (clusters)", "ylabel": "ratio at the end (configured areas)",
                                       "ys": {"max|Ups| / min target FP": [r["pp_over_target"] for r in by_K],
                                              "max|proj. PP| / min target FP":
@@ -118,7 +119,8 @@ CLAIM = register(Claim(
                    "the dependence on K is reported (fit_in_K_not_judged, K_where_small), not judged.",
     notes="'Small' = at most small_ratio (1/3) of the smallest target FP correlation. Sizes: the quick profile runs "
           "P = 64, K = 1, 2, 4 with local areas of 11 patches and, at K = 4, also 4-patch areas (c_local 1.75) and "
-          "P = 32; only the full profile reaches P = 256 (P = 64, 128, 256) and K up to 16. History: the former check built its "
+          "P = 32; only the full profile reaches P = 256 (P = 64, 128, 256) and K up to 16. History: the former check "
+          "built its "
           "data model by hand and dropped c_local (so --set c_local=3.5 changed nothing) and ran 2-patch areas, "
           "where the ratio exceeded 1/3; it also judged 'the ratio decreases with K' (fitted exponent < 0), a "
           "prediction the seed does not make (its condition on K is lost). Rule changed after seeing those "

@@ -96,7 +96,8 @@ def predictions(cfg):
     for kc, ks in cfg.kappa_pairs:
         out.append(Prediction(f"exp_factor_P[{_key(kc, ks)}]", f"({kc}, {ks}): steps to max_p L_p - L_p* <= {cfg.eps} "
                               f"grow polynomially in P: in log T = a + b log P + c P the exponential term changes T by "
-                              f"at most a factor e^{cfg.exp_factor:.3g} over the sweep", "<=", cfg.exp_factor, trend=True))
+                              f"at most a factor e^{cfg.exp_factor:.3g} over the sweep", "<=", cfg.exp_factor,
+                              trend=True))
         out.append(Prediction(f"exp_factor_eps[{_key(kc, ks)}]", f"({kc}, {ks}): at the largest P, steps grow "
                               f"polynomially in 1/eps (the same model in 1/eps)", "<=", cfg.exp_factor))
     return tuple(out)

@@ -47,7 +47,8 @@ CLAIM = register(Claim(
         r"checked at every step over a sweep of $P$, with the two phases of local queries ($T_1 > 0$) that "
         r"set B.1 apart from B.2."),
     source=Source("fpc", "Theorem F.1 (Appendix F.1)",
-                  "Theorem F.1 (Positive Information Gap). For sufficiently large , , , B.1 holds for all iterations ."),
+                  "Theorem F.1 (Positive Information Gap). For sufficiently large , , , "
+                  "B.1 holds for all iterations ."),
     assumptions=DATA_ASSUMPTIONS[1:] + (delta_sign(True), SIGN, SIZES),
     depends_on=("fpc.hypB.1", "fpc.lemC.16", "fpc.lemC.23", "fpc.lemC.30", "fpc.lemE.3"),
     config=Config,

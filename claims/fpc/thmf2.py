@@ -43,7 +43,8 @@ CLAIM = register(Claim(
         r"checked at every step over a sweep of $P$, with the single phase of local queries ($T_1 = 0$) "
         r"that sets B.2 apart from B.1."),
     source=Source("fpc", "Theorem F.2 (Appendix F.1)",
-                  "Theorem F.2 (Negative Information Gap). For sufficiently large , , , B.2 holds for all iterations ."),
+                  "Theorem F.2 (Negative Information Gap). For sufficiently large , , , "
+                  "B.2 holds for all iterations ."),
     assumptions=DATA_ASSUMPTIONS[1:] + (delta_sign(False), SIGN, SIZES),
     depends_on=("fpc.hypB.2", "fpc.lemD.3", "fpc.lemE.3"),
     config=Config,

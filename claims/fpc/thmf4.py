@@ -61,7 +61,8 @@ CLAIM = register(Claim(
     not_algebraic="a statement about a GD trajectory",
     notes="'Close to 0' is fixed as at most small_ratio (1/3) of the smallest learned target FP. Sizes: the quick "
           "profile runs P = 32, 64 with c_local 2.3 and 1.15 (local areas of 8 and 3-4 patches); only the full "
-          "profile reaches P = 256 (P = 64, 128, 256; the exponent in P is reported, not judged). History: with c_local = 1 (3-4-patch areas at P = 64) max |Ups| "
+          "profile reaches P = 256 (P = 64, 128, 256; the exponent in P is reported, not judged). History: with "
+          "c_local = 1 (3-4-patch areas at P = 64) max |Ups| "
           "reached about 0.49 x the target FP and the claim was reported failing; in an exploratory sweep the "
           "ratio falls with area size (0.49, 0.27, 0.25 at 3, 8, 14 patches, P = 64) - a small-area effect. "
           "Rule changed after seeing that result: c_local 2.3 by default, regime conditions and the trend "
