@@ -107,7 +107,7 @@ def load_all() -> None:
     global _loaded
     if _loaded:
         return
-    for paper, package in sorted(_packages().items()):
+    for _paper, package in sorted(_packages().items()):
         pkg = importlib.import_module(package)
         for info in sorted(pkgutil.iter_modules(pkg.__path__), key=lambda i: i.name):
             if not info.name.startswith("_"):

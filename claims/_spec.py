@@ -14,8 +14,11 @@ import re
 from typing import Any, Mapping, Sequence
 
 import sympy as sp
-from sympy.parsing.sympy_parser import (convert_xor, implicit_multiplication_application,
-                                        parse_expr, standard_transformations)
+from sympy.parsing.sympy_parser import (
+    convert_xor,
+    parse_expr,
+    standard_transformations,
+)
 
 _CMP = re.compile(r"(<=|>=|==|!=|<|>)")
 _OPS = {"<": sp.StrictLessThan, "<=": sp.LessThan, ">": sp.StrictGreaterThan, ">=": sp.GreaterThan,

@@ -15,7 +15,6 @@ import sympy as sp
 
 from ._base import Obligation
 
-
 MAX_CHARS = 4000   # longer expressions are shortened in stored results
 
 

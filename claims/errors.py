@@ -17,7 +17,8 @@ class AssumptionViolated(SuiteError):
         super().__init__(
             f"configuration for {claim_id} violates its assumptions:\n  - {lines}\n"
             "change the offending field (see `python -m checks show "
-            f"{claim_id}`), or pass --allow-violations (allow_violations=True in Python) for a deliberate violation control"
+            f"{claim_id}`), or pass --allow-violations (allow_violations=True in Python) for a deliberate violation "
+            f"control"
         )
 
 

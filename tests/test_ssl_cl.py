@@ -2,9 +2,9 @@
 import pytest
 
 from checks.runner import evaluate
-from models.errors import InvalidParameter
 from claims.errors import AssumptionViolated
 from claims.ssl._common import run_cl
+from models.errors import InvalidParameter
 
 SMALL = {"cl_steps": 300, "n_eval": 256}
 

@@ -2,10 +2,10 @@
 import pytest
 
 from checks.runner import evaluate
+from claims.errors import AssumptionViolated
 from claims.ssl._common import data_fields, regime_data
 from claims.ssl.mae_diverse import Config
 from models.data import DataConfig
-from claims.errors import AssumptionViolated
 
 SMALL = {"P": 24, "n_train": 128, "mae_steps": 150, "n_eval": 256}
 

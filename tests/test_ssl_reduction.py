@@ -3,10 +3,10 @@ import pytest
 import torch
 
 from checks.runner import evaluate
+from claims.errors import AssumptionViolated
 from models.contrastive import FullCL, ReducedCL, cl_loss, info_nce, two_views
 from models.data import DataConfig, Distribution
 from models.errors import InvalidParameter
-from claims.errors import AssumptionViolated
 
 
 @pytest.mark.parametrize("loss,sim", [("infonce", "cosine"), ("infonce", "dot"), ("spectral", "cosine")])

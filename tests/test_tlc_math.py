@@ -1,6 +1,5 @@
 """tlc claims decided by algebra and exact numerics: each gets a false case that must come out
 ``fails``, and each claim that fails as written has its counterexample pinned."""
-import numpy as np
 import pytest
 
 from checks.runner import evaluate
@@ -95,7 +94,8 @@ def test_lemma_steps_fail_with_residuals_and_counterexample():
     r = run("tlc.lem4.6.steps", n_trials=5)
     assert r["verdict"] == "fails"
     status = {o["name"]: o["status"] for o in r["symbolic"]["obligations"]}
-    assert status == {"eq11_to_eq12": "proved", "eq11_to_eq12_fit": "proved", "eq14_ridge": "proved", "eq14_sherman_morrison": "proved",
+    assert status == {"eq11_to_eq12": "proved", "eq11_to_eq12_fit": "proved", "eq14_ridge": "proved",
+                      "eq14_sherman_morrison": "proved",
                       "eq14_line3": "refuted", "eq15_from_line3": "refuted", "eq15_exact": "refuted",
                       "eq16_mean_is_optimum": "refuted"}
     assert "(N - lambda)" in obligation(r, "eq14_line3")["expr"]        # holds iff lambda = N

@@ -161,10 +161,9 @@ def settle_fraction(curve: list) -> float:
 def cl_area_stats(dist: Distribution, b, A: torch.Tensor) -> tuple[np.ndarray, np.ndarray]:
     """Mean over images of the global-area and own-area attention of each query, as
     (P, K) arrays (position x cluster). A: (n, P, N)."""
-    P, K = dist.P, dist.K
     own = A.gather(2, b.area_idx[..., None])[..., 0].to(torch.float64)   # (n, P)
     glob = A[..., 0].to(torch.float64)
-    onehot = torch.nn.functional.one_hot(b.cluster, K).to(torch.float64)  # (n, K)
+    onehot = torch.nn.functional.one_hot(b.cluster, dist.K).to(torch.float64)  # (n, K)
     cnt = onehot.sum(0).clamp_min(1)
     return ((glob.T @ onehot) / cnt).numpy(), ((own.T @ onehot) / cnt).numpy()
 
@@ -221,7 +220,6 @@ def _run_cl(*, data: dict, objective: str, tau: float, batch: int, steps: int, l
             model.Ups.copy_(mim.Ups)
     with torch.no_grad():
         glob, own = cl_area_stats(dist, held, model(held).A)
-    P, K = dist.P, dist.K
     Phi = model.Phi.detach().to(torch.float64)
     own_f = dist.feat_offset[None, :] + dist.area.T
     return {"objective": objective, "global_attn": glob.tolist(), "own_attn": own.tolist(),

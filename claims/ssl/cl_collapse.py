@@ -8,8 +8,17 @@ import numpy as np
 
 from claims import Assumption, Claim, Measurement, Prediction, Source, register
 
-from ._common import (CL_OBJECTIVES, CL_READINGS, DATA_ASSUMPTIONS, CLFields, cl_assumptions, cl_points,
-                      collapse_summary, data_fields, run_cl)
+from ._common import (
+    CL_OBJECTIVES,
+    CL_READINGS,
+    DATA_ASSUMPTIONS,
+    CLFields,
+    cl_assumptions,
+    cl_points,
+    collapse_summary,
+    data_fields,
+    run_cl,
+)
 
 
 @dataclass(frozen=True)
@@ -72,7 +81,8 @@ def check(cfg, ctx) -> Measurement:
         series={"global_attention_of_local_queries": {
                     "kind": "box", "x": list(boxes), "ys": boxes, "xlabel": "objective",
                     "ylabel": "attention of a local query to the global area (per position, cluster)",
-                    "title": f"CL on the one-layer model, P={cfg.P}, Delta={(1 - cfg.kappa_s) - 2 * (1 - cfg.kappa_c):+.2f}"},
+                    "title": f"CL on the one-layer model, P={cfg.P}, "
+                             f"Delta={(1 - cfg.kappa_s) - 2 * (1 - cfg.kappa_c):+.2f}"},
                 "training_loss": {"kind": "line", "x": steps, "ys": curves, "xlabel": "GD step",
                                   "ylabel": "loss (each objective in its own units)"},
                 "global_share_vs_step": {"kind": "line", "x": steps, "ys": share_t, "xlabel": "GD step",

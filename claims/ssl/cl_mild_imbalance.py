@@ -8,8 +8,19 @@ from dataclasses import dataclass
 import numpy as np
 
 from claims import Assumption, Claim, Measurement, Prediction, Source, register
-from ._common import (CL_READINGS, DATA_ASSUMPTIONS, CLFields, cl_assumptions, cl_points, collapse_summary,
-                      data_config, data_fields, delta_of, run_cl)
+
+from ._common import (
+    CL_READINGS,
+    DATA_ASSUMPTIONS,
+    CLFields,
+    cl_assumptions,
+    cl_points,
+    collapse_summary,
+    data_config,
+    data_fields,
+    delta_of,
+    run_cl,
+)
 
 
 @dataclass(frozen=True)

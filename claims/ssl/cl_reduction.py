@@ -10,7 +10,6 @@ import torch
 from claims import Assumption, Claim, Derivation, Measurement, Prediction, Source, register
 from claims._sym import identity
 from models.contrastive import FullCL, ReducedCL, cl_loss, two_views
-
 from models.data import DataConfig, Distribution
 
 from ._common import DATA_ASSUMPTIONS, MIMConfig, data_fields

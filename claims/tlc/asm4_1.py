@@ -81,7 +81,8 @@ CLAIM = register(Claim(
                   " if g is a non-linear function 142 that doesn't guarantee low rank assumption, w"
                   'e find that $g(f(X))$ still has a very low rank.'),
     assumptions=(Assumption.integer("steps", 1),
-                 Assumption.relation("recon = 'model' (the MAE's own reconstruction)", ("recon",), lambda r: r == "model")),
+                 Assumption.relation("recon = 'model' (the MAE's own reconstruction)", ("recon",),
+                                     lambda r: r == "model")),
     config=Config,
     profiles={"quick": {}, "full": {"steps": 4000, "mask_ratios": (0.5, 0.6, 0.7, 0.8, 0.9)}},
     predictions=predictions, check=check,

@@ -93,7 +93,8 @@ CLAIM = register(Claim(
                   "[35]. Definition 3.1. To train the masked autoencoder and achieve the best performance can be "
                   "interpreted as solving the minimization problem: ... where X in R^{N x F}, X_0 in R^{N_0 x F}."),
     assumptions=(Assumption.integer("tokens", 2),
-                 Assumption.math("0 < rho < 1", each=("mask_ratios", "rho"), text="every mask ratio rho lies in (0, 1)")),
+                 Assumption.math("0 < rho < 1", each=("mask_ratios", "rho"),
+                                 text="every mask ratio rho lies in (0, 1)")),
     config=Config,
     profiles={"quick": {}, "full": {"mask_ratios": (0.25, 0.4, 0.5, 0.6, 0.75, 0.8, 0.9)}},
     deterministic=True, predictions=predictions, check=check, derive=derive,

@@ -67,7 +67,8 @@ CLAIM = register(Claim(
                   'rac{k}{N_0}, \\quad (18)$$ 232 where k is the number of leading eigenvectors in S'
                   'pectral Clustering, and N_0 is the number of tokens 233 for reconstruction.'),
     assumptions=(Assumption.relation("decoder = 'linear' (Assumption 4.5)", ("decoder",), lambda d: d == "linear"),
-                 Assumption.math("0 < rho < 1", each=("mask_ratios", "rho"), text="every mask ratio rho lies in (0, 1)"),
+                 Assumption.math("0 < rho < 1", each=("mask_ratios", "rho"),
+                                 text="every mask ratio rho lies in (0, 1)"),
                  Assumption.relation("at least one visible token at every mask ratio: floor(T (1 - m)) >= 1",
                                      ("mask_ratios", "tokens"), lambda ms, T: all(int(T * (1 - m)) >= 1 for m in ms))),
     depends_on=("tlc.asm4.1",),

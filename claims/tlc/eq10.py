@@ -79,7 +79,8 @@ def derive(cfg) -> Derivation:
                     "L_spec = L_cont + sum_ij W_ij^2/(W_i W_j) for any positive symmetric W (n = 2, u_i in R^2)",
                     simplifier=sp.cancel)]
     obl.append(identity("normalised", l_spec.subs(normalise), (l_cont + const).subs(normalise),
-                        "L_spec = L_cont + sum_ij W_ij^2/(W_i W_j) when sum_ij W_ij = 1 (W_11 eliminated; n = 2, u_i in R^2)", simplifier=sp.cancel,
+                        "L_spec = L_cont + sum_ij W_ij^2/(W_i W_j) when sum_ij W_ij = 1 (W_11 eliminated; n = 2, u_i "
+                        "in R^2)", simplifier=sp.cancel,
                         constraint=lambda pt: float(normalise[W22].subs(pt)) > 0))
     obl = obl[1:] if cfg.weights_sum == 1.0 else obl[:1]
     return Derivation(tuple(obl), note="L_spec - L_cont - const = 2(1 - S) E+[u^T u+] + (S^2 - 1) E-[(u^T u-)^2] "

@@ -78,7 +78,8 @@ CLAIM = register(Claim(
         r" and the optimal coefficient $\hat{a}_j \approx \frac{N}{\lambda N + \lambda C} X_j^\top "
         r"X_{0,i}$ (17) is approximately proportional to the patch similarity $X_j^\top X_{0,i}$."),
     source=Source("tlc", "Lemma 4.6, after the proof, eq. (17)",
-                  "Meanwhile, as there's only one MLP layer between u'_j and X_j , we view u'_j as an approximation to"),
+                  "Meanwhile, as there's only one MLP layer between u'_j and X_j , we view u'_j as an "
+                  "approximation to"),
     assumptions=(Assumption.range("mask_ratio", 0, 1), Assumption.integer("steps", 1),
                  Assumption.relation("features = 'model'", ("features",), lambda f: f == "model")),
     depends_on=("tlc.lem4.6",),

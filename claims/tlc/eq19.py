@@ -37,7 +37,8 @@ def check(cfg, ctx) -> Measurement:
     ratios = np.array([r["s"] / (r["N"] / r["N0"]) for r in rows])
     return Measurement(values={"ratio_spread": float((ratios.max() - ratios.min()) / ratios.mean())},
                        evidence={"rows": rows, "ratios": ratios.tolist()},
-                       series={"s_vs_ratio": {"x": [r["N"] / r["N0"] for r in rows], "ys": {"s": [r["s"] for r in rows]},
+                       series={"s_vs_ratio": {"x": [r["N"] / r["N0"] for r in rows],
+                                              "ys": {"s": [r["s"] for r in rows]},
                                               "xlabel": "N / N_0", "ylabel": "s", "kind": "scatter"}},
                        notes="rank(g(f(X))) = min(N, F) under Assumption 4.5; proportional to N only while N <= F.")
 
@@ -64,7 +65,8 @@ CLAIM = register(Claim(
     assumptions=(Assumption.relation("N <= F at every mask ratio (rank(g(f(X))) = N is proportional to N)",
                                      ("tokens", "feat", "mask_ratios"),
                                      lambda T, F, ms: all(int(T * (1 - m)) <= F for m in ms)),
-                 Assumption.math("0 < rho < 1", each=("mask_ratios", "rho"), text="every mask ratio rho lies in (0, 1)"),
+                 Assumption.math("0 < rho < 1", each=("mask_ratios", "rho"),
+                                 text="every mask ratio rho lies in (0, 1)"),
                  Assumption.relation("at least one visible token at every mask ratio: floor(T (1 - m)) >= 1",
                                      ("mask_ratios", "tokens"), lambda ms, T: all(int(T * (1 - m)) >= 1 for m in ms)),
                  Assumption.relation("premise = 'proportional' (the paper's premise)", ("premise",),

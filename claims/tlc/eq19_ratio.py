@@ -24,6 +24,7 @@ def predictions(cfg):
 
 def check(cfg, ctx) -> Measurement:
     import torch
+
     from models.vit import random_masking
     rows = []
     for T in cfg.tokens:
@@ -65,7 +66,8 @@ CLAIM = register(Claim(
                   "As $\\frac{N}{N_0} = 1 - \\text{mask_ratio}$, s is thus determined by the masking ratio."),
     assumptions=(Assumption.relation("visible_over = 'masked' (the sentence as written)", ("visible_over",),
                                      lambda v: v == "masked"),
-                 Assumption.math("0 < rho < 1", each=("mask_ratios", "rho"), text="every mask ratio rho lies in (0, 1)")),
+                 Assumption.math("0 < rho < 1", each=("mask_ratios", "rho"),
+                                 text="every mask ratio rho lies in (0, 1)")),
     depends_on=("tlc.eq19",),
     config=Config,
     profiles={"quick": {}, "full": {"tokens": (16, 64, 196, 576)}},

@@ -80,7 +80,8 @@ CLAIM = register(Claim(
     title="Expansion (9) of L_spec",
     kind="equation",
     statement="With the rows of g(f(X)) equal to sqrt(w_i) u_i, L_spec = sum_ij (w_ij/sqrt(w_i w_j) - "
-              "(sqrt(w_i)u_i)^T(sqrt(w_j)u_j))^2 = sum_ij (w_ij^2/(w_i w_j) - 2 w_ij u_i^T u_j + w_i w_j (u_i^T u_j)^2).",
+              "(sqrt(w_i)u_i)^T(sqrt(w_j)u_j))^2 = sum_ij (w_ij^2/(w_i w_j) - 2 w_ij u_i^T u_j + w_i w_j (u_i^T "
+              "u_j)^2).",
     statement_latex=(
         r"With the $i$-th row of $g \circ f(X)$ equal to $\sqrt{w_i} u_i$, $\mathcal{L}_{\text{spec}} = "
         r"\sum_{i,j} \left(\frac{w_{ij}}{\sqrt{w_i w_j}} - (\sqrt{w_i} u_i)^\top (\sqrt{w_j} u_j)\right)^2"

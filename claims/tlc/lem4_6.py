@@ -48,7 +48,8 @@ def check(cfg, ctx) -> Measurement:
             return False
         return 1 - R.cosine(R.joint_optimum(U, x, 1.0), b) > 1e-6
     from hypothesis import strategies as st
-    cex = minimal_counterexample(st.tuples(int_matrix(2, 2, -2, 2), st.lists(st.integers(-2, 2), min_size=2, max_size=2)), is_cex)
+    pairs = st.tuples(int_matrix(2, 2, -2, 2), st.lists(st.integers(-2, 2), min_size=2, max_size=2))
+    cex = minimal_counterexample(pairs, is_cex)
     ev = {"rows": rows}
     if cex is not None:
         U, x = np.array(cex[0], float), np.array(cex[1], float)

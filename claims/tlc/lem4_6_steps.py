@@ -65,7 +65,8 @@ def derive(cfg, S) -> Derivation:
     joint = (U * U.T + lam * I2).inv() * U * xv
     per_k = [(lam / 2 * I2 + U[:, k] * U[:, k].T).inv() * U[:, k] * xv[k] for k in range(2)]
     obl.append(identity("eq16_mean_is_optimum", sq(joint - (per_k[0] + per_k[1]) / 2), 0,
-                        "argmin of (12) (N = F = 2, U' diagonal) = mean over k of the per-k optima A_k", simplifier=sp.cancel))
+                        "argmin of (12) (N = F = 2, U' diagonal) = mean over k of the per-k optima A_k",
+                        simplifier=sp.cancel))
     return Derivation(tuple(obl), note="eq14_line3 holds iff lambda = N; (15) from line 3 iff lambda = 1; "
                       "(15) equals the exact A_k iff lambda = N^2. Notational ambiguity, noted and not "
                       "counted as an error: (12) sums k = 1..N over latent features, whose number is F; read with F "
@@ -105,7 +106,8 @@ def check(cfg, ctx) -> Measurement:
             return False
         return R.rel(R.per_k_optimum(U, x, 1.0).mean(0), R.joint_optimum(U, x, 1.0)) > 1e-6
     from hypothesis import strategies as st
-    cex = minimal_counterexample(st.tuples(int_matrix(2, 2, -2, 2), st.lists(st.integers(-2, 2), min_size=2, max_size=2)), is_cex)
+    pairs = st.tuples(int_matrix(2, 2, -2, 2), st.lists(st.integers(-2, 2), min_size=2, max_size=2))
+    cex = minimal_counterexample(pairs, is_cex)
     ev = {"row_norm_spread_max": max(row_spread), "mean_of_A_k_vs_joint_gap_max": max(g16_mean),
           "lam": cfg.lam, "N": cfg.N, "F": cfg.F}
     if cex is not None:

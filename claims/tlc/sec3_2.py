@@ -84,7 +84,8 @@ def check(cfg, ctx) -> Measurement:
     return Measurement(
         values={"formula_gap": max(r["formula_gap"] for r in rows), "min_margin": worst["margin"]},
         evidence={"rows": rows, "worst": worst},
-        series={"margins": {"x": list(range(len(rows))), "ys": {"(best competitor - D_r)/||D||": [r["margin"] for r in rows]},
+        series={"margins": {"x": list(range(len(rows))),
+                            "ys": {"(best competitor - D_r)/||D||": [r["margin"] for r in rows]},
                             "xlabel": "matrix", "ylabel": "relative margin", "kind": "scatter"}},
     )
 

@@ -19,7 +19,8 @@ class Config:
     ft_steps: int = 300           # full fine-tuning steps (minibatch AdamW, cosine schedule)
     heads: tuple = (3, 6)         # (fewer, more) heads at width 48
     settle_tol: float = 0.05      # regime: relative loss change over the last 10% of steps
-    handicap: str = "none"        # "second": the 6-head model is probed and fine-tuned on 1/10 of the labels (false case)
+    handicap: str = "none"        # "second" (false case): the 6-head model is probed and fine-tuned on 1/10
+                                  # of the labels
 
 
 def _evaluate(heads, pretrain_steps, probe_C, ft_steps, mae_seed, ft_seed, label_frac=1.0, device="cpu"):

@@ -41,7 +41,6 @@ def derive(cfg) -> Derivation:
     U3[:2, :2] = _rot(a)
     V2 = _rot(b)
     S = sp.Matrix([[s1, 0], [0, s2], [0, 0]])                       # (3, 2)
-    X0 = U3 * S * V2.T                                               # (3, 2)
     Ur, Sr, Vr = U3[:, :1], S[:1, :1], V2[:, :1]                     # (3,1) (1,1) (2,1)
     X0r = Ur * Sr * Vr.T                                             # (3, 2), rank 1
     Dh = sp.diag(d1, d2, d3) ** sp.Rational(1, 2)                    # D^{1/2} (3, 3)
@@ -70,7 +69,8 @@ def derive(cfg) -> Derivation:
                  simplifier=sp.factor),
         identity("X0_rewritten", _sq(Dp * UA * Dm * Sig * _rot(b).T - U * Sig * _rot(b).T), 0,
                  "X_0r = D^{1/2} U_cA D^{-1/2} Sigma_r V_r^T (r = N_0 = 2)", simplifier=sp.factor),
-        identity("NNT_is_cA", sp.cancel(_sq(N * N.T - cA)), 0, "N N^T = cA for N = U_cA D^{-1/2} Sigma_r V_r^T (r = N_0 = 2)",
+        identity("NNT_is_cA", sp.cancel(_sq(N * N.T - cA)), 0, "N N^T = cA for N = U_cA D^{-1/2} Sigma_r V_r^T (r = "
+                                                               "N_0 = 2)",
                  simplifier=sp.cancel),
     ]
     # is U_cA orthogonal (needed for an eigen-decomposition)? for a positive diagonal D^{-1/2}
