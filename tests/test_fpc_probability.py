@@ -86,8 +86,10 @@ def test_lemA6_holds_and_wrong_bound_fails():
 
 # ------------------------------------------------------------------ Lemma A.7
 def test_lemA7_holds_and_stronger_power_fails():
-    r = run("fpc.lemA.7", P_max=30, n_sample=2000)
+    r = run("fpc.lemA.7", P_max=30)
     assert r["verdict"] == "holds" and r["symbolic"]["status"] == "proved"
+    r = run("fpc.lemA.7", P_max=30, sample_iid=True)     # masks drawn with replacement: the sampler check fails
+    assert {o["name"]: o["outcome"] for o in r["numeric"]["outcomes"]}["sampler_dev"] == "fails"
     r = run("fpc.lemA.7", P_max=30, n_sample=2000, power_shift=-1)
     assert r["verdict"] == "fails" and r["numeric"]["measured"]["max_ratio_to_bound"] > 1
 
