@@ -36,10 +36,10 @@ def load_side(path: str) -> dict[str, dict]:
         out = {}
         for r in doc["results"]:
             if isinstance(r, dict) and isinstance(r.get("claim_id"), str):
-                out[r["claim_id"]] = store.upgrade_v1(r) if r.get("schema_version") == 1 else r
+                out[r["claim_id"]] = store.ClaimResult.from_dict(r, f"{path}: {r['claim_id']}")
         return out
     if isinstance(doc, dict) and isinstance(doc.get("claim_id"), str):
-        return {doc["claim_id"]: doc}
+        return {doc["claim_id"]: store.ClaimResult.from_dict(doc, path)}
     raise BadDiffInput(path, "it is neither a results folder nor a report.json export")
 
 
@@ -51,16 +51,11 @@ def worse(old: str | None, new: str | None) -> bool:
     return new in ("fails", "error") and old not in ("fails", "error") if old is not None else False
 
 
-def _outcomes(r: dict) -> dict[str, dict]:
-    num = r.get("numeric") if isinstance(r.get("numeric"), dict) else {}
-    return {o["name"]: o for o in num.get("outcomes") or [] if isinstance(o, dict) and "name" in o}
-
-
 def moved_values(old: dict, new: dict) -> list[dict]:
     """Measured values whose new mean lies outside the old interval and vice versa (the two 95%
     intervals do not overlap); with point intervals, any change beyond 1e-9 relative."""
     out = []
-    o_old, o_new = _outcomes(old), _outcomes(new)
+    o_old, o_new = store.ClaimResult(old).outcomes, store.ClaimResult(new).outcomes
     for name in sorted(set(o_old) & set(o_new)):
         a, b = o_old[name], o_new[name]
         ia, ib = a.get("interval"), b.get("interval")

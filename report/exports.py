@@ -10,14 +10,10 @@ import json
 import re
 import xml.etree.ElementTree as ET
 
+from .result import EXPORT_DOCUMENT
 from .summary import claim_view, metadata
 
-DOCUMENT = "mlclaims-report"      # marks the JSON export so a results loader can skip it
 EXPORT_VERSION = 1
-
-
-def is_export(data) -> bool:
-    return isinstance(data, dict) and data.get("document") == DOCUMENT
 
 
 def json_document(results: list[dict], graph: dict, generated_at: str | None = None) -> str:
@@ -31,7 +27,7 @@ def json_document(results: list[dict], graph: dict, generated_at: str | None = N
                        "wall_s": v["wall_s"], "command": v["command"],
                        "unsupported_by": [{"claim": d, "verdict": s}
                                           for d, s in graph["unsupported"].get(v["id"], [])]})
-    doc = {"document": DOCUMENT, "export_version": EXPORT_VERSION,
+    doc = {"document": EXPORT_DOCUMENT, "export_version": EXPORT_VERSION,
            "generated_at": generated_at or _dt.datetime.now(_dt.timezone.utc).isoformat(timespec="seconds"),
            "summary": meta, "not_verified": graph["missing"], "dependency_cycles": graph["cycles"],
            "claims": claims, "results": results}

@@ -21,7 +21,7 @@ from markupsafe import Markup
 from . import exports, graph, plots
 from .errors import BadReportPath
 from .mathml import latex_to_mathml, render_mathml, text_with_math
-from .result import atomic_write, load_results
+from .result import atomic_write, is_export, load_results
 from .summary import MARK, VERDICTS, anchor, claim_view, metadata
 
 _ENV = jinja2.Environment(loader=jinja2.PackageLoader("report", "templates"),
@@ -169,7 +169,7 @@ def _is_result(p: Path) -> bool:
         head = json.loads(p.read_text(encoding="utf-8"))
     except (OSError, ValueError):
         return False
-    return isinstance(head, dict) and "claim_id" in head and not exports.is_export(head)
+    return isinstance(head, dict) and "claim_id" in head and not is_export(head)
 
 
 def export_paths(html_path: str | os.PathLike) -> dict[str, Path]:

@@ -126,17 +126,32 @@ def check_writable(results_dir: str | os.PathLike) -> Path:
     return d
 
 
-def load_result(path: str | os.PathLike) -> dict:
-    path = Path(path)
+def _read(path: Path):
+    """The parsed JSON of ``path``; CorruptResult (naming it) when it cannot be read or parsed."""
     try:
-        data = json.loads(path.read_text(encoding="utf-8"))
+        return json.loads(path.read_text(encoding="utf-8"))
     except (json.JSONDecodeError, UnicodeDecodeError) as exc:
         raise CorruptResult(str(path), str(exc)) from exc
     except OSError as exc:
         raise CorruptResult(str(path), f"cannot be read: {exc.strerror or exc}") from exc
+
+
+def _checked(data, path: Path) -> "ClaimResult":
     if isinstance(data, dict) and "schema_version" not in data:
         raise ResultSchemaError(str(path), None, SCHEMA_VERSION)
     return ClaimResult.from_dict(data, str(path))
+
+
+def load_result(path: str | os.PathLike) -> "ClaimResult":
+    path = Path(path)
+    return _checked(_read(path), path)
+
+
+EXPORT_DOCUMENT = "mlclaims-report"      # marks the report's JSON export, which may sit beside results
+
+
+def is_export(data) -> bool:
+    return isinstance(data, dict) and data.get("document") == EXPORT_DOCUMENT
 
 
 VERDICTS = ("holds", "fails", "inconclusive", "error", "skipped")
@@ -194,30 +209,26 @@ def upgrade_v1(data: dict) -> dict:
     return data
 
 
-def load_results(results_dir: str | os.PathLike) -> list[dict]:
-    """All results in ``results_dir``, sorted by claim id."""
+def load_results(results_dir: str | os.PathLike) -> list["ClaimResult"]:
+    """All results in ``results_dir``, sorted by claim id; each file is read once, and the
+    report's JSON export beside them is skipped."""
     d = Path(results_dir)
     if not d.is_dir():
         raise NoResults(str(d))
-    # result files are named <paper>.<label>.json; other JSON beside them (exports) is not ours
-    results = [load_result(p) for p in sorted(d.glob("*.json"))
-               if _RESULT_NAME.match(p.stem) and not _is_export(p)]
+    results = []
+    for p in sorted(d.glob("*.json")):
+        if not _RESULT_NAME.match(p.stem):     # result files are named <paper>.<label>.json
+            continue
+        data = _read(p)
+        if not is_export(data):
+            results.append(_checked(data, p))
     return sorted(results, key=lambda r: r["claim_id"])
 
 
-def _is_export(path: Path) -> bool:
-    """The report's JSON export (``document: mlclaims-report``), which may sit next to results."""
-    try:
-        head = json.loads(path.read_text(encoding="utf-8"))
-    except (OSError, ValueError):
-        return False          # load_result raises its own clear error for it
-    return isinstance(head, dict) and head.get("document") == "mlclaims-report"
-
-
 class ClaimResult(dict):
-    """One claim's result: the JSON object itself (a ``dict``, so every reader can index it) with
-    the accessors the runner, the report and ``diff`` share. Build one with :meth:`load` or
-    :meth:`from_dict`, which check its shape and upgrade old schema versions."""
+    """One claim's result: the JSON object itself (a ``dict``, so every reader can index it).
+    Build one with :func:`load_result` or :meth:`from_dict`, which check its shape and upgrade
+    old schema versions."""
 
     @classmethod
     def from_dict(cls, data: dict, where: str = "result") -> "ClaimResult":
@@ -233,26 +244,8 @@ class ClaimResult(dict):
             raise CorruptResult(where, problem)
         return cls(data)
 
-    @classmethod
-    def load(cls, path: str | os.PathLike) -> "ClaimResult":
-        return load_result(path)
-
-    def write(self, results_dir: str | os.PathLike) -> Path:
-        return write_result(results_dir, self)
-
-    @property
-    def claim_id(self) -> str:
-        return self["claim_id"]
-
-    @property
-    def verdict(self) -> str:
-        return self.get("verdict", "error")
-
     @property
     def outcomes(self) -> dict[str, dict]:
+        """Prediction name -> its outcome (interval, replicates, margin, ...)."""
         num = self.get("numeric") if isinstance(self.get("numeric"), dict) else {}
         return {o["name"]: o for o in num.get("outcomes") or [] if isinstance(o, dict) and "name" in o}
-
-    @property
-    def scale(self) -> dict:
-        return self.get("scale") if isinstance(self.get("scale"), dict) else {}
