@@ -11,7 +11,6 @@ from checks import executors as ex
 from checks.cli import main
 from checks.errors import ExecutorUnavailable, InvalidSweep
 from checks.runner import RunContext, evaluate
-from models.attention import ReducedMIM
 from models.data import DataConfig, Distribution
 from models.errors import InvalidParameter
 from models.fastmim import FastReducedMIM
@@ -159,21 +158,10 @@ def test_cli_executor_options(tmp_path, capsys):
 
 # ----------------------------------------------------------------------------- fast gradient
 def _models(P, K, n, scale, seed=0):
-    dist = Distribution(DataConfig(P=P, K=K))
-    g = torch.Generator().manual_seed(seed)
-    b = dist.sample(n, g)
-    red = ReducedMIM(dist, dtype=torch.float64)
-    fast = FastReducedMIM(dist, dtype=torch.float64)
-    with torch.no_grad():
-        red.Phi.copy_(scale * torch.randn(red.Phi.shape, dtype=torch.float64, generator=g))
-        red.Ups.copy_(scale * torch.randn(red.Ups.shape, dtype=torch.float64, generator=g))
-        fast.Phi.copy_(red.Phi)
-        fast.Ups.copy_(red.Ups)
-    return dist, b, red, fast
+    return sweep_fixture.reduced_pair(P, K, n, scale, seed)
 
 
-def _rel(a, b):
-    return float((a - b).abs().max() / b.abs().max())
+_rel = sweep_fixture.rel
 
 
 @pytest.mark.parametrize("form", ["exp", "logits"])

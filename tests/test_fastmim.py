@@ -3,6 +3,7 @@ the trainer's deferred finiteness check (models/train.py) and the CLI's memory r
 from __future__ import annotations
 
 import pytest
+import sweep_fixture
 import torch
 
 from checks.cli import main
@@ -17,20 +18,10 @@ from models.train import Recorder, gradient_descent
 
 
 def _pair(P, K, n, scale, seed=1):
-    dist = Distribution(DataConfig(P=P, K=K))
-    g = torch.Generator().manual_seed(seed)
-    b = dist.sample(n, g)
-    red, fast = ReducedMIM(dist, dtype=torch.float64), FastReducedMIM(dist, dtype=torch.float64)
-    with torch.no_grad():
-        red.Phi.copy_(scale * torch.randn(red.Phi.shape, dtype=torch.float64, generator=g))
-        red.Ups.copy_(scale * torch.randn(red.Ups.shape, dtype=torch.float64, generator=g))
-        fast.Phi.copy_(red.Phi)
-        fast.Ups.copy_(red.Ups)
-    return dist, b, red, fast
+    return sweep_fixture.reduced_pair(P, K, n, scale, seed)
 
 
-def _rel(a, b):
-    return float((a - b).abs().max() / b.abs().max())
+_rel = sweep_fixture.rel
 
 
 def _kernel_or_skip(kernel: bool):

@@ -1,12 +1,10 @@
 """The ssl and tlc claims as formal specifications: a LaTeX statement whose every $...$ segment
 converts to MathML with every command understood, predictions whose mathematical form converts
 too, assumptions that are SymPy relations (a Python predicate only for strings, booleans, or a
-relation between a tuple field and another field, which ``each=`` cannot state), violation
-controls refused by name, and no ssl/tlc claim module importing another claim module."""
-import re
-
+relation between a tuple field and another field, which ``each=`` cannot state), and violation
+controls refused by name (the import rules are in test_layers.py)."""
 import pytest
-from latex2mathml.converter import convert
+from latex_check import mathml, segments
 
 from claims import _registry
 
@@ -39,19 +37,6 @@ def _stringy(v) -> bool:
     return isinstance(v, (str, bool)) or (isinstance(v, tuple) and all(isinstance(x, str) for x in v))
 
 
-def _mathml(tex: str) -> str:
-    assert tex.count("{") == tex.count("}"), tex
-    out = convert(tex)
-    # latex2mathml passes an unknown command through as <mi>\foo</mi>: every command must be known
-    assert "\\" not in out, (tex, re.findall(r"\\[A-Za-z]+", out))
-    return out
-
-
-def _segments(text: str) -> list[str]:
-    assert text.count("$") % 2 == 0, f"unbalanced $ in {text!r}"
-    return text.split("$")[1::2]
-
-
 def test_both_papers_are_covered():
     assert sum(i.startswith("ssl.") for i in IDS) == 5 and sum(i.startswith("tlc.") for i in IDS) == 20
 
@@ -60,17 +45,17 @@ def test_both_papers_are_covered():
 def test_statement_latex_converts_segment_by_segment(cid):
     c = _registry.get(cid)
     assert c.statement_latex, cid
-    segs = _segments(c.statement_latex)
+    segs = segments(c.statement_latex)
     assert segs, cid
     for seg in segs:
-        _mathml(seg)
+        mathml(seg)
 
 
 @pytest.mark.parametrize("cid", IDS)
 def test_every_prediction_has_a_mathematical_form_that_converts(cid):
     c = _registry.get(cid)
     for p in c.predictions(c.resolve_config("quick")):
-        _mathml(p.latex())
+        mathml(p.latex())
 
 
 @pytest.mark.parametrize("cid", IDS)
@@ -82,7 +67,7 @@ def test_assumptions_are_sympy_relations_except_strings_booleans_and_mixed_tuple
             assert (all(_stringy(getattr(cfg, f)) for f in a.fields)
                     or (cid, a.fields) in MIXED), (cid, a.text)
         else:
-            _mathml(a.latex())
+            mathml(a.latex())
     for profile in c.profiles:
         assert c.violations(c.resolve_config(profile)) == [], (cid, profile)
 
@@ -108,25 +93,6 @@ def test_violation_controls_are_refused_and_named(cid, overrides, names):
     c = _registry.get(cid)
     bad = c.violations(c.resolve_config("quick", overrides))
     assert len(bad) == 1 and names in bad[0], bad
-
-
-def test_no_ssl_or_tlc_claim_module_imports_another_claim_module():
-    from pathlib import Path
-
-    from checks.changed import import_graph
-    graph = import_graph(Path(__file__).resolve().parents[1])
-
-    def claim_module(mod, papers=("ssl", "tlc", "fpc")):
-        parts = mod.split(".")
-        return len(parts) == 3 and parts[0] == "claims" and parts[1] in papers and not parts[2].startswith("_")
-    bad = sorted((a, b) for a, deps in graph.items() for b in deps
-                 if claim_module(a, ("ssl", "tlc")) and claim_module(b))
-    assert not bad, bad
-    # nor a private helper of another paper
-    bad = sorted((a, b) for a, deps in graph.items() for b in deps
-                 if a.split(".")[:2] in (["claims", "ssl"], ["claims", "tlc"])
-                 and b.startswith("claims.") and len(b.split(".")) == 3 and b.split(".")[1] not in (a.split(".")[1],))
-    assert not bad, bad
 
 
 @pytest.mark.parametrize("cid", [i for i in IDS if i.startswith("ssl.")]

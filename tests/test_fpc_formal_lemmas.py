@@ -2,10 +2,8 @@
 $...$ segment converts to MathML with every command understood, predictions with a written
 mathematical form, and assumptions that are SymPy relations (a Python predicate only for a
 string) refusing the violation controls the falsification tests run with."""
-import re
-
 import pytest
-from latex2mathml.converter import convert
+from latex_check import mathml, segments
 
 from claims import _registry
 
@@ -20,19 +18,6 @@ STATED = ("fpc.def3.1", "fpc.eq4.1", "fpc.eq5.1", "fpc.hypB.1", "fpc.hypB.2", "f
           "fpc.thmF.1", "fpc.thmF.2", "fpc.thmF.3", "fpc.thmF.4")
 
 
-def _mathml(tex: str) -> str:
-    assert tex.count("{") == tex.count("}"), tex
-    out = convert(tex)
-    # latex2mathml passes an unknown command through as <mi>\foo</mi>: every command must be known
-    assert "\\" not in out, (tex, re.findall(r"\\[A-Za-z]+", out))
-    return out
-
-
-def _segments(text: str) -> list[str]:
-    assert text.count("$") % 2 == 0, f"unbalanced $ in {text!r}"
-    return text.split("$")[1::2]
-
-
 def test_every_fpc_claim_is_listed_for_its_latex_statement():
     listed = set(CHECKED + UNSTATED + STATED)
     fpc = {c.id for c in _registry.all_claims() if c.id.startswith("fpc.")}
@@ -43,10 +28,10 @@ def test_every_fpc_claim_is_listed_for_its_latex_statement():
 def test_statement_latex_converts_segment_by_segment(cid):
     c = _registry.get(cid)
     assert c.statement_latex, cid
-    segs = _segments(c.statement_latex)
+    segs = segments(c.statement_latex)
     assert segs or cid in UNSTATED, cid
     for seg in segs:
-        _mathml(seg)
+        mathml(seg)
 
 
 @pytest.mark.parametrize("cid", CHECKED)
@@ -55,7 +40,7 @@ def test_every_prediction_has_a_written_mathematical_form(cid):
     cfg = c.resolve_config("quick")
     for p in c.predictions(cfg):
         assert p.math, (cid, p.name)
-        _mathml(p.latex())
+        mathml(p.latex())
 
 
 @pytest.mark.parametrize("cid", CHECKED)
@@ -66,7 +51,7 @@ def test_assumptions_are_sympy_relations_except_strings_and_booleans(cid):
         if a.kind == "python":
             assert all(isinstance(getattr(cfg, f), (str, bool)) for f in a.fields), (cid, a.text)
         else:
-            _mathml(a.latex())
+            mathml(a.latex())
     assert c.violations(cfg) == []
 
 

@@ -47,3 +47,12 @@ def _is_claim_module(mod: str) -> bool:
 def test_no_claim_module_imports_another_claim_module():
     bad = sorted((a, b) for a, b in _edges() if _is_claim_module(a) and _is_claim_module(b))
     assert not bad, bad
+
+
+def test_no_paper_imports_another_papers_private_helper():
+    """claims/<paper>/_x.py belongs to that paper; what papers share lives in claims/_*.py."""
+    def paper(mod):
+        parts = mod.split(".")
+        return parts[1] if len(parts) == 3 and parts[0] == "claims" and not parts[1].startswith("_") else None
+    bad = sorted((a, b) for a, b in _edges() if paper(a) and paper(b) and paper(a) != paper(b))
+    assert not bad, bad
