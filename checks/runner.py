@@ -24,6 +24,7 @@ from claims._base import Claim, Measurement, config_as_json
 from claims.errors import AssumptionViolated
 from models.errors import DeviceUnavailable, InvalidParameter, SuiteError
 from report import result as store
+from report.summary import fmt_vs
 
 from . import judge
 
@@ -404,7 +405,6 @@ def headline(result: dict) -> str:
     key = ""
     for o, p in zip(num.get("outcomes", []), num.get("predictions", [])):
         if o["outcome"] != "holds" or not key:
-            from report.summary import fmt_vs
             v, iv, thr = o.get("measured"), o.get("interval"), p.get("threshold")
             ref = thr[0] if isinstance(thr, list) and thr else thr
             shown = fmt_vs(v, ref)                 # enough digits to tell it from its threshold

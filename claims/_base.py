@@ -613,9 +613,7 @@ def _like(name: str, default, value):
             return tuple(_like(name, d, v) for d, v in zip(default, value))
         if isinstance(proto, tuple) and any(not isinstance(v, (tuple, list)) or len(v) != len(proto) for v in value):
             raise bad
-        if isinstance(proto, float):           # a float tuple also takes ints
-            return tuple(_like(name, proto, v) for v in value)
-        return tuple(_like(name, proto, v) for v in value)
+        return tuple(_like(name, proto, v) for v in value)   # a float tuple also takes ints (_like converts)
     return value
 
 
