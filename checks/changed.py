@@ -16,6 +16,11 @@ from .errors import BadRef
 PACKAGES = ("claims", "models", "checks", "report")
 
 
+def repo_root() -> Path:
+    """The folder holding the project's packages (claims/, checks/, models/, report/)."""
+    return Path(__file__).resolve().parents[1]
+
+
 def _git(root: Path, *args: str) -> str:
     try:
         out = subprocess.run(["git", *args], cwd=root, capture_output=True, text=True, timeout=60)

@@ -205,11 +205,9 @@ def cmd_run(args) -> int:
     else:
         ids = [c.id for c in _registry.all_claims(args.paper)]
     if args.changed is not None:
-        from pathlib import Path
 
         from . import changed
-        chosen, files = changed.select([_registry.get(i) for i in ids], Path(changed.__file__).resolve().parents[1],
-                                       args.changed)
+        chosen, files = changed.select([_registry.get(i) for i in ids], changed.repo_root(), args.changed)
         print(f"--changed {args.changed}: {len(files)} changed file(s); {len(chosen)} of {len(ids)} claim(s) affected")
         ids = chosen
     if overrides:  # validate the override against the claim before running anything
@@ -320,7 +318,7 @@ def cmd_spec(args) -> int:
 def cmd_new(args) -> int:
     from . import scaffold
     files = scaffold.plan(args.id, title=args.title, claim_title=args.claim_title, kind=args.kind)
-    root = scaffold._root()
+    root = scaffold.repo_root()
     for path in scaffold.write(files):
         print(f"wrote {path.relative_to(root)}")
     print(f"next: fill in the quote, predictions and check, then `python -m checks run --claim {args.id}`; "

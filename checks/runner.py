@@ -209,7 +209,7 @@ def _numeric(claim: Claim, cfg, ctx: RunContext, control: bool = False) -> dict:
                           + (f" (replicate {len(ms)}, seed {block['replicate_seeds'][len(ms)]})" if n_rep > 1 else ""))
         return block
     m0 = ms[0]
-    block.update(measured=m0.values, evidence=m0.evidence, series=m0.series, undecided=m0.undecided,
+    block.update(evidence=m0.evidence, series=m0.series, undecided=m0.undecided,
                  note=m0.notes, wall_s=time.perf_counter() - t0)
     if n_rep > 1:
         block["replicate_values"] = [m.values for m in ms]

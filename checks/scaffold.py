@@ -14,6 +14,7 @@ from pathlib import Path
 from claims import _registry
 from models.errors import SuiteError
 
+from .changed import repo_root
 from .errors import ScaffoldError
 
 KINDS = ("theorem", "lemma", "proposition", "corollary", "definition", "equation", "hypothesis",
@@ -26,10 +27,6 @@ def module_name(label: str) -> str:
     return re.sub(r"[^A-Za-z0-9]", "_", label)
 
 
-def _root() -> Path:
-    import claims
-    return Path(claims.__file__).resolve().parent.parent
-
 
 def plan(claim_id: str, *, title: str | None, claim_title: str | None, kind: str) -> dict[Path, str]:
     """The files ``new`` would write (path -> text); raises ScaffoldError for bad usage."""
@@ -41,7 +38,7 @@ def plan(claim_id: str, *, title: str | None, claim_title: str | None, kind: str
         raise ScaffoldError(f"unknown --kind {kind!r}", f"choose one of {', '.join(KINDS)}")
     paper, label = m["paper"], m["label"]
     papers = _registry.papers()
-    root = _root()
+    root = repo_root()
     files: dict[Path, str] = {}
     if paper not in papers:
         if not title:
