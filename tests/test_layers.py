@@ -56,3 +56,18 @@ def test_no_paper_imports_another_papers_private_helper():
         return parts[1] if len(parts) == 3 and parts[0] == "claims" and not parts[1].startswith("_") else None
     bad = sorted((a, b) for a, b in _edges() if paper(a) and paper(b) and paper(a) != paper(b))
     assert not bad, bad
+
+
+def test_claim_modules_are_named_after_their_ids():
+    """One naming rule (checks.scaffold.module_name): the label's own case, dots and dashes as
+    underscores, so ``fpc.lemA.10`` lives in ``claims/fpc/lemA_10.py``."""
+    from checks.scaffold import module_name
+    from claims import _registry
+
+    _registry.load_all()
+    bad = []
+    for claim in _registry.all_claims():
+        paper, label = claim.id.split(".", 1)
+        if _registry.module_of(claim.id) != f"claims.{paper}.{module_name(label)}":
+            bad.append((claim.id, _registry.module_of(claim.id)))
+    assert not bad, bad
