@@ -30,6 +30,7 @@ from concurrent.futures import ProcessPoolExecutor, as_completed
 from typing import Any, Callable, Sequence
 
 from models.errors import InvalidParameter
+from models.seeds import derive_seed
 
 from .errors import ExecutorUnavailable, InvalidSweep
 
@@ -49,9 +50,10 @@ def cpu_count() -> int:
 
 # ----------------------------------------------------------------------------- one point
 def point_seed(point: Mapping) -> int:
-    """A stable 32-bit seed from a point's contents (same on every machine and process)."""
+    """A stable seed from a point's contents (same on every machine and process), by the one rule
+    (:func:`models.seeds.derive_seed`) applied to a hash of the contents."""
     text = repr(sorted((str(k), repr(v)) for k, v in point.items()))
-    return int.from_bytes(hashlib.sha256(text.encode()).digest()[:4], "little")
+    return derive_seed(0, "point", int.from_bytes(hashlib.sha256(text.encode()).digest()[:4], "little"))
 
 
 def run_point(fn: Callable, point: Mapping, threads: int, portable: bool = True) -> Any:

@@ -23,6 +23,7 @@ from claims import _registry
 from claims._base import Claim, Measurement, config_as_json
 from claims.errors import AssumptionViolated
 from models.errors import DeviceUnavailable, InvalidParameter, SuiteError
+from models.seeds import derive_seed
 from report import result as store
 from report.summary import fmt_vs
 
@@ -61,7 +62,7 @@ class RunContext:
     def torch_generator(self, offset: int = 0):
         import torch
         g = torch.Generator(device="cpu")
-        g.manual_seed(self.seed * 1_000_003 + offset)
+        g.manual_seed(derive_seed(self.seed, "torch", offset))
         return g
 
     def trange(self, n: int, desc: str = ""):
@@ -87,21 +88,6 @@ class RunContext:
             return iterable
         from tqdm.auto import tqdm
         return tqdm(iterable, desc=desc, total=total, leave=False, file=sys.stderr, mininterval=0.5)
-
-
-def _key_int(key) -> int:
-    if isinstance(key, bool) or not isinstance(key, (int, str)):
-        raise TypeError(f"seed keys are ints or strings, got {type(key).__name__}")
-    if isinstance(key, str):
-        import zlib
-        return zlib.crc32(key.encode())
-    return key
-
-
-def derive_seed(seed: int, *keys) -> int:
-    """``SeedSequence([seed, *keys])`` reduced to 31 bits (fits every RNG's seed argument)."""
-    ss = np.random.SeedSequence([int(seed), *(_key_int(k) for k in keys)])
-    return int(ss.generate_state(1)[0] & 0x7FFFFFFF)
 
 
 def replicate_seed(seed: int, r: int) -> int:

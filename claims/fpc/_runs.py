@@ -15,6 +15,7 @@ import numpy as np
 import torch
 
 from models.data import DataConfig, Distribution
+from models.seeds import derive_seed
 
 from ._common import data_config
 from ._training import TrainSpec, Trajectory, train_reduced
@@ -51,7 +52,7 @@ def trajectory(cfg, seed: int, device: str = "cpu", **spec_changes) -> Trajector
     """The (cached) reduced-model GD run for ``cfg``'s data fields and training fields."""
     dc = data_config(cfg)
     spec = spec_of(cfg, **spec_changes)
-    return _cached(dc, spec, int(seed) * 1_000_003 + int(getattr(cfg, "train_seed", 0)), device)
+    return _cached(dc, spec, derive_seed(seed, "train", int(getattr(cfg, "train_seed", 0))), device)
 
 
 # ----------------------------------------------------------------------------- read-outs

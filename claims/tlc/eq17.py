@@ -9,6 +9,7 @@ import numpy as np
 import torch
 
 from claims import Assumption, Claim, Measurement, Prediction, Regime, Source, register
+from models.seeds import derive_seed
 
 from ._common import window_change
 from ._mae import photo_mae
@@ -26,7 +27,7 @@ class Config:
 def similarities(mask_ratio, steps, features, seed, device="cpu"):
     t = photo_mae(mask_ratio, steps, seed, device)
     with torch.no_grad():                                        # threads: pinned by the executor
-        out = t.model(t.test.images, mask_ratio, torch.Generator().manual_seed(seed + 7))
+        out = t.model(t.test.images, mask_ratio, torch.Generator().manual_seed(derive_seed(seed, "eval-mask")))
     rng = np.random.default_rng(seed)
     rhos, rel = [], []
     for b in range(out.pred.shape[0]):
