@@ -7,8 +7,14 @@ the point itself, so a point's numbers do not depend on the executor, the worker
 order: serial, process and Dask runs of a sweep give bit-identical results on one machine
 (or on a cluster of identical machines and library builds).
 
-``auto`` (the default) runs serially when there is one core, fewer than two points, or the
-device is CUDA (one GPU is shared better by one process), and in local processes otherwise.
+``auto`` (the default) runs serially when there is one core or fewer than two points, and in
+local processes otherwise; on a CUDA run it splits a sweep: the points that compute on the GPU
+(:func:`uses_gpu`: the point passes a CUDA ``device``, or the sweep says so) run one after
+another in the calling process, which alone owns the GPU, while the CPU-only points of the same
+sweep keep the process pool. A GPU point gets a few torch threads for its host side
+(:func:`point_threads`); a CPU point is pinned to ``threads_per_point``. With ``deterministic``
+(``--deterministic``) every point runs under ``torch.use_deterministic_algorithms(True)`` with
+``CUBLAS_WORKSPACE_CONFIG`` set, in whichever process it lands.
 Workers import the sweep function's module afresh: a change made at run time in the
 calling process (a monkeypatch) does not reach them; false-case controls go through
 configuration fields instead.
@@ -56,20 +62,58 @@ def point_seed(point: Mapping) -> int:
     return derive_seed(0, "point", int.from_bytes(hashlib.sha256(text.encode()).digest()[:4], "little"))
 
 
-def run_point(fn: Callable, point: Mapping, threads: int, portable: bool = True) -> Any:
-    """``fn(**point)`` with ``threads`` torch threads and global RNGs seeded from the point.
+GPU_HOST_THREADS = 4        # torch threads of a point that computes on the GPU (its host side)
+CUBLAS_WORKSPACE = ":4096:8"  # CUBLAS_WORKSPACE_CONFIG that makes cuBLAS deterministic
 
-    Runs in whichever process the executor picks; restores the thread count and the global
-    RNG states afterwards (in the serial case they are the caller's). With ``portable``, an
-    exception that cannot be pickled is re-raised as :class:`PointFailed`."""
+
+def uses_gpu(point: Mapping, device: str, uses_device: bool | None = None) -> bool:
+    """Whether a sweep point computes on the GPU: never on a CPU run; on a CUDA run, what the
+    sweep says (``uses_device``, from ``RunContext.map``) or else whether the point passes a
+    CUDA ``device`` to its function (every GPU sweep of the catalogue does: ``device=ctx.device``).
+    A point without one computes on the CPU, e.g. fpc.eq4.1's exact gradient ratios."""
+    if not str(device).startswith("cuda"):
+        return False
+    if uses_device is not None:
+        return bool(uses_device)
+    d = point.get("device")
+    return d is not None and str(d).startswith("cuda")
+
+
+def point_threads(threads: int, gpu: bool) -> int:
+    """Torch threads for a point: ``threads`` (pinned) on the CPU; at least
+    ``GPU_HOST_THREADS`` (bounded by the cores) for a GPU point, whose host side (kernel
+    launches, small CPU reductions, data preparation) would starve on one thread."""
+    return max(threads, min(GPU_HOST_THREADS, cpu_count())) if gpu else threads
+
+
+def set_deterministic_env() -> None:
+    """``CUBLAS_WORKSPACE_CONFIG`` for deterministic cuBLAS (read when CUDA creates its cuBLAS
+    handles, so it must be set before the first GPU matmul of the process); a value the user
+    set is kept."""
+    os.environ.setdefault("CUBLAS_WORKSPACE_CONFIG", CUBLAS_WORKSPACE)
+
+
+def run_point(fn: Callable, point: Mapping, threads: int, portable: bool = True, gpu: bool = False,
+              deterministic: bool = False) -> Any:
+    """``fn(**point)`` with its torch threads (:func:`point_threads`) and global RNGs seeded
+    from the point; with ``deterministic``, under ``torch.use_deterministic_algorithms(True)``.
+
+    Runs in whichever process the executor picks; restores the thread count, the
+    deterministic-algorithms flag and the global RNG states afterwards (in the serial case
+    they are the caller's). With ``portable``, an exception that cannot be pickled is
+    re-raised as :class:`PointFailed`."""
     import numpy as np
     import torch
     if torch.cuda.is_available():           # a GPU worker trains in TF32, as the runner does
         torch.backends.cuda.matmul.allow_tf32 = True
         torch.backends.cudnn.allow_tf32 = True
     old = torch.get_num_threads()
+    old_det = torch.are_deterministic_algorithms_enabled()
     states = random.getstate(), np.random.get_state(), torch.get_rng_state()
-    torch.set_num_threads(threads)
+    torch.set_num_threads(point_threads(threads, gpu))
+    if deterministic:
+        set_deterministic_env()
+        torch.use_deterministic_algorithms(True)
     s = point_seed(point)
     random.seed(s)
     np.random.seed(s)
@@ -87,6 +131,8 @@ def run_point(fn: Callable, point: Mapping, threads: int, portable: bool = True)
         raise
     finally:
         torch.set_num_threads(old)
+        if deterministic and not old_det:
+            torch.use_deterministic_algorithms(False)
         random.setstate(states[0])
         np.random.set_state(states[1])
         torch.set_rng_state(states[2])
@@ -149,14 +195,17 @@ class Executor:
         self.threads = threads_per_point
 
     def map(self, fn: Callable, points: Sequence[Mapping], *, desc: str = "", progress: bool = False,
-            device: str = "cpu") -> list:
+            device: str = "cpu", uses_device: bool | None = None, deterministic: bool = False) -> list:
+        """``device``: the run's device; which points use it, :func:`uses_gpu` (``uses_device``:
+        the sweep's own answer for all its points, None: each point's ``device``)."""
         points = list(points)
         validate_sweep(fn, points)
         if not points:
             return []
-        return self._map(fn, points, desc, progress, device)
+        gpu = [uses_gpu(pt, device, uses_device) for pt in points]
+        return self._map(fn, points, desc, progress, gpu, deterministic)
 
-    def _map(self, fn, points, desc, progress, device) -> list:  # pragma: no cover - abstract
+    def _map(self, fn, points, desc, progress, gpu, deterministic) -> list:  # pragma: no cover - abstract
         raise NotImplementedError
 
     def describe(self) -> dict:
@@ -178,14 +227,18 @@ class SerialExecutor(Executor):
     def __init__(self, workers: int | None = None, threads_per_point: int = 1):
         super().__init__(1, threads_per_point)
 
-    def _map(self, fn, points, desc, progress, device):
+    def _map(self, fn, points, desc, progress, gpu, deterministic):
         out = []
         with _bar(progress, len(points), desc) as bar:
-            for pt in points:
-                out.append(run_point(fn, pt, self.threads, portable=False))
-                if bar is not None:
-                    bar.update()
+            for pt, g in zip(points, gpu):
+                out.append(self._one(fn, pt, g, deterministic, bar))
         return out
+
+    def _one(self, fn, pt, gpu, deterministic, bar):
+        res = run_point(fn, pt, self.threads, portable=False, gpu=gpu, deterministic=deterministic)
+        if bar is not None:
+            bar.update()
+        return res
 
 
 def _die_with(run_pid: int, every_s: float = 1.0) -> None:
@@ -264,22 +317,31 @@ class ProcessExecutor(Executor):
                                              initargs=(self.threads, os.getpid()))
         return self._pool
 
-    def _map(self, fn, points, desc, progress, device):
-        _picklable(points)
-        pool = self._get_pool()
-        futs = {pool.submit(run_point, fn, pt, self.threads): i for i, pt in enumerate(points)}
+    def _map(self, fn, points, desc, progress, gpu, deterministic):
         out: list = [None] * len(points)
+        with _bar(progress, len(points), desc) as bar:
+            futs = self._submit(fn, [(i, pt, g) for i, (pt, g) in enumerate(zip(points, gpu))], deterministic)
+            self._gather(futs, out, bar)
+        return out
+
+    def _submit(self, fn, items, deterministic) -> dict:
+        """Submit ``(index, point, gpu)`` items; the futures, keyed to their index."""
+        _picklable([pt for _, pt, _ in items])
+        pool = self._get_pool()
+        return {pool.submit(run_point, fn, pt, self.threads, True, g, deterministic): i for i, pt, g in items}
+
+    @staticmethod
+    def _gather(futs: dict, out: list, bar) -> None:
+        """Wait for ``futs`` and put each result at its index of ``out``; cancel the rest on failure."""
         try:
-            with _bar(progress, len(points), desc) as bar:
-                for f in as_completed(futs):
-                    out[futs[f]] = f.result()
-                    if bar is not None:
-                        bar.update()
+            for f in as_completed(futs):
+                out[futs[f]] = f.result()
+                if bar is not None:
+                    bar.update()
         except BaseException:
             for f in futs:
                 f.cancel()
             raise
-        return out
 
     def close(self) -> None:
         if self._pool is not None:
@@ -317,10 +379,11 @@ class DaskExecutor(Executor):
                                          dashboard_address=None)
             self.client = Client(self._cluster)
 
-    def _map(self, fn, points, desc, progress, device):
+    def _map(self, fn, points, desc, progress, gpu, deterministic):
         _picklable(points)
         from distributed import as_completed as d_as_completed
-        futs = [self.client.submit(run_point, fn, pt, self.threads, pure=False) for pt in points]
+        futs = [self.client.submit(run_point, fn, pt, self.threads, True, g, deterministic, pure=False)
+                for pt, g in zip(points, gpu)]
         index = {f.key: i for i, f in enumerate(futs)}
         out: list = [None] * len(points)
         try:
@@ -344,7 +407,9 @@ class DaskExecutor(Executor):
 
 
 class AutoExecutor(Executor):
-    """Serial for one core, fewer than two points or CUDA; local processes otherwise."""
+    """Serial for one core or fewer than two points; local processes otherwise. Points that
+    compute on the GPU always run serially in this process (one process owns the GPU), the
+    CPU-only points of the same sweep meanwhile in the pool."""
 
     kind = "auto"
 
@@ -354,14 +419,33 @@ class AutoExecutor(Executor):
         self._process: ProcessExecutor | None = None
 
     def choose(self, n_points: int, device: str = "cpu") -> Executor:
+        """The executor for ``n_points`` points that compute on ``device``."""
         if n_points < 2 or self.workers < 2 or device == "cuda":
             return self._serial
         if self._process is None:
             self._process = ProcessExecutor(self.workers, self.threads)
         return self._process
 
-    def _map(self, fn, points, desc, progress, device):
-        return self.choose(len(points), device)._map(fn, points, desc, progress, device)
+    def _map(self, fn, points, desc, progress, gpu, deterministic):
+        on_cpu = [i for i, g in enumerate(gpu) if not g]
+        pool = self.choose(len(on_cpu))
+        if len(on_cpu) in (0, len(points)) or pool is self._serial:   # no split: one executor for all
+            ex = self.choose(len(points), "cuda" if any(gpu) else "cpu")
+            return ex._map(fn, points, desc, progress, gpu, deterministic)
+        # a mixed sweep: the CPU points go to the pool first, the GPU points run here meanwhile
+        out: list = [None] * len(points)
+        with _bar(progress, len(points), desc) as bar:
+            futs = pool._submit(fn, [(i, points[i], False) for i in on_cpu], deterministic)
+            try:
+                for i, g in enumerate(gpu):
+                    if g:
+                        out[i] = self._serial._one(fn, points[i], True, deterministic, bar)
+            except BaseException:
+                for f in futs:
+                    f.cancel()
+                raise
+            pool._gather(futs, out, bar)
+        return out
 
     def close(self) -> None:
         if self._process is not None:
