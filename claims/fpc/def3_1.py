@@ -12,15 +12,13 @@ from claims import Assumption, Claim, Derivation, Measurement, Prediction, Sourc
 from claims._sym import identity
 from models.attention import FullMIM, unmasked_area_onehot
 
-from ._common import DATA_ASSUMPTIONS, MIMConfig, make_dist
+from ._common import DATA_ASSUMPTIONS, SmallMIM, make_dist
 
 
 @dataclass(frozen=True)
-class Config(MIMConfig):
+class Config(SmallMIM):
     P: int = 32
     K: int = 3
-    kappa_c: float = 0.8
-    kappa_s: float = 0.25
     n_samples: int = 64
     init_scale: float = 0.0       # Q^(0) = init_scale * N(0, 1); the paper initialises at 0 (control: > 0)
 

@@ -11,15 +11,12 @@ from claims import Assumption, Claim, Derivation, Measurement, Prediction, Sourc
 from claims._sym import identity
 from models.attention import FullMIM, ReducedMIM
 
-from ._common import DATA_ASSUMPTIONS, MIMConfig, make_dist
+from ._common import DATA_ASSUMPTIONS, SmallMIM, make_dist
+from ._lemma_checks import rel_err
 
 
 @dataclass(frozen=True)
-class Config(MIMConfig):
-    P: int = 24
-    K: int = 2
-    kappa_c: float = 0.8
-    kappa_s: float = 0.25
+class Config(SmallMIM):
     n_samples: int = 48          # images in the batch on which both models are compared
     extra_dims: int = 6          # d = sum_k N_k + P + extra_dims
     q_scale: float = 1.0         # entries of the random Q ~ N(0, q_scale^2)
@@ -78,11 +75,6 @@ def predictions(cfg):
     )
 
 
-def _rel(a: torch.Tensor, b: torch.Tensor) -> float:
-    a, b = a.detach(), b.detach()
-    return float((a - b).abs().max() / b.abs().max().clamp_min(1e-300))
-
-
 def check(cfg, ctx) -> Measurement:
     dist = make_dist(cfg)
     g = ctx.torch_generator()
@@ -99,12 +91,12 @@ def check(cfg, ctx) -> Measurement:
     with torch.no_grad():
         red.Phi.copy_(Phi)
         red.Ups.copy_(Ups)
-    lf, lr_ = full(batch).loss, red(batch).loss
-    gQ, = torch.autograd.grad(lf, full.Q)
-    gPhi, gUps = torch.autograd.grad(lr_, [red.Phi, red.Ups])
+    loss_full, loss_red = full(batch).loss, red(batch).loss
+    gQ, = torch.autograd.grad(loss_full, full.Q)
+    gPhi, gUps = torch.autograd.grad(loss_red, [red.Phi, red.Ups])
     pPhi, pUps = full.correlations(gQ)
     span = full.E @ pPhi @ full.V.T + full.E @ pUps @ full.E.T
-    grad_rel = max(_rel(pPhi, gPhi), _rel(pUps, gUps))
+    grad_rel = max(rel_err(pPhi, gPhi), rel_err(pUps, gUps))
     outside = float((gQ - span).abs().max() / gQ.abs().max())
     # a few GD steps on both parameterisations
     for _ in range(cfg.gd_steps):
@@ -115,19 +107,21 @@ def check(cfg, ctx) -> Measurement:
             red.Phi.sub_(cfg.lr * gP)
             red.Ups.sub_(cfg.lr * gU)
     Phi_T, Ups_T = full.correlations()
-    traj = max(_rel(Phi_T, red.Phi.detach()), _rel(Ups_T, red.Ups.detach()))
+    traj = max(rel_err(Phi_T, red.Phi.detach()), rel_err(Ups_T, red.Ups.detach()))
     return Measurement(
-        values={"loss_rel_diff": abs(float(lf.detach() - lr_.detach())) / abs(float(lf.detach())),
+        values={"loss_rel_diff": abs(float(loss_full.detach() - loss_red.detach())) / abs(float(loss_full.detach())),
                 "grad_rel_diff": grad_rel,
                 "grad_outside_span": outside, "trajectory_rel_diff": traj},
-        evidence={"loss_full": float(lf.detach()), "loss_reduced": float(lr_.detach()), "d": d,
+        evidence={"loss_full": float(loss_full.detach()), "loss_reduced": float(loss_red.detach()), "d": d,
                   "n_features": dist.n_features, "areas_per_cluster": dist.N,
                   "area_sizes": dist.sizes_per_area},
     )
 
 
+ORTHOGONAL_POSITIONS = Assumption.math(
+    "overlap == 0", text="positional encodings orthogonal to all features: overlap = 0 (Assumption 2.3)")
+
 CLAIM = register(Claim(
-    deterministic=True,  # identities / exact grids: any state or sample shows them; no randomness that matters
     id="fpc.eq3.2",
     title="Masked-query logits are z*Phi + Ups; the reduction to (Phi, Ups) is exact",
     kind="equation",
@@ -139,20 +133,16 @@ CLAIM = register(Claim(
                     r"+ \Upsilon_{p \to q}$ if $q \in \mathcal{U}$ is unmasked and $\Upsilon_{p \to q}$ if "
                     r"$q \in \mathcal{M}$ is masked, where $\Phi_{p \to v_{k,a}} = e_p^\top Q v_{k,a}$ and "
                     r"$\Upsilon_{p \to q} = e_p^\top Q e_q$; hence $\nabla_Q L \in \operatorname{span}\{e_p "
-                    r"v_{k,a}^\top, "
-                    r"e_p e_q^\top\}$ and GD on $Q \in \mathbb{R}^{d \times d}$ is exactly GD on $(\Phi, \Upsilon)$.",
+                    r"v_{k,a}^\top, e_p e_q^\top\}$ and GD on $Q \in \mathbb{R}^{d \times d}$ is exactly GD on "
+                    r"$(\Phi, \Upsilon)$.",
     source=Source("fpc", "Eq. (3.2), Section 3; Definition 3.1",
                   "The importance of the FP correlation and the PP correlation defined above can be seen "
                   "from how they determine the area attention scores as follows. Given a masked input , for "
                   "the attention of area , it holds that | (3.2) |"),
-    assumptions=DATA_ASSUMPTIONS + (
-        Assumption.math("overlap == 0",
-                        text="positional encodings orthogonal to all features: overlap = 0 (Assumption 2.3)"),
-        Assumption.integer("n_samples", 1),
-    ),
+    assumptions=DATA_ASSUMPTIONS + (ORTHOGONAL_POSITIONS, Assumption.integer("n_samples", 1)),
     depends_on=(),
     config=Config,
     profiles={"quick": {}, "full": {"P": 128, "K": 4, "n_samples": 64}},
-    predictions=predictions, check=check, derive=derive,
+    predictions=predictions, check=check, derive=derive, deterministic=True,
     notes="Loss normaliser: the sum over masked patches of an image, averaged over images (no 1/|M|).",
 ))

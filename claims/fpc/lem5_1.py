@@ -5,15 +5,21 @@ from dataclasses import dataclass
 
 import numpy as np
 import sympy as sp
-import torch
 
 from claims import Assumption, Claim, Derivation, Measurement, Prediction, Source, register
 from claims._sym import identity, nonnegative
 
 from . import _symbolic as S
-from ._common import latex_num, make_dist
+from ._common import make_dist
 from ._gradients import lemma_5_1_grad_Phi
-from ._lemma_checks import FULL_PROFILE, LEMMA_ASSUMPTIONS, LemmaConfig, rel_err, worst_over_states
+from ._lemma_checks import (
+    FULL_PROFILE,
+    LEMMA_ASSUMPTIONS,
+    LemmaConfig,
+    against_autograd,
+    threshold_latex,
+    worst_over_states,
+)
 from ._training import TrainSpec, train_reduced
 
 
@@ -39,12 +45,6 @@ def derive(cfg) -> Derivation:
     return Derivation(tuple(obs), note="Per sample; the lemma's expectation over X and M given p in M is linear.")
 
 
-def _num(x) -> str:
-    """A threshold in LaTeX: 1e-10 -> 10^{-10}."""
-    m = latex_num(x)
-    return m[len("1 \\times "):] if m.startswith("1 \\times ") else m
-
-
 def predictions(cfg):
     grad = r"\left(-\frac{\partial L}{\partial \Phi^{(t)}_{p \to v_{k,%s}}}\right)"
     norm = r" \Big/ \max_{t'} \lVert \nabla_\Phi L^{(t')} \rVert_{\max}"
@@ -52,7 +52,7 @@ def predictions(cfg):
         Prediction("max_rel_err", "Lemma 5.1's formula equals autograd's dL/dPhi at zero and random states",
                    "<=", cfg.tol,
                    math=r"\max_{\text{states}} \frac{\lVert \mathbb{E}[z_a A_a D_a] + \nabla_\Phi L \rVert_{\max}}"
-                        r"{\lVert \nabla_\Phi L \rVert_{\max}} \le " + _num(cfg.tol)),
+                        r"{\lVert \nabla_\Phi L \rVert_{\max}} \le " + threshold_latex(cfg.tol)),
         Prediction("min_target_descent", "along GD, the target FP correlation's update -eta dL/dPhi_{p->v_{k,j}} is "
                    ">= 0 at every recorded step, for every p and k (relative to the largest update)", ">=", -1e-9,
                    math=r"\min_{t, p, k} " + grad % "j" + norm + r" \ge -10^{-9}"),
@@ -71,12 +71,7 @@ def predictions(cfg):
 
 
 def check(cfg, ctx) -> Measurement:
-    def compare(dist, b, red, full):
-        fwd = red(b)
-        gP, = torch.autograd.grad(fwd.loss, red.Phi)
-        with torch.no_grad():
-            return rel_err(lemma_5_1_grad_Phi(dist, b, fwd, cfg.perturb), gP)
-    worst, errs = worst_over_states(cfg, ctx, compare)
+    worst, errs = worst_over_states(cfg, ctx, against_autograd("Phi", lemma_5_1_grad_Phi, cfg.perturb))
 
     dist = make_dist(cfg)
     tr = train_reduced(dist, TrainSpec(n_samples=cfg.train_samples, steps=cfg.train_steps, lr=cfg.lr,
@@ -116,8 +111,7 @@ CLAIM = register(Claim(
                     r"\ge 0$ and, for $a \neq j$, $D_a = -z_j^2 A_j (1 - A_j) - z_a^2 A_a (1 - A_a) + "
                     r"\sum_{b \notin \{j, a\}} z_b^2 A_b^2$, where $A_a = \mathrm{attn}_{p \to \mathcal{P}_{k,a} \cap "
                     r"\mathcal{U}}$. Hence the target FP correlation $\Phi^{(t)}_{p \to v_{k,j}}$ increases "
-                    r"monotonically "
-                    r"and, for a local query ($j \neq 1$) when $\Delta > 0$, the global FP correlation "
+                    r"monotonically and, for a local query ($j \neq 1$) when $\Delta > 0$, the global FP correlation "
                     r"$\Phi^{(t)}_{p \to v_{k,1}}$ decreases.",
     source=Source("fpc", "Lemma 5.1 (Section 5.1); Appendix A.1.1",
                   "From Lemma 5.1, it is observed that for , the feature correlation exhibits a monotonically "

@@ -5,14 +5,13 @@ gradient) is a separate claim, fpc.lem5.2-key (lem5_2_key.py): one sentence, one
 from __future__ import annotations
 
 import sympy as sp
-import torch
 
-from claims import Claim, Derivation, Measurement, Prediction, Source, register
+from claims import Claim, Derivation, Prediction, Source, register
 from claims._sym import identity
 
 from . import _symbolic as S
 from ._gradients import lemma_5_2_grad_Ups
-from ._lemma_checks import FULL_PROFILE, LEMMA_ASSUMPTIONS, LemmaConfig, rel_err, worst_over_states
+from ._lemma_checks import FULL_PROFILE, LEMMA_ASSUMPTIONS, LemmaConfig, gradient_check
 
 Config = LemmaConfig
 
@@ -37,16 +36,6 @@ def predictions(cfg):
     )
 
 
-def check(cfg, ctx) -> Measurement:
-    def compare(dist, b, red, full):
-        fwd = red(b)
-        gU, = torch.autograd.grad(fwd.loss, red.Ups)
-        with torch.no_grad():
-            return rel_err(lemma_5_2_grad_Ups(dist, b, fwd, cfg.perturb), gU)
-    worst, errs = worst_over_states(cfg, ctx, compare)
-    return Measurement(values={"max_rel_err": worst}, evidence={"rel_err_per_state": errs})
-
-
 CLAIM = register(Claim(
     id="fpc.lem5.2",
     title="PP correlation gradients (Lemma 5.2)",
@@ -64,7 +53,7 @@ CLAIM = register(Claim(
     assumptions=LEMMA_ASSUMPTIONS,
     depends_on=("fpc.lemA.1", "fpc.lem5.1", "fpc.eq3.2"),
     config=Config, profiles={"quick": {}, "full": dict(FULL_PROFILE)},
-    predictions=predictions, check=check, derive=derive, deterministic=True,
+    predictions=predictions, check=gradient_check("Ups", lemma_5_2_grad_Ups), derive=derive, deterministic=True,
     notes="Formula against autograd in float64 at the zero state and random states (deterministic: run once). "
           "Until this split the claim also carried the 'key observation' after the lemma; that sentence is now "
           "fpc.lem5.2-key, so that a verdict on it does not paint the formula (proved) as failing, and each "

@@ -95,7 +95,6 @@ def check(cfg, ctx) -> Measurement:
 
 
 CLAIM = register(Claim(
-    deterministic=True,  # identities / exact grids: any state or sample shows them; no randomness that matters
     id="fpc.propA.5",
     title="Exponential tail bounds for the hypergeometric distribution (Hoeffding, Serfling)",
     kind="proposition",
@@ -115,7 +114,7 @@ CLAIM = register(Claim(
                  Assumption.math("scale == 1", text="the bound is the stated one: scale = 1")),
     config=Config,
     profiles={"quick": {}, "full": {"N_max": 160, "chunk": 10}},
-    predictions=predictions, check=check,
+    predictions=predictions, check=check, deterministic=True,
     not_algebraic="a bound on finite sums of binomials: checked exactly on a grid, not derived",
     notes="The seed lost the formula; the two standard forms of Greene & Wellner (2017) are checked. "
           "Grid: every N <= N_max, K, n, and every attainable threshold x (t = x/n - K/N > 0).",
