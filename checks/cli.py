@@ -62,7 +62,15 @@ def build_parser() -> argparse.ArgumentParser:
                     help="run a configuration that breaks an assumption on purpose (a violation control); "
                          "the result is marked as a control")
     rn.add_argument("--profile", choices=["quick", "full"], default="quick")
-    rn.add_argument("--device", choices=["auto", "cpu", "cuda"], default="auto")
+    rn.add_argument("--device", choices=["auto", "cpu", "cuda"], default="auto",
+                    help="where the checks compute (auto: cuda when a GPU is present); on cuda, sweep points "
+                         "that use the GPU run one at a time in this process, CPU-only points in parallel")
+    rn.add_argument("--deterministic", action="store_true",
+                    help="torch.use_deterministic_algorithms(True), with CUBLAS_WORKSPACE_CONFIG=:4096:8, in this "
+                         "process and every worker; recorded in each result. On CUDA, index_add_, scatter_add_ "
+                         "and sparse products otherwise add in a varying order, so results can differ at "
+                         "round-off between runs (an op with no deterministic CUDA version then raises); "
+                         "on the CPU every op is deterministic already")
     rn.add_argument("--seed", type=_bounded_int("--seed", 0, 2**31 - 1), default=0,
                     help="seed of replicate 0; the others are derived from it (0 .. 2**31-1)")
     rn.add_argument("--replicates", type=_bounded_int("--replicates", 1, 100), default=None, metavar="R",
@@ -218,6 +226,8 @@ def cmd_run(args) -> int:
     store.check_writable(args.results)
     progress = not args.no_progress and sys.stderr.isatty()
     from . import executors
+    if args.deterministic:       # before the first GPU matmul and before the worker pool starts
+        executors.set_deterministic_env()
     executor = executors.make(args.executor, args.workers, args.scheduler, args.threads_per_point)
     check_memory(ids, args.profile, overrides, runner.resolve_device(args.device), executor)
     with executors.using(executor):
@@ -273,10 +283,12 @@ def _run_ids(ids, args, overrides, progress) -> dict[str, int]:
         try:
             result = runner.run_claim(cid, profile=args.profile, seed=args.seed, device=args.device,
                                       overrides=overrides, results_dir=args.results, progress=progress,
-                                      replicates=args.replicates, allow_violations=args.allow_violations)
+                                      replicates=args.replicates, allow_violations=args.allow_violations,
+                                      deterministic=args.deterministic)
         except SuiteError as exc:  # e.g. a profile breaking an assumption: this claim only
             print(_coloured(f"error        {cid:<22} {exc}", "error", sys.stderr), file=sys.stderr)
-            result = runner.refused_result(cid, exc, profile=args.profile, seed=args.seed)
+            result = runner.refused_result(cid, exc, profile=args.profile, seed=args.seed,
+                                           deterministic=args.deterministic)
             store.write_result(args.results, result)
         else:
             line = runner.headline(result)

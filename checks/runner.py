@@ -5,6 +5,7 @@ yields an ``error`` result for that claim only; the caller's loop goes on.
 """
 from __future__ import annotations
 
+import contextlib
 import dataclasses
 import datetime as _dt
 import platform
@@ -42,6 +43,7 @@ class RunContext:
     executor: Any = None             # checks.executors.Executor for map(); None: executors.current()
     replicates: int = 3              # independent replicates of a stochastic check
     replicate: int = 0               # which replicate this context belongs to
+    deterministic: bool = False      # --deterministic: torch.use_deterministic_algorithms(True)
     rng: np.random.Generator = field(init=False)
 
     def __post_init__(self):
@@ -72,16 +74,22 @@ class RunContext:
         from tqdm.auto import trange
         return trange(n, desc=desc, leave=False, file=sys.stderr, mininterval=0.5)
 
-    def map(self, fn, points, desc: str = "") -> list:
+    def map(self, fn, points, desc: str = "", uses_device: bool | None = None) -> list:
         """``[fn(**pt) for pt in points]``: the one way claims run sweeps.
 
         ``fn`` must be a module-level function (picklable) and each point a dict of plain
         values carrying its own seed, so that a point's result does not depend on where or
         in which order it runs. The executor (serial, local processes or Dask; see
-        ``checks/executors.py``) is chosen by the runner, never by the claim."""
+        ``checks/executors.py``) is chosen by the runner, never by the claim.
+
+        On a CUDA run a point computes on the GPU when it passes ``device="cuda"`` (as
+        ``device=ctx.device``) to ``fn``; such points run one at a time in this process, the
+        others in the process pool. ``uses_device`` overrides that for the whole sweep (True:
+        every point uses the GPU although none passes a device; False: none does)."""
         from . import executors
         ex = self.executor or executors.current()
-        return ex.map(fn, list(points), desc=desc, progress=self.progress, device=self.device)
+        return ex.map(fn, list(points), desc=desc, progress=self.progress, device=self.device,
+                      uses_device=uses_device, deterministic=self.deterministic)
 
     def tqdm(self, iterable, desc: str = "", total: int | None = None):
         if not self.progress:
@@ -100,6 +108,28 @@ def enable_tf32() -> None:
     import torch
     torch.backends.cuda.matmul.allow_tf32 = True
     torch.backends.cudnn.allow_tf32 = True
+
+
+@contextlib.contextmanager
+def deterministic_algorithms(on: bool):
+    """With ``on``: ``torch.use_deterministic_algorithms(True)`` for the block (and
+    ``CUBLAS_WORKSPACE_CONFIG`` set, which cuBLAS needs for it), the old flag restored after.
+    CUDA's ``index_add_``, ``scatter_add_`` and sparse products otherwise add in an order that
+    varies between runs (results differ at round-off); an op with no deterministic CUDA
+    implementation then raises instead of running. On the CPU every op is deterministic already."""
+    if not on:
+        yield
+        return
+    import torch
+
+    from .executors import set_deterministic_env
+    set_deterministic_env()
+    old = torch.are_deterministic_algorithms_enabled()
+    torch.use_deterministic_algorithms(True)
+    try:
+        yield
+    finally:
+        torch.use_deterministic_algorithms(old)
 
 
 def resolve_device(device: str) -> str:
@@ -264,10 +294,12 @@ def _largest(v) -> float | None:
 def evaluate(claim_id: str, *, profile: str = "quick", seed: int = 0, device: str = "cpu",
              overrides: Mapping[str, Any] | None = None, allow_violations: bool = False,
              progress: bool = False, symbolic: bool = True, numeric: bool = True,
-             replicates: int | None = None) -> dict:
+             replicates: int | None = None, deterministic: bool = False) -> dict:
     """Run one claim and return its result dict (not written). Raises only usage errors
     (unknown id, bad override, broken assumption); failures of the claim itself become
-    ``error`` results. ``replicates`` defaults to the profile's (quick 3, full 5)."""
+    ``error`` results. ``replicates`` defaults to the profile's (quick 3, full 5);
+    ``deterministic`` runs the check (and its sweep points) under
+    ``torch.use_deterministic_algorithms(True)`` (:func:`deterministic_algorithms`)."""
     claim = _registry.get(claim_id)
     cfg = claim.resolve_config(profile, overrides)
     violations = claim.violations(cfg)
@@ -277,7 +309,7 @@ def evaluate(claim_id: str, *, profile: str = "quick", seed: int = 0, device: st
     n_rep = default_replicates(profile) if replicates is None else int(replicates)
     t0 = time.perf_counter()
     result = _header(claim, profile=profile, seed=seed, device=dev, cfg=cfg, overrides=overrides,
-                     violations=violations, replicates=n_rep)
+                     violations=violations, replicates=n_rep, deterministic=deterministic)
     if claim.not_checkable:
         result.update(verdict="skipped", reason=claim.not_checkable,
                       symbolic={"status": "not_applicable", "obligations": [], "note": claim.not_checkable},
@@ -285,11 +317,13 @@ def evaluate(claim_id: str, *, profile: str = "quick", seed: int = 0, device: st
                                "note": claim.not_checkable},
                       wall_s=time.perf_counter() - t0)
         return result
-    ctx = RunContext(seed=seed, device=dev, profile=profile, progress=progress, replicates=n_rep)
+    ctx = RunContext(seed=seed, device=dev, profile=profile, progress=progress, replicates=n_rep,
+                     deterministic=bool(deterministic))
     sym = _symbolic(claim, cfg) if symbolic else {"status": "not_applicable", "obligations": [], "note": "not run"}
     if numeric:
         try:
-            num = _numeric(claim, cfg, ctx, control=bool(violations))
+            with deterministic_algorithms(bool(deterministic)):
+                num = _numeric(claim, cfg, ctx, control=bool(violations))
         except (Exception, SystemExit) as exc:   # predictions() or judging raised: this claim only
             num = {"status": "error", "predictions": [], "measured": {}, "error": _error_block(exc),
                    "note": f"judging raised {type(exc).__name__}: {exc}"}
@@ -312,7 +346,7 @@ def default_replicates(profile: str) -> int:
 
 def _header(claim: Claim, *, profile: str, seed: int, device: str | None, cfg=None,
             overrides: Mapping[str, Any] | None = None, violations: list | None = None,
-            replicates: int | None = None) -> dict:
+            replicates: int | None = None, deterministic: bool = False) -> dict:
     """The fields every result carries, whatever became of the claim."""
     env = environment()
     return {
@@ -326,10 +360,11 @@ def _header(claim: Claim, *, profile: str, seed: int, device: str | None, cfg=No
         "config": config_as_json(cfg),
         "started_at": _dt.datetime.now(_dt.timezone.utc).isoformat(timespec="seconds"),
         "versions": env["versions"], "platform": env["platform"], "commit": env["commit"], "notes": claim.notes,
+        "deterministic_algorithms": bool(deterministic),   # torch.use_deterministic_algorithms(True)
         "replicates": replicates, "interpretation": claim.interpretation,
         "command": reproduce_command(claim.id, profile=profile, seed=seed, device=device,
                                      overrides=overrides, replicates=replicates,
-                                     allow_violations=bool(violations)),
+                                     allow_violations=bool(violations), deterministic=bool(deterministic)),
     }
 
 
@@ -347,7 +382,7 @@ def _paper_info(short: str) -> dict:
 
 def reproduce_command(claim_id: str, *, profile: str, seed: int, device: str | None,
                       overrides: Mapping[str, Any] | None, replicates: int | None,
-                      allow_violations: bool = False) -> str:
+                      allow_violations: bool = False, deterministic: bool = False) -> str:
     """The shell command that reruns this result, every argument quoted for a POSIX shell."""
     import shlex
     args = ["python", "-m", "checks", "run", "--claim", claim_id, "--profile", profile, "--seed", str(seed)]
@@ -359,14 +394,18 @@ def reproduce_command(claim_id: str, *, profile: str, seed: int, device: str | N
         args += ["--set", f"{k}={v!r}" if not isinstance(v, str) else f"{k}={v}"]
     if allow_violations:
         args.append("--allow-violations")
+    if deterministic:
+        args.append("--deterministic")
     return " ".join(shlex.quote(a) for a in args)
 
 
-def refused_result(claim_id: str, exc: SuiteError, *, profile: str, seed: int) -> dict:
+def refused_result(claim_id: str, exc: SuiteError, *, profile: str, seed: int,
+                   deterministic: bool = False) -> dict:
     """An ``error`` result for a claim the runner refused before running it (e.g. its profile
     breaks an assumption), so the refusal is stored and reported like any other outcome."""
     err = {"type": type(exc).__name__, "message": str(exc), "traceback": ""}
-    return {**_header(_registry.get(claim_id), profile=profile, seed=seed, device=None),
+    return {**_header(_registry.get(claim_id), profile=profile, seed=seed, device=None,
+                      deterministic=deterministic),
             "verdict": "error", "wall_s": 0.0, "error": err,
             "symbolic": {"status": "not_applicable", "obligations": [], "note": "not run: " + str(exc)},
             "numeric": {"status": "error", "predictions": [], "measured": {}, "error": err,
@@ -375,10 +414,12 @@ def refused_result(claim_id: str, exc: SuiteError, *, profile: str, seed: int) -
 
 def run_claim(claim_id: str, *, profile: str = "quick", seed: int = 0, device: str = "auto",
               overrides: Mapping[str, Any] | None = None, results_dir: str | Path | None = "results",
-              allow_violations: bool = False, progress: bool = False, replicates: int | None = None) -> dict:
+              allow_violations: bool = False, progress: bool = False, replicates: int | None = None,
+              deterministic: bool = False) -> dict:
     """Evaluate one claim and store its result JSON in ``results_dir`` (None: don't store)."""
     result = evaluate(claim_id, profile=profile, seed=seed, device=device, overrides=overrides,
-                      allow_violations=allow_violations, progress=progress, replicates=replicates)
+                      allow_violations=allow_violations, progress=progress, replicates=replicates,
+                      deterministic=deterministic)
     if results_dir is not None:
         result["path"] = str(store.write_result(results_dir, result))
     return result

@@ -166,6 +166,8 @@ def shape_problem(data: dict) -> str:
     for part in ("symbolic", "numeric", "scale", "config", "source"):
         if part in data and data[part] is not None and not isinstance(data[part], dict):
             return f"its {part!r} is {type(data[part]).__name__}, not an object"
+    if not isinstance(data.get("deterministic_algorithms", False), bool):
+        return f"its deterministic_algorithms is {data['deterministic_algorithms']!r}, not true or false"
     num = data.get("numeric") or {}
     for key in ("outcomes", "predictions"):
         if key in num and not isinstance(num[key], list):
@@ -243,6 +245,12 @@ class ClaimResult(dict):
         if problem:
             raise CorruptResult(where, problem)
         return cls(data)
+
+    @property
+    def deterministic_algorithms(self) -> bool:
+        """Whether the run used ``torch.use_deterministic_algorithms(True)`` (``--deterministic``);
+        a result written before the field existed was not."""
+        return bool(self.get("deterministic_algorithms", False))
 
     @property
     def outcomes(self) -> dict[str, dict]:
