@@ -11,13 +11,25 @@ from models.data import DataConfig
 
 
 @dataclass(frozen=True)
-class MIMConfig:
-    """Fields of the data model (see models/data.py) shared by the claim configs."""
+class SizeFields:
+    """The sizes of the data model."""
 
     P: int = 64                 # patches
     K: int = 2                  # clusters
+
+
+@dataclass(frozen=True)
+class AreaFields:
+    """The area exponents of the data model (Assumption 2.2)."""
+
     kappa_c: float = 0.9        # global area ~ P^kappa_c
     kappa_s: float = 0.2        # local areas ~ P^kappa_s
+
+
+@dataclass(frozen=True)
+class DrawFields:
+    """How an image is drawn: masking ratio, feature magnitudes, area scales and the partition."""
+
     gamma: float = 0.5          # masking ratio
     z_low: float = 1.0          # L
     z_high: float = 2.0         # U
@@ -25,6 +37,14 @@ class MIMConfig:
     c_global: float = 1.0
     c_local: float = 1.0
     partition_seed: int = 0
+
+
+@dataclass(frozen=True)
+class MIMConfig(DrawFields, AreaFields, SizeFields):
+    """Fields of the data model (see models/data.py) shared by the claim configs, in the order
+    P, K, kappa_c, kappa_s, gamma, z_low, z_high, z_dist, c_global, c_local, partition_seed.
+    A config that sets the area exponents otherwise (a sweep, two regimes) composes
+    ``DrawFields`` and ``SizeFields`` without ``AreaFields``."""
 
 
 def data_config(cfg, **changes) -> DataConfig:

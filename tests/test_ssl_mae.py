@@ -2,11 +2,13 @@
 import pytest
 
 from checks.runner import evaluate
+from claims import _registry
 from claims.errors import AssumptionViolated
 from claims.ssl._common import data_fields, regime_data
-from claims.ssl.mae_diverse import Config
 from models.data import DataConfig
 
+# through the registry, so that the claim module is loaded (and its module recorded) by load_all
+Config = _registry.get("ssl.mae-diverse").config
 SMALL = {"P": 24, "n_train": 128, "mae_steps": 150, "n_eval": 256}
 
 

@@ -11,8 +11,8 @@ from dataclasses import dataclass
 import numpy as np
 import torch
 
-from claims import Assumption
-from claims._data import DATA_ASSUMPTIONS, MIMConfig, data_config  # noqa: F401  (re-exported)
+from claims import Assumption, Regime
+from claims._data import DATA_ASSUMPTIONS, DrawFields, MIMConfig, SizeFields, data_config  # noqa: F401  (re-exported)
 from models.attention import ReducedMIM
 from models.contrastive import ReducedCL, cl_loss, two_views
 from models.data import DataConfig, Distribution
@@ -42,7 +42,8 @@ CL_READINGS = (
 
 
 def cl_assumptions() -> tuple[Assumption, ...]:
-    return (
+    """The data model's assumptions and the CL instantiation's."""
+    return DATA_ASSUMPTIONS + (
         Assumption.relation(CL_INSTANTIATION + f"; objectives among {tuple(CL_OBJECTIVES)}",
                             ("objectives",),
                             lambda o: len(o) > 0 and all(x in CL_OBJECTIVES for x in o)),
@@ -266,6 +267,17 @@ class CLFields:
     record_every: int = 25
 
 
+# the full profile of the trained CL claims: the scale that decides (the statements are about P -> infinity)
+CL_FULL = {"P": 128, "K": 3, "cl_batch": 256, "cl_steps": 3000, "n_eval": 2048}
+
+SMALL_P_RULE = (
+    "Rule added after seeing the quick results: the seed's statement is about the data model as P "
+    "grows (like every result of this paper), so a reading that fails at the quick P = 32 (local areas "
+    "of 2 patches) is withdrawn as reduced scale; the full profile (P = 128) decides. The cosine "
+    "reading's mechanism (the normalisation removes the global amplitude) does not depend on P, so the "
+    "quick run suggests it persists; that is a hypothesis until the full profile measures it.")
+
+
 def cl_points(cfg, data: dict, ctx, *keys) -> list[dict]:
     """One point per objective; seeds derived from the replicate's seed, the objective and ``keys``."""
     out = []
@@ -277,20 +289,40 @@ def cl_points(cfg, data: dict, ctx, *keys) -> list[dict]:
     return out
 
 
+@dataclass(frozen=True)
+class CLConfig(MIMConfig, CLFields):
+    """The data model and the CL training fields of the CL claims (quick-profile defaults)."""
+
+    P: int = 32                 # patches
+
+
+def cl_runs(cfg, ctx, sweep: list[tuple], desc: str) -> list[tuple]:
+    """One ``run_cl`` per data model and objective, all in one ``ctx.map``. ``sweep`` holds
+    (label, data fields, seed keys) per data model; returns (label, objective, run) in that order."""
+    points, where = [], []
+    for label, data, keys in sweep:
+        for q in cl_points(cfg, data, ctx, *keys):
+            points.append(q)
+            where.append((label, q["objective"]))
+    return [(label, o, run) for (label, o), run in zip(where, ctx.map(run_cl, points, desc=desc))]
+
+
+def cl_claim_fields(*assumptions: Assumption, full: dict | None = None, interpretation: str = "") -> dict:
+    """The contract the CL claims share: the data and CL assumptions (then ``assumptions``), the
+    full profile (``CL_FULL`` and ``full``), the scale, and the readings of the seed (then
+    ``interpretation``)."""
+    return {"assumptions": cl_assumptions() + assumptions,
+            "profiles": {"quick": {}, "full": {**CL_FULL, **(full or {})}},
+            "asymptotic_in": ("P",), "scale_fields": ("P", "K", "cl_steps", "cl_batch"),
+            "interpretation": CL_READINGS + interpretation}
+
+
 # ----------------------------------------------------------------------------- the two regimes
 @dataclass(frozen=True)
-class RegimeConfig(MAEFields):
+class RegimeConfig(DrawFields, SizeFields, MAEFields):
     """The data model at one Delta > 0 and one Delta < 0 setting (quick-profile defaults)."""
 
     P: int = 32                 # patches
-    K: int = 2                  # clusters
-    gamma: float = 0.5          # masking ratio
-    z_low: float = 1.0          # L
-    z_high: float = 2.0         # U
-    z_dist: str = "uniform"
-    c_global: float = 1.0
-    c_local: float = 1.0
-    partition_seed: int = 0
     kappa_pos: tuple = (0.9, 0.2)    # (kappa_c, kappa_s): Delta = 0.6 > 0 (two phases)
     kappa_neg: tuple = (0.55, 0.3)   # Delta = -0.2 < 0 (one phase)
     delta_min: float = 0.1      # |Delta| = Omega(1): |Delta| >= delta_min
@@ -325,3 +357,45 @@ def mae_points(cfg, ctx, freeze_phi: bool = False) -> list[dict]:
              "lr": cfg.mae_lr, "n_eval": cfg.n_eval, "record_every": cfg.record_every,
              "seed": ctx.seed_for("mae", r), "freeze_phi": freeze_phi}
             for r, kappa in enumerate((cfg.kappa_pos, cfg.kappa_neg))]
+
+
+# ----------------------------------------------------------------------------- the trained MAE claims
+# their full profile, the scale fields a run records, and the conditions under which a run counts
+MAE_FULL = {"P": 128, "K": 3, "n_train": 1024, "mae_steps": 1500, "n_eval": 4096}
+MAE_SCALE_FIELDS = ("mae_steps", "n_train", "n_eval")
+REGIMES = ("pos", "neg")
+
+
+def mae_run_assumptions() -> tuple[Assumption, ...]:
+    """Q is trained in full, and the settling bound is the stated one."""
+    return (
+        Assumption.relation("Q is trained in full (Phi not frozen; Assumption 2.4)", ("freeze_phi",),
+                            lambda f: not f),
+        Assumption.math("settle_tol <= 0.05", text="the settling bound is the stated one: settle_tol <= 0.05"),
+    )
+
+
+def regime_deltas(cfg) -> tuple[tuple[str, float], ...]:
+    """(regime name, information gap Delta) for the Delta > 0 and the Delta < 0 regime."""
+    return tuple((r, delta_of(*kappa)) for r, kappa in zip(REGIMES, (cfg.kappa_pos, cfg.kappa_neg)))
+
+
+def mae_runs(cfg, ctx, **extra) -> list[dict]:
+    """One ``run_mae`` per regime (in ``REGIMES`` order) for this replicate; ``extra`` reaches every run."""
+    return ctx.map(run_mae, [dict(p, **extra) for p in mae_points(cfg, ctx, cfg.freeze_phi)], desc="MAE runs")
+
+
+def mae_claim_fields(*assumptions: Assumption) -> dict:
+    """The contract the trained MAE claims share: the regime assumptions (then ``assumptions``,
+    then Q trained in full and the stated settling bound), the full profile, the scale, and the
+    settling regime of each run."""
+    return {"assumptions": regime_assumptions() + assumptions + mae_run_assumptions(),
+            "profiles": {"quick": {}, "full": dict(MAE_FULL)}, "regime": settle_regimes,
+            "asymptotic_in": ("P",), "scale_fields": MAE_SCALE_FIELDS}
+
+
+def settle_regimes(cfg) -> tuple[Regime, ...]:
+    """Each regime's MAE run has settled: ``settle_fraction`` of its curve is at most settle_tol."""
+    return tuple(Regime(f"settle_{r}", f"the MAE run ({r}) has settled: the mean loss gap fell by at most "
+                        f"{cfg.settle_tol} of its total fall over the last 10% of the steps", "<=", cfg.settle_tol)
+                 for r in REGIMES)

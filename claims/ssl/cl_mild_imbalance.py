@@ -10,32 +10,21 @@ import numpy as np
 from claims import Assumption, Claim, Measurement, Prediction, Source, register
 
 from ._common import (
-    CL_READINGS,
-    DATA_ASSUMPTIONS,
-    CLFields,
-    cl_assumptions,
-    cl_points,
+    SMALL_P_RULE,
+    CLConfig,
+    cl_claim_fields,
+    cl_runs,
     collapse_summary,
     data_config,
     data_fields,
     delta_of,
-    run_cl,
 )
 
 
 @dataclass(frozen=True)
-class Config(CLFields):
-    P: int = 32
-    K: int = 2
+class Config(CLConfig):
     kappa_c: float = 0.9        # unused by the sweep (kept for the shared data assumptions)
     kappa_s: float = 0.2        # local areas ~ P^0.2 (2 patches at P = 32)
-    gamma: float = 0.5
-    z_low: float = 1.0
-    z_high: float = 2.0
-    z_dist: str = "uniform"
-    c_global: float = 1.0
-    c_local: float = 1.0
-    partition_seed: int = 0
     kappa_c_sweep: tuple = (0.5, 0.35)   # global area 6, 3 patches at P = 32: the mild points (see notes)
     mild_delta_max: float = 0.0  # reading "delta": mild imbalance = Delta <= 0 (the one-phase regime of MAE)
     mild_ratio: tuple = (2.0, 4.0)  # reading "ratio": |global area| / |local area| within this range
@@ -72,16 +61,12 @@ def predictions(cfg):
 
 
 def check(cfg, ctx) -> Measurement:
-    pts, where = [], []
-    for kc in cfg.kappa_c_sweep:
-        p = cl_points(cfg, data_fields(cfg, kappa_c=float(kc)), ctx, str(kc))
-        pts += p
-        where += [(kc, q["objective"]) for q in p]
-    runs = ctx.map(run_cl, pts, desc="imbalance sweep")
+    sweep = [(kc, data_fields(cfg, kappa_c=float(kc)), (str(kc),)) for kc in cfg.kappa_c_sweep]
+    runs = cl_runs(cfg, ctx, sweep, "imbalance sweep")
     mild = mild_points(cfg)
     table, values, evidence, boxes = [], {}, {}, {}
     ratio = {kc: _ratio(cfg, kc) for kc in cfg.kappa_c_sweep}
-    for (kc, o), run in zip(where, runs):
+    for kc, o, run in runs:
         s = collapse_summary(run)
         collapsed = s["global_share_min"] >= cfg.share_min and s["own_gain"] <= cfg.own_gain_max
         table.append({"kappa_c": kc, "objective": o, "delta": delta_of(kc, cfg.kappa_s),
@@ -134,7 +119,18 @@ CLAIM = register(Claim(
                   "The analysis examines the convergence behavior and attention pattern formation for both "
                   "methods, focusing on how they handle feature imbalance between global and local visual "
                   "elements."),
-    assumptions=DATA_ASSUMPTIONS + cl_assumptions() + (
+    depends_on=("ssl.cl-collapse",),
+    config=Config,
+    predictions=predictions, check=check,
+    unused_fields={"kappa_c": "kappa_c is swept through kappa_c_sweep"},
+    not_algebraic="A training outcome swept over the imbalance.",
+    notes="Same collapse criterion and thresholds as ssl.cl-collapse, fixed before running. One prediction "
+          "per (objective, reading of 'mild'), each with its own verdict. The quick sweep holds only the mild "
+          "points (kappa_c = 0.5, 0.35; time budget): the strong-imbalance point 0.9 is ssl.cl-collapse's "
+          "configuration, and the full profile sweeps 0.9 down to 0.3 to show where collapse stops. "
+          "Rule changed after an audit: the 'ratio' reading was added beside the 'delta' reading (both "
+          "fixed before re-measuring); the old per-claim seeds are now the runner's replicates. " + SMALL_P_RULE,
+    **cl_claim_fields(
         Assumption.relation("every swept kappa_c satisfies kappa_s < kappa_c <= 1 with a global area "
                             "larger than a local one", ("kappa_c_sweep", "kappa_s", "P"),
                             lambda sw, s, P: len(sw) > 0 and all(
@@ -147,29 +143,9 @@ CLAIM = register(Claim(
                             ("kappa_c_sweep", "kappa_s", "P", "mild_ratio"),
                             lambda sw, s, P, r: any(r[0] <= round(P ** k) / max(1, round(P ** s)) <= r[1]
                                                     for k in sw)),
-    ),
-    depends_on=("ssl.cl-collapse",),
-    config=Config,
-    profiles={"quick": {}, "full": {"P": 128, "K": 3, "cl_batch": 256, "cl_steps": 3000, "n_eval": 2048,
-                                    "kappa_c_sweep": (0.9, 0.8, 0.7, 0.6, 0.5, 0.4, 0.3),
-                                    "mild_ratio": (2.0, 4.0)}},
-    predictions=predictions, check=check,
-    asymptotic_in=("P",), scale_fields=("P", "K", "cl_steps", "cl_batch"),
-    unused_fields={"kappa_c": "kappa_c is swept through kappa_c_sweep"},
-    not_algebraic="A training outcome swept over the imbalance.",
-    notes="Same collapse criterion and thresholds as ssl.cl-collapse, fixed before running. One prediction "
-          "per (objective, reading of 'mild'), each with its own verdict. The quick sweep holds only the mild "
-          "points (kappa_c = 0.5, 0.35; time budget): the strong-imbalance point 0.9 is ssl.cl-collapse's "
-          "configuration, and the full profile sweeps 0.9 down to 0.3 to show where collapse stops. "
-          "Rule changed after an audit: the 'ratio' reading was added beside the 'delta' reading (both "
-          "fixed before re-measuring); the old per-claim seeds are now the runner's replicates. "
-          "Rule added after seeing the quick results: the seed's statement is about the data model as P "
-          "grows (like every result of this paper), so a reading that fails at the quick P = 32 (local areas "
-          "of 2 patches) is withdrawn as reduced scale; the full profile (P = 128) decides. The cosine "
-          "reading's mechanism (the normalisation removes the global amplitude) does not depend on P, so the "
-          "quick run suggests it persists; that is a hypothesis until the full profile measures it.",
-    interpretation=CL_READINGS + " 'Mild imbalance' is not defined in the seed: two readings, each with its "
-                   "own predictions: 'delta' = information gap Delta <= 0 (the global area no longer dominates "
-                   "in the sense of MAE's two-phase dynamics), 'ratio' = the global area is 2-4 times a local "
-                   "area (a few times larger).",
+        full={"kappa_c_sweep": (0.9, 0.8, 0.7, 0.6, 0.5, 0.4, 0.3), "mild_ratio": (2.0, 4.0)},
+        interpretation=" 'Mild imbalance' is not defined in the seed: two readings, each with its "
+                       "own predictions: 'delta' = information gap Delta <= 0 (the global area no longer dominates "
+                       "in the sense of MAE's two-phase dynamics), 'ratio' = the global area is 2-4 times a local "
+                       "area (a few times larger)."),
 ))

@@ -91,23 +91,21 @@ def check(cfg, ctx) -> Measurement:
             p.zero_()
 
     def losses():
-        lf = cl_loss(full(b1).rep, full(b2).rep, cfg.loss, cfg.tau, cfg.similarity)
-        lr_ = cl_loss(red(b1).rep, red(b2).rep, cfg.loss, cfg.tau, cfg.similarity)
-        return lf, lr_
+        return tuple(cl_loss(m(b1).rep, m(b2).rep, cfg.loss, cfg.tau, cfg.similarity) for m in (full, red))
 
-    lf, lr_ = losses()
-    gQ, = torch.autograd.grad(lf, full.Q)
+    loss_full, loss_red = losses()
+    gQ, = torch.autograd.grad(loss_full, full.Q)
     names = list(red.blocks())
-    gs = dict(zip(names, torch.autograd.grad(lr_, list(red.blocks().values()))))
+    gs = dict(zip(names, torch.autograd.grad(loss_red, list(red.blocks().values()))))
     pb = full.blocks(gQ)
     grad_rel = max(_rel(pb[n], gs[n]) for n in names)
     V, E = full.V, full.E
     span = V @ pb["FF"] @ V.T + V @ pb["FE"] @ E.T + E @ pb["Phi"] @ V.T + E @ pb["Ups"] @ E.T
     outside = float((gQ - span).abs().max() / gQ.abs().max())
     for _ in range(cfg.gd_steps):
-        lf, lr_ = losses()
-        gQ, = torch.autograd.grad(lf, full.Q)
-        grads = torch.autograd.grad(lr_, list(red.blocks().values()))
+        loss_full, loss_red = losses()
+        gQ, = torch.autograd.grad(loss_full, full.Q)
+        grads = torch.autograd.grad(loss_red, list(red.blocks().values()))
         with torch.no_grad():
             full.Q.sub_(cfg.lr * gQ)
             for p, gp in zip(red.blocks().values(), grads):
@@ -115,11 +113,11 @@ def check(cfg, ctx) -> Measurement:
                     p.sub_(cfg.lr * gp)
     fb = full.blocks()
     traj = max(_rel(fb[n], red.blocks()[n]) for n in names)
-    lf, lr_ = losses()
+    loss_full, loss_red = losses()
     return Measurement(
-        values={"loss_rel_diff": abs(float(lf.detach() - lr_.detach())) / abs(float(lf.detach())),
+        values={"loss_rel_diff": abs(float(loss_full.detach() - loss_red.detach())) / abs(float(loss_full.detach())),
                 "grad_rel_diff": grad_rel, "grad_outside_span": outside, "trajectory_rel_diff": traj},
-        evidence={"loss_full": float(lf.detach()), "loss_reduced": float(lr_.detach()), "d": d,
+        evidence={"loss_full": float(loss_full.detach()), "loss_reduced": float(loss_red.detach()), "d": d,
                   "n_features": dist.n_features, "area_sizes": dist.sizes_per_area,
                   "per_block_grad_rel_diff": {n: _rel(pb[n], gs[n]) for n in names}},
     )

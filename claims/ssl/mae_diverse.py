@@ -6,11 +6,9 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from claims import Assumption, Claim, Measurement, Prediction, Regime, Source, register
+from claims import Assumption, Claim, Measurement, Prediction, Source, register
 
-from ._common import RegimeConfig, delta_of, mae_points, regime_assumptions, run_mae
-
-REGIMES = ("pos", "neg")
+from ._common import REGIMES, RegimeConfig, mae_claim_fields, mae_runs, regime_deltas
 
 
 @dataclass(frozen=True)
@@ -22,32 +20,25 @@ class Config(RegimeConfig):
 
 def predictions(cfg):
     out = []
-    for r, kappa in zip(REGIMES, (cfg.kappa_pos, cfg.kappa_neg)):
-        dl = f"Delta={delta_of(*kappa):+.2f}"
+    for r, delta in regime_deltas(cfg):
+        dl = f"Delta={delta:+.2f}"
         out += [
             Prediction(f"own_attn_q_min_{r}", f"{dl}: every masked query (each image and mask) whose own area "
                        "has an unmasked patch, of every area of every cluster, puts >= 1 - eps_attn of its "
                        "attention on its own area's unmasked patches", ">=", 1 - cfg.eps_attn,
                        math=(r"\min_{p \in \mathcal{P}_{k,j} \text{ masked}} "
                              r"\sum_{q \in \mathcal{P}_{k,j} \text{ unmasked}} \mathrm{attn}_{p,q} "
-                             rf"\ge {1 - cfg.eps_attn:g} \quad (\Delta = {delta_of(*kappa):+.2f})")),
+                             rf"\ge {1 - cfg.eps_attn:g} \quad (\Delta = {delta:+.2f})")),
             Prediction(f"fp_own_max_frac_{r}", f"{dl}: for every position and cluster the FP correlation "
                        "to its own area's feature is the largest of that cluster's", ">=", 1.0,
                        math=(r"\text{fraction of } (p, k) \text{ whose own-area FP correlation is the largest} "
-                             rf"\ge 1 \quad (\Delta = {delta_of(*kappa):+.2f})")),
+                             rf"\ge 1 \quad (\Delta = {delta:+.2f})")),
         ]
     return out
 
 
-def regime(cfg):
-    return tuple(Regime(f"settle_{r}", f"the MAE run ({r}) has settled: the mean loss gap fell by at most "
-                        f"{cfg.settle_tol} of its total fall over the last 10% of the steps", "<=", cfg.settle_tol)
-                 for r in REGIMES)
-
-
 def check(cfg, ctx) -> Measurement:
-    pts = [dict(p, attn_floor=1 - cfg.eps_attn) for p in mae_points(cfg, ctx, cfg.freeze_phi)]
-    runs = ctx.map(run_mae, pts, desc="MAE runs")
+    runs = mae_runs(cfg, ctx, attn_floor=1 - cfg.eps_attn)
     values, evidence, boxes = {}, {}, {}
     for r, x in zip(REGIMES, runs):
         own = np.asarray(x["own_attn"])                                  # (P, K) mean per position, cluster
@@ -87,17 +78,9 @@ CLAIM = register(Claim(
     source=Source("ssl", "Key Results; Theorem 4.1 (fpc) extended in v3",
                   "MAE maintains diverse attention patterns by capturing both global and local "
                   "feature-position correlations"),
-    assumptions=regime_assumptions() + (
-        Assumption.range("eps_attn", 0, 1),
-        Assumption.relation("Q is trained in full (Phi not frozen; Assumption 2.4)", ("freeze_phi",),
-                            lambda f: not f),
-        Assumption.math("settle_tol <= 0.05", text="the settling bound is the stated one: settle_tol <= 0.05"),
-    ),
     depends_on=("fpc.eq3.2",),
     config=Config,
-    profiles={"quick": {}, "full": {"P": 128, "K": 3, "n_train": 1024, "mae_steps": 1500, "n_eval": 4096}},
-    predictions=predictions, check=check, regime=regime,
-    asymptotic_in=("P",), scale_fields=("mae_steps", "n_train", "n_eval"),
+    predictions=predictions, check=check,
     not_algebraic="A training outcome: measured by GD on the exact reduced model.",
     interpretation="'every' reading: Theorem 4.1 (2) and the sentence after it ('for any masked query patch "
                    "... the transformer exhibits an area-wide pattern of attention') speak of each masked "
@@ -114,4 +97,5 @@ CLAIM = register(Claim(
           "The typical reading is kept as evidence. The quick profile (P = 32, local areas of 2-4 patches) is "
           "reduced scale; the full profile (P = 128) decides. The old per-claim seeds loop is now the runner's "
           "replicates.",
+    **mae_claim_fields(Assumption.range("eps_attn", 0, 1)),
 ))
