@@ -3,6 +3,8 @@ that close their stages (C.16, C.23, C.30, D.3, E.3): item (a) (proved symbolica
 construction under GD), the sign of Delta, and the measurements on one recorded GD trajectory."""
 from __future__ import annotations
 
+from dataclasses import dataclass
+
 import numpy as np
 import sympy as sp
 
@@ -12,7 +14,36 @@ from claims._sym import identity, nonnegative
 from . import _symbolic as S
 from ._phases import ONE, TWO
 from ._runs import trajectory
-from ._stages import converged, monotone_counts, query_end_stats, rate_series, series_of, signed, smallness, stages
+from ._stages import (
+    DYN_PROFILES,
+    DynConfig,
+    converged,
+    monotone_counts,
+    query_end_stats,
+    rate_series,
+    series_of,
+    signed,
+    smallness,
+    stages,
+)
+
+
+@dataclass(frozen=True)
+class PositiveGap(DynConfig):
+    """The Delta > 0 run of the hypotheses and stage lemmas."""
+
+    kappa_c: float = 0.9        # Delta = +0.6
+    kappa_s: float = 0.2
+    sign: int = 1               # -1 asserts the opposite directions (wrong-sign control)
+
+
+@dataclass(frozen=True)
+class NegativeGap(DynConfig):
+    """The Delta < 0 run of the hypotheses and stage lemmas."""
+
+    kappa_c: float = 0.5        # Delta = -0.3
+    kappa_s: float = 0.3
+    sign: int = 1
 
 ITEM_A_BY_CONSTRUCTION = (
     "item (a) cannot fail under GD: -dL/dPhi_{p->v_{k,j}} = E[z_j A_j D_j] with D_j a sum of squares "
@@ -128,3 +159,32 @@ def end_measure(cfg, ctx, which: str, use_stage: bool) -> Measurement:
     return Measurement(values, {"counts": c, "end_queries": q, "loss_change_last_10pct": change,
                                 "final_step": int(tr.steps[-1])},
                        series={"correlations": series_of(tr, loc_only=(which == "local"))}, undecided=undecided)
+
+
+# the registration fields every claim on one recorded GD run of the hypotheses shares: its
+# profiles and item (a)'s derivation
+DYNAMICS = {"profiles": DYN_PROFILES, "derive": item_a_derivation}
+
+
+def hypothesis_b_statement(positive: bool) -> dict:
+    """Statement and LaTeX statement of Hypothesis B.1 (Delta > 0) or B.2 (Delta < 0): items (a) and
+    (b) read the same for both signs in the seed."""
+    rel = ">" if positive else "<"
+    return {
+        "statement": f"For Delta {rel} 0, at every step t: (a) the target FP correlation Phi_{{p->v_{{k,j}}}} is "
+                     "monotonically increasing; (b) if p is in a local area of k, Phi_{p->v_{k,1}} is monotonically "
+                     "decreasing.",
+        "statement_latex": (
+            rf"For $\Delta {rel} 0$, at every step $t$: (a) the target FP correlation "
+            r"$\Phi^{(t)}_{p \to v_{k,j}}$ is monotonically increasing; (b) if $p \in \mathcal{P}_{k,j}$ with "
+            r"$j \neq 1$ (a local area of $k$), $\Phi^{(t)}_{p \to v_{k,1}}$ is monotonically decreasing."),
+    }
+
+
+HYPOTHESIS_B = {"kind": "hypothesis", "depends_on": ("fpc.lem5.1", "fpc.lem5.2"), "check": hypothesis_check,
+                **DYNAMICS}
+
+HYPOTHESIS_B_NOTES = (
+    "The bounds after 'and' in (a), (b) and items (c)-(e) are lost in the seed. Item (a) is proved "
+    "symbolically and cannot fail numerically (by construction); item (b) is the measured statement. "
+    "Items (a), (b) read the same for B.1 and B.2 in the seed, so ")

@@ -30,6 +30,10 @@ class DynConfig(MIMConfig, TrainFields):
     small_ratio: float = 1 / 3  # "small": at most this fraction of the dominant correlation
 
 
+# the profiles of the claims that read one recorded run at the DynConfig scale
+DYN_PROFILES = {"quick": {}, "full": {"P": 256, "n_samples": 512, "steps": 1500}}
+
+
 def rival_rate(tr) -> np.ndarray:
     """(T, P, K) largest |dL/dPhi_{p->v_{k,a}}| over the non-target features a of cluster k."""
     g = np.abs(tr.gPhi)                                             # (T, P, Nf)

@@ -23,7 +23,7 @@ from ._areas import (
     slope_in_P,
 )
 from ._common import data_config
-from ._hypotheses import item_a_note
+from ._hypotheses import item_a_derivation, item_a_note
 from ._runs import spec_of
 from ._stages import DynConfig, monotone_counts, signed, stages
 from ._training import TrainSpec, train_reduced
@@ -75,12 +75,25 @@ def p_sweep(cfg, ctx) -> Measurement:
 
 SIZES = Assumption.math("P >= 16", each=("P_values", "P"), integer=("P",), text="P_values: integers >= 16")
 
+
+@dataclass(frozen=True)
+class PSweepConfig(DynConfig):
+    """The configuration of fpc.thmF.1/F.2 but for the sign of Delta (kappa_c, kappa_s)."""
+    P_values: tuple = (32, 48, 64, 96)
+    steps: int = 150           # (a), (b) are checked over the whole run, whatever its length
+    sign: int = 1
+
 F12_NOTES = ("Item (a) cannot fail (the target FP's descent direction is E[z_j A_j D_j] with D_j a sum of "
          "squares; proved in derive) and items (a), (b) read the same for B.1 and B.2 in the seed (their bounds "
          "are lost), so the check adds the item that is specific to the sign of Delta: B.1 (Delta > 0) is the "
          "two-phase hypothesis (Sections 5.2-5.3), B.2 (Delta < 0) the one-phase one (Section 5.4). Phases as "
          "in claims/fpc/_phases.py. Item (b) is a real test: at Delta = +0.6 with lr = 50 it breaks. Rule "
          "changed after an audit showed the old check also passed on a Delta < 0 setting.")
+
+# the registration fields fpc.thmF.1 and fpc.thmF.2 share
+P_SWEEP = {"kind": "theorem", "check": p_sweep, "derive": item_a_derivation, "notes": F12_NOTES,
+           "profiles": {"quick": {}, "full": {"P_values": (64, 128, 256, 512, 1024), "n_samples": 512, "steps": 1500}},
+           "unused_fields": {"P": "P is swept through P_values"}}
 
 
 SWEEP_ASSUMPTIONS = (

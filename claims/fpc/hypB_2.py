@@ -2,20 +2,20 @@
 checked at every recorded GD step (Appendix B.2)."""
 from __future__ import annotations
 
-from dataclasses import dataclass
-
 from claims import Claim, Prediction, Source, register
 
 from ._common import DATA_ASSUMPTIONS
-from ._hypotheses import SIGN, common_predictions, delta_sign, hypothesis_check, item_a_derivation
-from ._stages import DynConfig
+from ._hypotheses import (
+    HYPOTHESIS_B,
+    HYPOTHESIS_B_NOTES,
+    SIGN,
+    NegativeGap,
+    common_predictions,
+    delta_sign,
+    hypothesis_b_statement,
+)
 
-
-@dataclass(frozen=True)
-class Config(DynConfig):
-    kappa_c: float = 0.5        # Delta = -0.3
-    kappa_s: float = 0.3
-    sign: int = 1
+Config = NegativeGap
 
 
 def predictions(cfg):
@@ -27,24 +27,13 @@ def predictions(cfg):
 CLAIM = register(Claim(
     id="fpc.hypB.2",
     title="Induction Hypothesis B.2 (Delta < 0): target FP increasing, global FP decreasing",
-    kind="hypothesis",
-    statement="For Delta < 0, at every step t: (a) the target FP correlation Phi_{p->v_{k,j}} is monotonically "
-              "increasing; (b) if p is in a local area of k, Phi_{p->v_{k,1}} is monotonically decreasing.",
-    statement_latex=(
-        r"For $\Delta < 0$, at every step $t$: (a) the target FP correlation $\Phi^{(t)}_{p \to v_{k,j}}$ "
-        r"is monotonically increasing; (b) if $p \in \mathcal{P}_{k,j}$ with $j \neq 1$ (a local area of "
-        r"$k$), $\Phi^{(t)}_{p \to v_{k,1}}$ is monotonically decreasing."),
+    **hypothesis_b_statement(positive=False),
     source=Source("fpc", "Induction Hypothesis B.2 (Appendix B.2)",
                   "Now we turn to the case that . Induction Hypothesis B.2. For , given , for , the following "
                   "holds - a. is monotonically increasing, and ; - b. if , then is monotonically decreasing "
                   "and ; - c. for ; - d. for , ; - e. ."),
     assumptions=DATA_ASSUMPTIONS + (delta_sign(False), SIGN),
-    depends_on=("fpc.lem5.1", "fpc.lem5.2"),
-    config=Config,
-    profiles={"quick": {}, "full": {"P": 256, "n_samples": 512, "steps": 1500}},
-    predictions=predictions, check=hypothesis_check, derive=item_a_derivation,
-    notes="The bounds after 'and' in (a), (b) and items (c)-(e) are lost in the seed. Item (a) is proved "
-          "symbolically and cannot fail numerically (by construction); item (b) is the measured statement. "
-          "Items (a), (b) read the same for B.1 and B.2 in the seed, so B.2 gets the one-phase item of its "
-          "sign of Delta (claims/fpc/_phases.py), as fpc.thmF.2.",
+    config=Config, predictions=predictions, **HYPOTHESIS_B,
+    notes=HYPOTHESIS_B_NOTES + "B.2 gets the one-phase item of its sign of Delta (claims/fpc/_phases.py), as "
+          "fpc.thmF.2.",
 ))

@@ -2,22 +2,14 @@
 holds through Phase I and Phase I ends (the switch T1 is reached) for every local pair."""
 from __future__ import annotations
 
-from dataclasses import dataclass
-
 import numpy as np
 
 from claims import Claim, Measurement, Source, register
 
 from ._common import DATA_ASSUMPTIONS
-from ._hypotheses import SIGN, delta_sign, item_a_derivation, stage_measure, stage_predictions
-from ._stages import DynConfig
+from ._hypotheses import DYNAMICS, SIGN, PositiveGap, delta_sign, stage_measure, stage_predictions
 
-
-@dataclass(frozen=True)
-class Config(DynConfig):
-    kappa_c: float = 0.9        # Delta = +0.6
-    kappa_s: float = 0.2
-    sign: int = 1               # -1 asserts the opposite directions (wrong-sign control)
+Config = PositiveGap
 
 
 def predictions(cfg):
@@ -42,10 +34,7 @@ CLAIM = register(Claim(
                   "Lemma C.16. C.2 holds for all iteration , and at iteration , we have - a. ; - b. ."),
     assumptions=DATA_ASSUMPTIONS + (delta_sign(True), SIGN),
     depends_on=("fpc.lem5.3", "fpc.lem5.1", "fpc.lem5.2", "fpc.lemA.6"),
-    config=Config,
-    profiles={"quick": {}, "full": {"P": 256, "n_samples": 512, "steps": 1500}},
-    predictions=predictions, check=check,
-    derive=item_a_derivation,
+    config=Config, predictions=predictions, check=check, **DYNAMICS,
     notes="Items a, b of the lemma (the values at the stage's end) are lost in the seed; stage 2 of "
           "Phase I cannot be separated from stage 1 (its boundary is lost), so the whole of Phase I is used.",
 ))

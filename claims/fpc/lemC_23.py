@@ -2,23 +2,15 @@
 Hypothesis C.3 (items a, b) holds on [T1, T2] and the growth then decelerates."""
 from __future__ import annotations
 
-from dataclasses import dataclass
-
 import numpy as np
 
 from claims import Claim, Measurement, Source, register
 
 from ._common import DATA_ASSUMPTIONS
-from ._hypotheses import SIGN, delta_sign, item_a_derivation, stage_measure, stage_predictions
+from ._hypotheses import DYNAMICS, SIGN, PositiveGap, delta_sign, stage_measure, stage_predictions
 from ._runs import rates
-from ._stages import DynConfig
 
-
-@dataclass(frozen=True)
-class Config(DynConfig):
-    kappa_c: float = 0.9        # Delta = +0.6
-    kappa_s: float = 0.2
-    sign: int = 1
+Config = PositiveGap
 
 
 def predictions(cfg):
@@ -50,10 +42,7 @@ CLAIM = register(Claim(
                   "Lemma C.23. C.3 holds for all , and at iteration , we have - a. ; - b. if ."),
     assumptions=DATA_ASSUMPTIONS + (delta_sign(True), SIGN),
     depends_on=("fpc.lemC.16", "fpc.lem5.1", "fpc.lem5.2"),
-    config=Config,
-    profiles={"quick": {}, "full": {"P": 256, "n_samples": 512, "steps": 1500}},
-    predictions=predictions, check=check,
-    derive=item_a_derivation,
+    config=Config, predictions=predictions, check=check, **DYNAMICS,
     notes="Stage boundaries are lost in the seed; the rapid-growth stage is [T1, T2] with T2 the peak of the "
           "target growth rate after T1 (claims/fpc/_phases.py). Items a, b of the lemma are lost.",
 ))

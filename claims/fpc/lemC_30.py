@@ -8,15 +8,11 @@ from dataclasses import dataclass
 from claims import Claim, Measurement, Source, register
 
 from ._common import DATA_ASSUMPTIONS
-from ._hypotheses import EPS, SIGN, delta_sign, end_measure, end_predictions, item_a_derivation
-from ._stages import DynConfig
+from ._hypotheses import DYNAMICS, EPS, SIGN, PositiveGap, delta_sign, end_measure, end_predictions
 
 
 @dataclass(frozen=True)
-class Config(DynConfig):
-    kappa_c: float = 0.9        # Delta = +0.6
-    kappa_s: float = 0.2
-    sign: int = 1
+class Config(PositiveGap):
     eps: float = 0.1            # the target accuracy of the lemma
 
 
@@ -39,10 +35,7 @@ CLAIM = register(Claim(
                   "- 2. If , we have ."),
     assumptions=DATA_ASSUMPTIONS + (delta_sign(True), SIGN, EPS),
     depends_on=("fpc.lemC.23", "fpc.lemA.9", "fpc.lemA.10"),
-    config=Config,
-    profiles={"quick": {}, "full": {"P": 256, "n_samples": 512, "steps": 1500}},
-    predictions=end_predictions, check=check,
-    derive=item_a_derivation,
+    config=Config, predictions=end_predictions, check=check, **DYNAMICS,
     notes="Items 1-2 are reconstructed from their use in the proof of Theorem F.3 (loss gap and area "
           "attention); O(eps) is read with constant 1. Verdict inconclusive when the loss has not settled.",
 ))

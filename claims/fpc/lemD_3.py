@@ -7,15 +7,11 @@ from dataclasses import dataclass
 from claims import Claim, Measurement, Source, register
 
 from ._common import DATA_ASSUMPTIONS
-from ._hypotheses import EPS, SIGN, delta_sign, end_measure, end_predictions, item_a_derivation
-from ._stages import DynConfig
+from ._hypotheses import DYNAMICS, EPS, SIGN, NegativeGap, delta_sign, end_measure, end_predictions
 
 
 @dataclass(frozen=True)
-class Config(DynConfig):
-    kappa_c: float = 0.5        # Delta = -0.3
-    kappa_s: float = 0.3
-    sign: int = 1
+class Config(NegativeGap):
     eps: float = 0.1
 
 
@@ -37,10 +33,7 @@ CLAIM = register(Claim(
                   "- 2. If , we have ."),
     assumptions=DATA_ASSUMPTIONS + (delta_sign(False), SIGN, EPS),
     depends_on=("fpc.lem5.1", "fpc.lem5.2", "fpc.lemA.9", "fpc.lemA.10"),
-    config=Config,
-    profiles={"quick": {}, "full": {"P": 256, "n_samples": 512, "steps": 1500}},
-    predictions=end_predictions, check=check,
-    derive=item_a_derivation,
+    config=Config, predictions=end_predictions, check=check, **DYNAMICS,
     notes="Stage 2 starts at the growth peak T2 (claims/fpc/_phases.py); items 1-2 reconstructed as in "
           "fpc.lemC.30.",
 ))

@@ -7,15 +7,11 @@ from dataclasses import dataclass
 from claims import Claim, Measurement, Prediction, Source, register
 
 from ._common import DATA_ASSUMPTIONS
-from ._hypotheses import EPS, SIGN, end_measure, item_a_derivation, item_a_note
-from ._stages import DynConfig
+from ._hypotheses import DYNAMICS, EPS, SIGN, PositiveGap, end_measure, item_a_note
 
 
 @dataclass(frozen=True)
-class Config(DynConfig):
-    kappa_c: float = 0.9        # the analysis does not depend on the sign of Delta
-    kappa_s: float = 0.2
-    sign: int = 1
+class Config(PositiveGap):              # the analysis does not depend on the sign of Delta
     eps: float = 0.1
 
 
@@ -46,10 +42,7 @@ CLAIM = register(Claim(
                   "- 2. If , we have ."),
     assumptions=DATA_ASSUMPTIONS + (SIGN, EPS),
     depends_on=("fpc.lem5.1", "fpc.lem5.2", "fpc.lemA.9", "fpc.lemA.10"),
-    config=Config,
-    profiles={"quick": {}, "full": {"P": 256, "n_samples": 512, "steps": 1500}},
-    predictions=predictions, check=check,
-    derive=item_a_derivation,
+    config=Config, predictions=predictions, check=check, **DYNAMICS,
     notes="E.2 (a) checked over the whole run (global-area queries have a single phase); items 1-2 "
           "reconstructed as in fpc.lemC.30.",
 ))

@@ -8,18 +8,14 @@ from dataclasses import dataclass
 from claims import Claim, Prediction, Source, register
 
 from ._common import DATA_ASSUMPTIONS
-from ._hypotheses import SIGN, delta_sign, item_a_derivation
-from ._stages import DynConfig
-from ._thm_f import F12_NOTES, SIZES, ab_predictions, p_sweep
+from ._hypotheses import SIGN, delta_sign
+from ._thm_f import P_SWEEP, SIZES, PSweepConfig, ab_predictions
 
 
 @dataclass(frozen=True)
-class Config(DynConfig):
+class Config(PSweepConfig):
     kappa_c: float = 0.9
     kappa_s: float = 0.2
-    P_values: tuple = (32, 48, 64, 96)
-    steps: int = 150           # (a), (b) are checked over the whole run, whatever its length
-    sign: int = 1
 
 
 def predictions(cfg):
@@ -36,7 +32,6 @@ def regime_item(cfg):
 CLAIM = register(Claim(
     id="fpc.thmF.1",
     title="Theorem F.1 (Delta > 0): Hypothesis B.1 holds at all iterations for large P",
-    kind="theorem",
     statement="For sufficiently large P (and suitable eta), Induction Hypothesis B.1 holds for all iterations "
               "when Delta > 0; checked for items (a) and (b) at every step, over a sweep of P, with the two "
               "phases of local queries that set B.1 apart from B.2.",
@@ -51,8 +46,5 @@ CLAIM = register(Claim(
                   "B.1 holds for all iterations ."),
     assumptions=DATA_ASSUMPTIONS[1:] + (delta_sign(True), SIGN, SIZES),
     depends_on=("fpc.hypB.1", "fpc.lemC.16", "fpc.lemC.23", "fpc.lemC.30", "fpc.lemE.3"),
-    config=Config,
-    profiles={"quick": {}, "full": {"P_values": (64, 128, 256, 512, 1024), "n_samples": 512, "steps": 1500}},
-    predictions=predictions, check=p_sweep, derive=item_a_derivation, notes=F12_NOTES,
-    unused_fields={"P": "P is swept through P_values"},
+    config=Config, predictions=predictions, **P_SWEEP,
 ))
