@@ -4,7 +4,7 @@ too, assumptions that are SymPy relations (a Python predicate only for strings, 
 relation between a tuple field and another field, which ``each=`` cannot state), and violation
 controls refused by name (the import rules are in test_layers.py)."""
 import pytest
-from latex_check import mathml, segments
+from latex_check import check_assumptions, check_prediction_math, check_statement_latex, check_violation_named
 
 from claims import _registry
 
@@ -43,31 +43,18 @@ def test_both_papers_are_covered():
 
 @pytest.mark.parametrize("cid", IDS)
 def test_statement_latex_converts_segment_by_segment(cid):
-    c = _registry.get(cid)
-    assert c.statement_latex, cid
-    segs = segments(c.statement_latex)
-    assert segs, cid
-    for seg in segs:
-        mathml(seg)
+    check_statement_latex(_registry.get(cid))
 
 
 @pytest.mark.parametrize("cid", IDS)
 def test_every_prediction_has_a_mathematical_form_that_converts(cid):
-    c = _registry.get(cid)
-    for p in c.predictions(c.resolve_config("quick")):
-        mathml(p.latex())
+    check_prediction_math(_registry.get(cid))
 
 
 @pytest.mark.parametrize("cid", IDS)
 def test_assumptions_are_sympy_relations_except_strings_booleans_and_mixed_tuples(cid):
     c = _registry.get(cid)
-    cfg = c.resolve_config("quick")
-    for a in c.assumptions:
-        if a.kind == "python":
-            assert (all(_stringy(getattr(cfg, f)) for f in a.fields)
-                    or (cid, a.fields) in MIXED), (cid, a.text)
-        else:
-            mathml(a.latex())
+    check_assumptions(c, lambda a, cfg: all(_stringy(getattr(cfg, f)) for f in a.fields) or (cid, a.fields) in MIXED)
     for profile in c.profiles:
         assert c.violations(c.resolve_config(profile)) == [], (cid, profile)
 
@@ -90,9 +77,7 @@ def test_assumptions_are_sympy_relations_except_strings_booleans_and_mixed_tuple
     ("tlc.thm4.3.ineq", {"scale": 0.5}, "scale"),
 ])
 def test_violation_controls_are_refused_and_named(cid, overrides, names):
-    c = _registry.get(cid)
-    bad = c.violations(c.resolve_config("quick", overrides))
-    assert len(bad) == 1 and names in bad[0], bad
+    check_violation_named(_registry.get(cid), overrides, names)
 
 
 @pytest.mark.parametrize("cid", [i for i in IDS if i.startswith("ssl.")]

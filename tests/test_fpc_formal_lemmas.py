@@ -3,7 +3,7 @@ $...$ segment converts to MathML with every command understood, predictions with
 mathematical form, and assumptions that are SymPy relations (a Python predicate only for a
 string) refusing the violation controls the falsification tests run with."""
 import pytest
-from latex_check import mathml, segments
+from latex_check import check_assumptions, check_prediction_math, check_statement_latex, check_violation_named
 
 from claims import _registry
 
@@ -26,33 +26,19 @@ def test_every_fpc_claim_is_listed_for_its_latex_statement():
 
 @pytest.mark.parametrize("cid", CHECKED + UNSTATED + STATED)
 def test_statement_latex_converts_segment_by_segment(cid):
-    c = _registry.get(cid)
-    assert c.statement_latex, cid
-    segs = segments(c.statement_latex)
-    assert segs or cid in UNSTATED, cid
-    for seg in segs:
-        mathml(seg)
+    check_statement_latex(_registry.get(cid), may_have_no_math=cid in UNSTATED)
 
 
 @pytest.mark.parametrize("cid", CHECKED)
 def test_every_prediction_has_a_written_mathematical_form(cid):
-    c = _registry.get(cid)
-    cfg = c.resolve_config("quick")
-    for p in c.predictions(cfg):
-        assert p.math, (cid, p.name)
-        mathml(p.latex())
+    check_prediction_math(_registry.get(cid), must_be_written=True)
 
 
 @pytest.mark.parametrize("cid", CHECKED)
 def test_assumptions_are_sympy_relations_except_strings_and_booleans(cid):
     c = _registry.get(cid)
-    cfg = c.resolve_config("quick")
-    for a in c.assumptions:
-        if a.kind == "python":
-            assert all(isinstance(getattr(cfg, f), (str, bool)) for f in a.fields), (cid, a.text)
-        else:
-            mathml(a.latex())
-    assert c.violations(cfg) == []
+    check_assumptions(c, lambda a, cfg: all(isinstance(getattr(cfg, f), (str, bool)) for f in a.fields))
+    assert c.violations(c.resolve_config("quick")) == []
 
 
 @pytest.mark.parametrize("cid, overrides, names", [
@@ -65,9 +51,7 @@ def test_assumptions_are_sympy_relations_except_strings_and_booleans(cid):
     ("fpc.propA.5", {"scale": 1.5}, "scale"),
 ])
 def test_violation_controls_are_refused_and_named(cid, overrides, names):
-    c = _registry.get(cid)
-    bad = c.violations(c.resolve_config("quick", overrides))
-    assert len(bad) == 1 and names in bad[0], bad
+    check_violation_named(_registry.get(cid), overrides, names)
 
 
 def test_lem51_delta_relation_is_the_information_gap():

@@ -29,24 +29,34 @@ def _check(cfg, ctx):
     return Measurement({"x": cfg.x})
 
 
+def claim_for(cid, **fields) -> Claim:
+    """A claim ``cid`` (its source: its paper's) with ``fields``; shared with test_judge."""
+    return Claim(**{"id": cid, "title": "t", "statement": "s", "source": Source(cid.split(".")[0], "Sec", "quote"),
+                    **fields})
+
+
+def isolated_registry(monkeypatch, claims) -> dict:
+    """For one test, a registry that holds only ``claims`` (the catalogue is loaded first, so that
+    no later ``load_all`` adds to it); shared with test_judge."""
+    _registry.load_all()
+    reg = {}
+    monkeypatch.setattr(_registry, "_REGISTRY", reg)
+    for c in claims:
+        _registry.register(c)
+    return reg
+
+
 def fake(cid, **kw):
-    base = dict(id=cid, title="t", statement="s", source=Source(cid.split(".")[0], "Sec", "quote"),
-                config=Cfg, predictions=lambda c: (Prediction("x", "x is at least 1", ">=", 1.0),),
-                check=_check, assumptions=(Assumption.range("x", 0, None),))
-    base.update(kw)
-    return Claim(**base)
+    return claim_for(cid, **{"config": Cfg, "predictions": lambda c: (Prediction("x", "x is at least 1", ">=", 1.0),),
+                             "check": _check, "assumptions": (Assumption.range("x", 0, None),), **kw})
 
 
 @pytest.fixture
 def fake_registry(monkeypatch):
-    _registry.load_all()
-    reg = {}
-    monkeypatch.setattr(_registry, "_REGISTRY", reg)
-    for c in (fake("fpc.def3.1"), fake("tlc.def3.1"), fake("fpc.thm4.1"), fake("tlc.lem4.6"),
-              fake("fpc.crash", predictions=lambda c: (Prediction("x", "x", ">=", 1.0),),
-                   config=Cfg, check=lambda c, x: _check(Cfg(boom=True), x))):
-        _registry.register(c)
-    return reg
+    return isolated_registry(monkeypatch, (
+        fake("fpc.def3.1"), fake("tlc.def3.1"), fake("fpc.thm4.1"), fake("tlc.lem4.6"),
+        fake("fpc.crash", predictions=lambda c: (Prediction("x", "x", ">=", 1.0),),
+             config=Cfg, check=lambda c, x: _check(Cfg(boom=True), x))))
 
 
 def test_real_catalogue_loads_without_errors():

@@ -7,11 +7,12 @@ from dataclasses import dataclass
 
 import numpy as np
 import pytest
+from test_framework import claim_for, isolated_registry
 
 from checks import judge, runner, store
 from checks.cli import main
 from claims import _registry
-from claims._base import Claim, Measurement, Prediction, Regime, Source
+from claims._base import Measurement, Prediction, Regime
 
 GE1 = Prediction("x", "x is at least 1", ">=", 1.0)
 
@@ -142,23 +143,16 @@ def _noisy(cfg, ctx):
 
 
 def _claim(cid, **kw):
-    base = dict(id=cid, title="t", statement="s", source=Source(cid.split(".")[0], "Sec", "q"),
-                config=NoisyCfg, predictions=lambda c: (GE1,), check=_noisy,
-                profiles={"quick": {}, "full": {"P": 1024}})
-    base.update(kw)
-    return Claim(**base)
+    return claim_for(cid, **{"config": NoisyCfg, "predictions": lambda c: (GE1,), "check": _noisy,
+                             "profiles": {"quick": {}, "full": {"P": 1024}}, **kw})
 
 
 @pytest.fixture
 def reg(monkeypatch):
-    _registry.load_all()
-    r = {}
-    monkeypatch.setattr(_registry, "_REGISTRY", r)
-    for c in (_claim("fpc.noisy"), _claim("fpc.asym", asymptotic_in=("P",), scale_fields=("P",)),
-              _claim("fpc.det", deterministic=True),
-              _claim("fpc.reg", regime=lambda c: (Regime("settled", "settled", "<=", -1.0),))):
-        _registry.register(c)
-    return r
+    return isolated_registry(monkeypatch, (
+        _claim("fpc.noisy"), _claim("fpc.asym", asymptotic_in=("P",), scale_fields=("P",)),
+        _claim("fpc.det", deterministic=True),
+        _claim("fpc.reg", regime=lambda c: (Regime("settled", "settled", "<=", -1.0),))))
 
 
 def test_runner_replicates_seeds_and_schema(reg, tmp_path):
