@@ -27,6 +27,7 @@ from torch import nn
 
 from .errors import InvalidParameter
 from .images import LabelledImages
+from .train import LossTrace, device_generator
 
 
 @dataclass
@@ -181,8 +182,8 @@ def finetune(encoder: nn.Module, train: LabelledImages, test: LabelledImages, *,
     groups = [{"params": list(lin.parameters()), "weight_decay": 0.0 if head_l2 else weight_decay}]
     opt = torch.optim.AdamW(groups + ([{"params": enc_params}] if enc_params else []), lr=lr,
                             weight_decay=weight_decay)
-    g = torch.Generator().manual_seed(seed)
-    hist, marks = [], {}
+    g = device_generator(seed, device)        # on a GPU, the minibatch indices are drawn there
+    hist, marks = LossTrace(device), {}       # on a GPU, the losses stay there until the end
     model.train()
     if frozen:
         model.encoder.eval()
@@ -193,14 +194,15 @@ def finetune(encoder: nn.Module, train: LabelledImages, test: LabelledImages, *,
             marks["start"] = _full_loss(model, X, Y, feats)
         for grp in opt.param_groups:
             grp["lr"] = lr * 0.5 * (1 + math.cos(math.pi * step / max(1, steps)))
-        idx = torch.randint(0, len(train), (min(batch_size, len(train)),), generator=g).to(device)
+        idx = torch.randint(0, len(train), (min(batch_size, len(train)),), generator=g, device=g.device).to(device)
         loss = nn.functional.cross_entropy(model(X[idx], feats[idx] if frozen else None), Y[idx])
         if head_l2:
             loss = loss + head_l2 * lin.weight.square().sum()
         opt.zero_grad()
         loss.backward()
         opt.step()
-        hist.append(float(loss.detach()))
+        hist.add(step, loss)
+    hist = hist.values()
     settle = abs(_full_loss(model, X, Y, feats) - marks["start"]) / max(marks["start"], 1e-12) if marks else 0.0
     model.eval()
     with torch.no_grad():

@@ -44,6 +44,67 @@ class Recorder:
         return torch.stack([torch.as_tensor(r[key]) for r in self.rows])
 
 
+def check_every_for(device) -> int:
+    """How often a training loop reads its loss on the host: every step on the CPU, where the
+    read is free; every 16 steps on a GPU, so that the host does not wait for the device."""
+    return 1 if torch.device(device).type == "cpu" else 16
+
+
+def device_generator(seed: int, device) -> torch.Generator:
+    """A generator seeded with ``seed`` on ``device``: on the CPU the one ``torch.Generator()``
+    always was (same streams), on a GPU one on the GPU, so that minibatch indices, masks and
+    noise drawn inside a training loop need no copy from the host."""
+    dev = torch.device(device)
+    g = torch.Generator() if dev.type == "cpu" else torch.Generator(device=dev)
+    return g.manual_seed(seed)
+
+
+class LossTrace:
+    """The per-step losses of a training loop, kept where they are computed.
+
+    ``add(step, loss)`` records one step. On the CPU (``check_every`` 1) it reads the loss at
+    once, as ``float(loss)``, and a non-finite one raises :class:`NonFiniteValue` before that
+    step's update; elsewhere the losses stay on the device, and the host reads whether one was
+    non-finite every ``check_every`` steps (the error names the first bad step). ``values()``
+    reads them all (one transfer). ``what=None``: record only, never raise."""
+
+    def __init__(self, device, what: str | None = None, hint: str = "lower lr", check_every: int | None = None):
+        self.what, self.hint = what, hint
+        self.every = check_every or check_every_for(device)
+        if not (isinstance(self.every, int) and self.every >= 1):
+            raise InvalidParameter("check_every", self.every, "must be a positive integer")
+        self._vals: list = []
+        self._first_bad = None          # on the device: the first step with a non-finite loss
+
+    def add(self, step: int, loss: torch.Tensor) -> None:
+        loss = loss.detach()
+        if self.every == 1:
+            if self.what is not None and not torch.isfinite(loss):
+                raise NonFiniteValue(self.what, step, self.hint)
+            self._vals.append(float(loss))
+            return
+        self._vals.append(loss)
+        if self.what is not None:
+            if self._first_bad is None:
+                self._first_bad = torch.full((), -1, dtype=torch.int64, device=loss.device)
+            self._first_bad = torch.where((self._first_bad < 0) & ~torch.isfinite(loss), step, self._first_bad)
+            if len(self._vals) % self.every == 0:
+                self.check()
+
+    def check(self) -> None:
+        """Raise for the first non-finite loss recorded so far (one host read)."""
+        if self._first_bad is not None:
+            bad = int(self._first_bad)
+            if bad >= 0:
+                raise NonFiniteValue(self.what, bad, self.hint)
+
+    def values(self) -> list[float]:
+        self.check()
+        if self.every == 1 or not self._vals:
+            return [float(v) for v in self._vals]
+        return torch.stack(self._vals).tolist()
+
+
 def gradient_descent(params: Sequence[torch.Tensor], loss_fn: Callable[[], Any], *, steps: int,
                      lr: float, callbacks: Iterable[Callable[[int, StepState], bool]] = (),
                      record_every: int = 1, steps_iter: Callable[[int], Iterable[int]] = range,

@@ -23,8 +23,9 @@ import numpy as np
 import torch
 from torch import nn
 
-from .errors import InvalidParameter, NonFiniteValue
+from .errors import InvalidParameter
 from .images import patchify
+from .train import LossTrace, device_generator
 
 
 @dataclass(frozen=True)
@@ -116,18 +117,21 @@ class Block(nn.Module):
         return x + self.mlp(self.norm2(x)), maps
 
 
-def random_masking(B: int, T: int, mask_ratio: float, generator: torch.Generator | None = None):
+def random_masking(B: int, T: int, mask_ratio: float, generator: torch.Generator | None = None,
+                   device=None):
     """MAE masking by argsort of noise. Returns ids_keep (B, T_vis), mask (B, T) with 1 =
-    masked, ids_restore (B, T); T_vis = int(T * (1 - mask_ratio))."""
+    masked, ids_restore (B, T); T_vis = int(T * (1 - mask_ratio)). The noise is drawn on the
+    generator's device, or without one on ``device`` (default the CPU) from its global RNG."""
     if not 0 <= mask_ratio < 1:
         raise InvalidParameter("mask_ratio", mask_ratio, "must lie in [0, 1)")
     keep = int(T * (1 - mask_ratio))
     if keep < 1:
         raise InvalidParameter("mask_ratio", mask_ratio, f"keeps no token out of T={T}; lower it")
-    noise = torch.rand(B, T, generator=generator)
+    dev = generator.device if generator is not None else torch.device(device or "cpu")
+    noise = torch.rand(B, T, generator=generator, device=dev)
     ids_shuffle = torch.argsort(noise, dim=1)                          # ascend: small is keep
     ids_restore = torch.argsort(ids_shuffle, dim=1)
-    mask = torch.ones(B, T)
+    mask = torch.ones(B, T, device=dev)
     mask[:, :keep] = 0
     mask = torch.gather(mask, 1, ids_restore)
     return ids_shuffle[:, :keep], mask, ids_restore
@@ -168,7 +172,8 @@ class ViTEncoder(nn.Module):
         B, T, D = x.shape
         mask = ids_restore = None
         if mask_ratio > 0:
-            ids_keep, mask, ids_restore = random_masking(B, T, mask_ratio, generator)
+            # without a generator the CPU draws the noise on the CPU (its streams as always), a GPU on the GPU
+            ids_keep, mask, ids_restore = random_masking(B, T, mask_ratio, generator, x.device)
             ids_keep, mask, ids_restore = (t.to(x.device) for t in (ids_keep, mask, ids_restore))
             x = torch.gather(x, 1, ids_keep[..., None].expand(-1, -1, D))
         cls = (self.cls_token + self.pos_embed[:, :1]).expand(B, -1, -1)
@@ -281,16 +286,19 @@ def pretrain_mae(model: MAE, images: torch.Tensor, tc: TrainConfig, *, seed: int
     """Pre-train ``model`` in place on ``images`` (n, C, H, W) with minibatch AdamW.
 
     Returns ``{"loss": [per-step training loss], "snapshots": {step: state_dict}}``; a
-    snapshot at step s holds the weights *before* update s (s = tc.steps: the final ones)."""
+    snapshot at step s holds the weights *before* update s (s = tc.steps: the final ones).
+    Minibatches and masks are drawn from one generator seeded with ``seed`` on ``device``
+    (:func:`models.train.device_generator`); on a GPU the losses stay there and are read every
+    few steps (:class:`models.train.LossTrace`)."""
     if not (isinstance(tc.steps, int) and tc.steps >= 0):
         raise InvalidParameter("steps", tc.steps, "must be a non-negative integer")
     if not (isinstance(tc.batch_size, int) and tc.batch_size >= 1):
         raise InvalidParameter("batch_size", tc.batch_size, "must be a positive integer")
-    g = torch.Generator().manual_seed(seed)
+    g = device_generator(seed, device)
     model.to(device).train()
     images = images.to(device)
     opt = torch.optim.AdamW(model.parameters(), lr=tc.lr, betas=(0.9, 0.95), weight_decay=tc.weight_decay)
-    losses, snaps = [], {}
+    losses, snaps = LossTrace(device, "the MAE training loss", "lower lr"), {}
     n = images.shape[0]
     for step in range(tc.steps + 1):
         if step in snapshot_steps:
@@ -299,13 +307,11 @@ def pretrain_mae(model: MAE, images: torch.Tensor, tc: TrainConfig, *, seed: int
             break
         for grp in opt.param_groups:
             grp["lr"] = lr_at(step, tc)
-        idx = torch.randint(0, n, (min(tc.batch_size, n),), generator=g).to(device)
+        idx = torch.randint(0, n, (min(tc.batch_size, n),), generator=g, device=g.device).to(device)
         out = model(images[idx], tc.mask_ratio, g)
-        if not torch.isfinite(out.loss):
-            raise NonFiniteValue("the MAE training loss", step, "lower lr")
+        losses.add(step, out.loss)
         opt.zero_grad(set_to_none=True)
         out.loss.backward()
         opt.step()
-        losses.append(float(out.loss.detach()))
     model.eval()
-    return {"loss": losses, "snapshots": snaps}
+    return {"loss": losses.values(), "snapshots": snaps}

@@ -17,7 +17,8 @@ import torch
 from torch import nn
 
 from .contrastive import info_nce
-from .errors import InvalidParameter, NonFiniteValue
+from .errors import InvalidParameter
+from .train import LossTrace, device_generator
 from .vit import TrainConfig, ViTConfig, ViTEncoder, lr_at
 
 OBJECTIVES = ("mae", "contrastive", "supervised")
@@ -36,15 +37,16 @@ class Augment:
         B, C, H, W = imgs.shape
         s = self.shift
         padded = nn.functional.pad(imgs, (s, s, s, s))                   # (B, C, H+2s, W+2s)
-        dy = torch.randint(0, 2 * s + 1, (B,), generator=g)
-        dx = torch.randint(0, 2 * s + 1, (B,), generator=g)
-        rows = (dy[:, None] + torch.arange(H)[None]).to(imgs.device)     # (B, H)
-        cols = (dx[:, None] + torch.arange(W)[None]).to(imgs.device)     # (B, W)
-        out = padded[torch.arange(B)[:, None, None, None], torch.arange(C)[None, :, None, None],
+        gd, dev = g.device, imgs.device                                   # drawn where g lives
+        dy = torch.randint(0, 2 * s + 1, (B,), generator=g, device=gd)
+        dx = torch.randint(0, 2 * s + 1, (B,), generator=g, device=gd)
+        rows = (dy[:, None] + torch.arange(H, device=gd)[None]).to(dev)  # (B, H)
+        cols = (dx[:, None] + torch.arange(W, device=gd)[None]).to(dev)  # (B, W)
+        out = padded[torch.arange(B, device=dev)[:, None, None, None], torch.arange(C, device=dev)[None, :, None, None],
                      rows[:, None, :, None], cols[:, None, None, :]]     # (B, C, H, W)
         lo, hi = self.scale
-        a = (lo + (hi - lo) * torch.rand(B, 1, 1, 1, generator=g)).to(imgs.device)
-        eps = torch.randn(out.shape, generator=g).to(imgs.device)
+        a = (lo + (hi - lo) * torch.rand(B, 1, 1, 1, generator=g, device=gd)).to(dev)
+        eps = torch.randn(out.shape, generator=g, device=gd).to(dev)
         return (out * a + self.noise * eps).clamp(0.0, 1.0)
 
 
@@ -83,23 +85,23 @@ def _check(tc: TrainConfig, images: torch.Tensor) -> None:
 
 def _train(model: nn.Module, loss_of, n: int, tc: TrainConfig, g: torch.Generator, what: str,
            device: str) -> list[float]:
-    """Minibatch AdamW with the MAE schedule; ``loss_of(idx)`` gives the batch loss."""
+    """Minibatch AdamW with the MAE schedule; ``loss_of(idx)`` gives the batch loss. ``g`` lives
+    on ``device`` on a GPU (indices and augmentations drawn there), and the losses stay there,
+    read every few steps (:class:`models.train.LossTrace`)."""
     opt = torch.optim.AdamW(model.parameters(), lr=tc.lr, betas=(0.9, 0.95), weight_decay=tc.weight_decay)
     model.train()
-    losses = []
+    losses = LossTrace(device, f"the {what} training loss", "lower lr")
     for step in range(tc.steps):
         for grp in opt.param_groups:
             grp["lr"] = lr_at(step, tc)
-        idx = torch.randint(0, n, (min(tc.batch_size, n),), generator=g).to(device)
+        idx = torch.randint(0, n, (min(tc.batch_size, n),), generator=g, device=g.device).to(device)
         loss = loss_of(idx)
-        if not torch.isfinite(loss):
-            raise NonFiniteValue(f"the {what} training loss", step, "lower lr")
+        losses.add(step, loss)
         opt.zero_grad(set_to_none=True)
         loss.backward()
         opt.step()
-        losses.append(float(loss.detach()))
     model.eval()
-    return losses
+    return losses.values()
 
 
 def train_contrastive(model: ContrastiveViT, images: torch.Tensor, tc: TrainConfig, *, tau: float = 0.2,
@@ -107,7 +109,7 @@ def train_contrastive(model: ContrastiveViT, images: torch.Tensor, tc: TrainConf
     """InfoNCE between two augmented views of each image of the batch (other images are the
     negatives). Returns the per-step loss."""
     _check(tc, images)
-    g = torch.Generator().manual_seed(seed)
+    g = device_generator(seed, device)
     model.to(device)
     images = images.to(device)
 
@@ -124,7 +126,7 @@ def train_supervised(model: SupervisedViT, images: torch.Tensor, labels: torch.T
     _check(tc, images)
     if labels.shape[0] != images.shape[0]:
         raise InvalidParameter("labels", tuple(labels.shape), f"need one label per image ({images.shape[0]})")
-    g = torch.Generator().manual_seed(seed)
+    g = device_generator(seed, device)
     model.to(device)
     images, labels = images.to(device), labels.to(device)
 

@@ -89,3 +89,65 @@ def test_context_map_passes_the_run_device_and_the_sweeps_word(auto, tf32_restor
     assert os.getpid() not in {r["pid"] for r in ctx.map(where, pts)}
     assert {r["pid"] for r in ctx.map(where, pts, uses_device=True)} == {os.getpid()}
     assert os.getpid() not in {r["pid"] for r in ctx.map(where, _points(4), uses_device=False)}
+
+
+# ----------------------------------------------------------------------------- training loops
+def _mae_losses(steps: int = 10, device: str = "cpu") -> list[float]:
+    from models.vit import MAE, TrainConfig, ViTConfig, pretrain_mae
+    torch.manual_seed(1)
+    imgs = torch.rand(32, 1, 8, 8)
+    model = MAE(ViTConfig(depth=1))
+    return pretrain_mae(model, imgs, TrainConfig(steps=steps, batch_size=8, lr=2e-3, warmup=2),
+                        seed=3, device=device)["loss"]
+
+
+def test_device_generator_keeps_the_cpu_streams():
+    from models.train import device_generator
+    g = device_generator(5, "cpu")
+    assert g.device.type == "cpu"
+    assert torch.equal(torch.rand(4, generator=g), torch.rand(4, generator=torch.Generator().manual_seed(5)))
+
+
+def test_losses_read_every_k_steps_are_the_losses_read_every_step(monkeypatch):
+    """The GPU path of the training loops (losses kept on the device, read every k steps),
+    run on the CPU by asking for k = 4 there: the same numbers to the last bit."""
+    import models.train as train
+    every_step = _mae_losses()
+    monkeypatch.setattr(train, "check_every_for", lambda device: 4)
+    assert _mae_losses() == every_step and len(every_step) == 10
+
+
+def test_a_deferred_loss_check_names_the_first_bad_step():
+    from models.errors import NonFiniteValue
+    from models.train import LossTrace
+    tr = LossTrace("cpu", "the test loss", check_every=4)
+    for step, v in enumerate([1.0, 2.0, 3.0, 4.0, 5.0, float("nan"), float("inf")]):
+        tr.add(step, torch.tensor(v))                 # no read yet: the 8th step reads
+    with pytest.raises(NonFiniteValue, match="the test loss became non-finite .* at step 5"):
+        tr.add(7, torch.tensor(8.0))
+    quiet = LossTrace("cpu", check_every=4)           # record only (fine-tuning): never raises
+    for step in range(8):
+        quiet.add(step, torch.tensor(float("nan") if step == 2 else float(step)))
+    assert quiet.values()[3] == 3.0
+    now = LossTrace("cpu", "the test loss")           # on the CPU: at once, before the update
+    with pytest.raises(NonFiniteValue, match="at step 0"):
+        now.add(0, torch.tensor(float("inf")))
+
+
+@pytest.mark.skipif(not torch.cuda.is_available(), reason="needs a GPU")
+def test_gpu_training_loop_does_not_sync_every_step():
+    """On a GPU: the MAE loop reads its losses every 16 steps, not every step (synchronising
+    operations are counted by torch's sync debug mode)."""
+    import warnings
+    _mae_losses(2, "cuda")                            # warm up: CUDA context, kernels
+    steps = 48
+    torch.cuda.set_sync_debug_mode("warn")
+    try:
+        with warnings.catch_warnings(record=True) as caught:
+            warnings.simplefilter("always")
+            losses = _mae_losses(steps, "cuda")
+    finally:
+        torch.cuda.set_sync_debug_mode("default")
+    syncs = [w for w in caught if "synchroniz" in str(w.message)]
+    assert len(losses) == steps and all(x == x for x in losses)
+    assert len(syncs) < steps // 4, [str(w.message)[:200] for w in syncs[:5]]
