@@ -23,6 +23,7 @@ from dataclasses import dataclass
 import numpy as np
 from scipy import stats
 
+from claims import Regime
 from models.data import DataConfig, Distribution
 
 from ._common import data_config
@@ -118,6 +119,37 @@ def slope_in_P(rows: list[dict], key: str) -> dict | None:
     if len({r["P"] for r in rows}) < 2:
         return None
     return grouped_slope([r["P"] for r in rows], [r[key] for r in rows], [r["c_local"] for r in rows])
+
+
+def configured_and_fit(rows: list[dict], cfg, key: str) -> tuple[dict, dict]:
+    """The row of the configured run (``cfg.P``, ``cfg.c_local``) and the exponent fit of ``key`` in
+    the smallest local area size, one intercept per P (``grouped_slope``)."""
+    base = next(r for r in rows if r["P"] == cfg.P and r["c_local"] == cfg.c_local)
+    fit = grouped_slope([r["min_local_area"] for r in rows], [r[key] for r in rows], [r["P"] for r in rows])
+    return base, fit
+
+
+def fit_interval(name: str, fit: dict) -> dict:
+    """The 95% interval of a fitted exponent as a measurement interval (none without residual freedom)."""
+    return {name: tuple(fit["ci95"])} if fit["df"] > 0 else {}
+
+
+def sweep_scale(rows: list[dict], keys: tuple = ("P",)) -> dict:
+    """The run's scale: the sizes ``keys`` the sweep reached and its smallest local areas."""
+    return {**{k: sorted({r[k] for r in rows}) for k in keys},
+            "local_area": sorted({r["min_local_area"] for r in rows})}
+
+
+def area_regime(why: str = "", which: str = "") -> tuple:
+    """The regime conditions of an area sweep: the configured local areas are rarely wholly masked
+    (Lemma A.7, exact) and every run reached the convergence stage; ``why`` and ``which`` complete
+    the second condition's text (why the whole run matters, which queries are averaged)."""
+    return (
+        Regime("p_area_masked", "local areas large enough: the smallest local area of the configured run is "
+               f"wholly masked with probability <= {MASKED_AREA_BOUND:g} (Lemma A.7, exact)", "<=", MASKED_AREA_BOUND),
+        Regime("own_attn_end", f"every run of the sweep reached the convergence stage{why}: mean own-area attention "
+               f"of masked queries{which} >= {CONVERGED_ATTN:g} at the end", ">=", CONVERGED_ATTN, instrument=True),
+    )
 
 
 def area_series(rows: list[dict], key: str, ylabel: str, fit: dict) -> dict:

@@ -8,19 +8,20 @@ from dataclasses import dataclass
 
 import torch
 
-from claims import Assumption, Measurement, Prediction, Regime
+from claims import Assumption, Measurement, Prediction
 from models.data import DataConfig, Distribution
 
 from . import _phases as ph
 from ._areas import (
-    CONVERGED_ATTN,
-    MASKED_AREA_BOUND,
     AreaSweep,
     area_points,
+    area_regime,
     area_series,
+    configured_and_fit,
     dynamics_point,
-    grouped_slope,
+    fit_interval,
     slope_in_P,
+    sweep_scale,
 )
 from ._common import data_config
 from ._hypotheses import item_a_derivation, item_a_note
@@ -120,9 +121,7 @@ def area_sweep(cfg, ctx) -> tuple[dict, list[dict], dict]:
     pts = [{"data": p["data"], "spec": spec, "device": ctx.device,
             "seed": ctx.seed_for("sample", p["P"], p["data"]["K"], cfg.train_seed)} for p in area_points(cfg)]
     rows = ctx.map(dynamics_point, pts, desc="area sweep")
-    base = next(r for r in rows if r["P"] == cfg.P and r["c_local"] == cfg.c_local)
-    fit = grouped_slope([r["min_local_area"] for r in rows], [r["pp_over_target"] for r in rows],
-                        [r["P"] for r in rows])
+    base, fit = configured_and_fit(rows, cfg, "pp_over_target")
     return base, rows, fit
 
 
@@ -131,7 +130,6 @@ def measure(cfg, ctx, extra: dict | None = None) -> Measurement:
     values = {k: base[k] for k in BASE_KEYS}
     values.update(pp_exponent_in_area=fit["slope"], own_attn_end=min(r["own_attn_end"] for r in rows))
     values.update(extra or {})
-    intervals = {"pp_exponent_in_area": tuple(fit["ci95"])} if fit["df"] > 0 else {}
     table = [{k: v for k, v in r.items() if k not in ("pp_curve", "steps")} for r in rows]
     series = {"pp_over_target_vs_area": area_series(rows, "pp_over_target", "max |Ups| / min target FP at the end",
                                                      fit),
@@ -140,9 +138,8 @@ def measure(cfg, ctx, extra: dict | None = None) -> Measurement:
         "ys": {f"P={r['P']}, area {r['min_local_area']}": r["pp_curve"] for r in rows}}}
     evidence = {"rows": table, "fit_pp_in_area": fit,
                 "fit_pp_in_P_at_fixed_c_local": slope_in_P(rows, "pp_over_target")}
-    return Measurement(values, evidence, series, intervals=intervals,
-                       scale={"P": sorted({r["P"] for r in rows}),
-                              "local_area": sorted({r["min_local_area"] for r in rows})},
+    return Measurement(values, evidence, series, intervals=fit_interval("pp_exponent_in_area", fit),
+                       scale=sweep_scale(rows),
                        notes="Phases per claims/fpc/_phases.py; items 1-2 of the theorem are Theorem 4.1 "
                              "(fpc.thm4.1) and Lemmas C.30/E.3.")
 
@@ -159,14 +156,13 @@ def small_predictions(cfg):
 
 
 def regime(cfg):
-    return (
-        Regime("p_area_masked", "local areas large enough: the smallest local area of the configured run is "
-               f"wholly masked with probability <= {MASKED_AREA_BOUND:g} (Lemma A.7, exact)", "<=", MASKED_AREA_BOUND),
-        Regime("own_attn_end", "every run of the sweep reached the convergence stage: mean own-area attention "
-               f"of masked queries (local and global, each) >= {CONVERGED_ATTN:g} at the end", ">=", CONVERGED_ATTN,
-               instrument=True),
-    )
-
+    return area_regime(which=" (local and global, each)")
 
 
 SCALE_FIELDS = ("P", "c_local", "area_factors", "smaller_P", "n_samples", "steps")
+
+# the registration fields fpc.thmF.3 and fpc.thmF.4 share
+AREA_THEOREM = {"kind": "theorem", "check": measure, "regime": regime, "scale_fields": SCALE_FIELDS,
+                "asymptotic_in": ("P",), "not_algebraic": "a statement about a GD trajectory",
+                "profiles": {"quick": {}, "full": {"P": 256, "n_samples": 512, "steps": 1500, "smaller_P": (64, 128),
+                                                   "area_factors": (0.25, 0.5, 1.0)}}}

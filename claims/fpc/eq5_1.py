@@ -19,7 +19,7 @@ from models.attention import ReducedMIM
 
 from ._common import DATA_ASSUMPTIONS, make_dist
 from ._runs import area_onehot, trajectory
-from ._stages import DynConfig
+from ._stages import DYN_PROFILES, DynConfig
 
 
 @dataclass(frozen=True)
@@ -113,9 +113,7 @@ CLAIM = register(Claim(
                   "corresponding FP gradient in magnitude since ."),
     assumptions=DATA_ASSUMPTIONS,
     depends_on=("fpc.eq3.2", "fpc.lem5.1", "fpc.lem5.2"),
-    config=Config,
-    profiles={"quick": {}, "full": {"P": 256, "n_samples": 512, "steps": 1500}},
-    predictions=predictions, check=check, derive=derive,
+    config=Config, profiles=DYN_PROFILES, predictions=predictions, check=check, derive=derive,
     notes="The population gradient of Ups_{p->q} also collects images of other clusters and masked keys. The "
           "sentence 'the gradient of projected PP attention is smaller than the corresponding FP gradient' is judged "
           "pair by pair (every p, k, every recorded step) in fpc.lem5.2-key; here the ratio of the means over pairs is "

@@ -13,17 +13,18 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from claims import Assumption, Claim, Measurement, Prediction, Regime, Source, register
+from claims import Assumption, Claim, Measurement, Prediction, Source, register
 
 from ._areas import (
-    CONVERGED_ATTN,
-    MASKED_AREA_BOUND,
     AreaSweep,
     area_points,
+    area_regime,
     area_series,
-    grouped_slope,
+    configured_and_fit,
+    fit_interval,
     regime_values,
     slope_in_P,
+    sweep_scale,
 )
 from ._common import DATA_ASSUMPTIONS, MIMConfig
 from ._thm_f import SWEEP_ASSUMPTIONS
@@ -58,14 +59,7 @@ def predictions(cfg):
 
 
 def regime(cfg):
-    return (
-        Regime("p_area_masked", "local areas large enough: the smallest local area of the configured run is "
-               f"wholly masked with probability <= {MASKED_AREA_BOUND:g} (Lemma A.7, exact)", "<=", MASKED_AREA_BOUND),
-        Regime("own_attn_end", "every run of the sweep reached the convergence stage (the statement is about the whole "
-               f"run): mean own-area attention of masked queries >= {CONVERGED_ATTN:g} at the end",
-               ">=", CONVERGED_ATTN,
-               instrument=True),
-    )
+    return area_regime(why=" (the statement is about the whole run)")
 
 
 def ratio_point(data: dict, spec: dict, seed: int, sign: int = 1, device: str = "cpu") -> dict:
@@ -103,8 +97,7 @@ def check(cfg, ctx) -> Measurement:
     pts = [{"data": p["data"], "spec": spec, "sign": cfg.sign, "device": ctx.device,
             "seed": ctx.seed_for("sample", p["P"])} for p in area_points(cfg)]
     rows = ctx.map(ratio_point, pts, desc="projected PP vs FP")
-    base = next(r for r in rows if r["P"] == cfg.P and r["c_local"] == cfg.c_local)
-    fit = grouped_slope([r["min_local_area"] for r in rows], [r["max_ratio"] for r in rows], [r["P"] for r in rows])
+    base, fit = configured_and_fit(rows, cfg, "max_ratio")
     values = {"max_ratio_configured": base["max_ratio"], "ratio_exponent_in_area": fit["slope"],
               "p_area_masked": base["p_area_masked"], "own_attn_end": min(r["own_attn_end"] for r in rows)}
     table = [{k: v for k, v in r.items() if k not in ("steps", "max_ratio_per_step")} for r in rows]
@@ -115,10 +108,8 @@ def check(cfg, ctx) -> Measurement:
                                 "ys": {f"P={r['P']}, area {r['min_local_area']}": r["max_ratio_per_step"]
                                        for r in rows}}}
     evidence = {"rows": table, "fit_in_area": fit, "fit_in_P_at_fixed_c_local": slope_in_P(rows, "max_ratio")}
-    intervals = {"ratio_exponent_in_area": tuple(fit["ci95"])} if fit["df"] > 0 else {}
-    return Measurement(values, evidence, series, intervals=intervals,
-                       scale={"P": sorted({r["P"] for r in rows}),
-                              "local_area": sorted({r["min_local_area"] for r in rows})})
+    return Measurement(values, evidence, series, intervals=fit_interval("ratio_exponent_in_area", fit),
+                       scale=sweep_scale(rows))
 
 
 CLAIM = register(Claim(

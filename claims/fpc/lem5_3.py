@@ -13,7 +13,7 @@ from claims import Claim, Measurement, Prediction, Source, register
 from ._common import DATA_ASSUMPTIONS
 from ._hypotheses import delta_sign
 from ._runs import projected_pp, target_index, trajectory
-from ._stages import DynConfig, rate_series, stages
+from ._stages import DYN_PROFILES, DynConfig, rate_series, stages
 
 
 @dataclass(frozen=True)
@@ -111,7 +111,7 @@ CLAIM = register(Claim(
     assumptions=DATA_ASSUMPTIONS + (delta_sign(True),),
     depends_on=("fpc.lem5.1", "fpc.lem5.2", "fpc.lem5.2-key", "fpc.eq5.1", "fpc.eq4.1", "fpc.lemA.6"),
     config=Config,
-    profiles={"quick": {}, "full": {"P": 256, "n_samples": 512, "steps": 1500}},
+    profiles=DYN_PROFILES,
     predictions=predictions, check=check,
     not_algebraic="a statement about a GD trajectory",
     asymptotic_in=("P",), scale_fields=("steps", "n_samples"),

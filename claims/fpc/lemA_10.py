@@ -17,6 +17,7 @@ from models.mim import own_area_unmasked_count
 
 from ._common import DATA_ASSUMPTIONS, MIMConfig
 from ._runs import TrainFields, trajectory
+from ._stages import DYN_PROFILES
 
 
 @dataclass(frozen=True)
@@ -139,7 +140,7 @@ CLAIM = register(Claim(
                                                     text="the upper constant is U^2: upper_scale = 1")),
     depends_on=("fpc.lemA.8", "fpc.lemA.6", "fpc.lemA.9"),
     config=Config,
-    profiles={"quick": {}, "full": {"P": 256, "n_samples": 512, "steps": 1500}},
+    profiles=DYN_PROFILES,
     predictions=predictions, check=check, derive=derive, deterministic=True,
     notes="The constants of the seed are lost; the bounds use c1 = L^2/2, c2 = U^2 and a deficit d that "
           "covers the fully-masked case, chosen so that both bounds hold per query by algebra: the lemma as "

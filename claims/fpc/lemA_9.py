@@ -15,6 +15,7 @@ from models.mim import patch_stats
 
 from ._common import DATA_ASSUMPTIONS, MIMConfig, make_dist
 from ._runs import TrainFields, trajectory
+from ._stages import DYN_PROFILES
 
 
 @dataclass(frozen=True)
@@ -111,9 +112,7 @@ CLAIM = register(Claim(
                   "implies is small.) Lemma A.9."),
     assumptions=DATA_ASSUMPTIONS + (Assumption.math("star_scale == 1", text="L_p* is the stated one: star_scale = 1"),),
     depends_on=("fpc.lemA.8", "fpc.lemA.7"),
-    config=Config,
-    profiles={"quick": {}, "full": {"P": 256, "n_samples": 512, "steps": 1500}},
-    predictions=predictions, check=check, derive=derive,
+    config=Config, profiles=DYN_PROFILES, predictions=predictions, check=check, derive=derive,
     notes="The statement of the lemma is lost; its proof text (lower bound, Lemma A.7, choice of a large "
           "target correlation) fixes what is checked. The target FP alone does not reach L_p*: a query whose "
           "area is fully masked must also stop attending to other areas (other FP = -s), else its gap stays "

@@ -13,7 +13,16 @@ from dataclasses import dataclass
 
 from claims import Assumption, Claim, Measurement, Prediction, Source, register
 
-from ._areas import AreaSweep, area_points, area_series, dynamics_point, grouped_slope
+from ._areas import (
+    AreaSweep,
+    area_points,
+    area_series,
+    configured_and_fit,
+    dynamics_point,
+    fit_interval,
+    grouped_slope,
+    sweep_scale,
+)
 from ._common import DATA_ASSUMPTIONS
 from ._sweep import SweepData
 from ._thm_f import SWEEP_ASSUMPTIONS, regime
@@ -66,10 +75,8 @@ def check(cfg, ctx) -> Measurement:
     rows = [{k: r[k] for k in KEEP} for r in ctx.map(dynamics_point, points(cfg, ctx), desc="PP correlations")]
     Kmax = max(cfg.K_values)
     at_K = [r for r in rows if r["K"] == Kmax]
-    base = next(r for r in at_K if r["P"] == cfg.P and r["c_local"] == cfg.c_local)
+    base, fit = configured_and_fit(at_K, cfg, "pp_over_target")
     by_K = sorted((r for r in rows if r["P"] == cfg.P and r["c_local"] == cfg.c_local), key=lambda r: r["K"])
-    fit = grouped_slope([r["min_local_area"] for r in at_K], [r["pp_over_target"] for r in at_K],
-                        [r["P"] for r in at_K])
     fit_K = grouped_slope([r["K"] for r in by_K], [r["pp_over_target"] for r in by_K], [0] * len(by_K))
     values = {"ratio_at_largest_K": base["pp_over_target"], "ratio_exponent_in_area": fit["slope"],
               "p_area_masked": base["p_area_masked"], "own_attn_end": min(r["own_attn_end"] for r in rows)}
@@ -83,9 +90,8 @@ def check(cfg, ctx) -> Measurement:
                                                  [r["projected_pp_over_target"] for r in by_K]}}}
     return Measurement(values, {"rows": rows, "fit_in_area": fit, "fit_in_K_not_judged": fit_K,
                                 "K_where_small": [r["K"] for r in by_K if r["pp_over_target"] <= cfg.small_ratio]},
-                       series=series, intervals={"ratio_exponent_in_area": tuple(fit["ci95"])} if fit["df"] > 0 else {},
-                       scale={"P": sorted({r["P"] for r in rows}), "K": sorted({r["K"] for r in rows}),
-                              "local_area": sorted({r["min_local_area"] for r in rows})})
+                       series=series, intervals=fit_interval("ratio_exponent_in_area", fit),
+                       scale=sweep_scale(rows, ("P", "K")))
 
 
 CLAIM = register(Claim(

@@ -11,11 +11,11 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from claims import Claim, Measurement, Prediction, Source, register
+from claims import Claim, Prediction, Source, register
 
 from ._common import DATA_ASSUMPTIONS
 from ._hypotheses import delta_sign
-from ._thm_f import SCALE_FIELDS, SWEEP_ASSUMPTIONS, AreaConfig, measure, regime, small_predictions
+from ._thm_f import AREA_THEOREM, SWEEP_ASSUMPTIONS, AreaConfig, small_predictions
 
 
 @dataclass(frozen=True)
@@ -32,10 +32,6 @@ def predictions(cfg):
     ) + small_predictions(cfg)
 
 
-def check(cfg, ctx) -> Measurement:
-    return measure(cfg, ctx)
-
-
 NOTES = ("'Nearly unchanged' is fixed as at most small_ratio (1/3) of the smallest learned target FP. Sizes: "
          "the quick profile runs P = 32, 64 with c_local 3.5 and 1.75 (local areas of 9-11 and 4 patches); only "
          "the full profile reaches P = 256 (P = 64, 128, 256; the exponent in P at fixed c_local is reported in "
@@ -49,7 +45,6 @@ NOTES = ("'Nearly unchanged' is fixed as at most small_ratio (1/3) of the smalle
 CLAIM = register(Claim(
     id="fpc.thmF.3",
     title="Theorem F.3 (Delta > 0): two phases for local queries, one phase for global-area queries",
-    kind="theorem",
     statement="For Delta > 0: (3) for p local in k, Phi_{p->v_{k,1}} first decreases quickly while the other "
               "correlations barely change, then the growth of Phi_{p->v_{k,j}} dominates until convergence with "
               "all other FP and PP correlations nearly unchanged; (4) for p in the global area of k the growth "
@@ -73,11 +68,6 @@ CLAIM = register(Claim(
     assumptions=DATA_ASSUMPTIONS + SWEEP_ASSUMPTIONS + (delta_sign(True),),
     depends_on=("fpc.lem5.3", "fpc.lemC.16", "fpc.lemC.23", "fpc.lemC.30", "fpc.lemE.3", "fpc.thmF.1",
                 "fpc.lemA.9", "fpc.lemA.10", "fpc.lem5.2-key"),
-    config=Config,
-    profiles={"quick": {}, "full": {"P": 256, "n_samples": 512, "steps": 1500, "smaller_P": (64, 128),
-                                    "area_factors": (0.25, 0.5, 1.0)}},
-    predictions=predictions, check=check, regime=regime,
-    scale_fields=SCALE_FIELDS, asymptotic_in=("P",),
-    not_algebraic="a statement about a GD trajectory",
+    config=Config, predictions=predictions, **AREA_THEOREM,
     notes=NOTES,
 ))

@@ -8,11 +8,11 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from claims import Claim, Measurement, Prediction, Source, register
+from claims import Claim, Prediction, Source, register
 
 from ._common import DATA_ASSUMPTIONS
 from ._hypotheses import delta_sign
-from ._thm_f import SCALE_FIELDS, SWEEP_ASSUMPTIONS, AreaConfig, measure, regime, small_predictions
+from ._thm_f import AREA_THEOREM, SWEEP_ASSUMPTIONS, AreaConfig, small_predictions
 
 
 @dataclass(frozen=True)
@@ -31,14 +31,9 @@ def predictions(cfg):
     ) + small_predictions(cfg)
 
 
-def check(cfg, ctx) -> Measurement:
-    return measure(cfg, ctx)
-
-
 CLAIM = register(Claim(
     id="fpc.thmF.4",
     title="Theorem F.4 (Delta < 0): one phase for every area",
-    kind="theorem",
     statement="For Delta < 0, for every p and k, the increase of the target FP correlation dominates throughout "
               "training, whereas all other FP correlations and the PP correlations remain close to 0.",
     statement_latex=(
@@ -53,12 +48,7 @@ CLAIM = register(Claim(
     assumptions=DATA_ASSUMPTIONS + SWEEP_ASSUMPTIONS + (delta_sign(False),),
     depends_on=("fpc.lemD.3", "fpc.lemE.3", "fpc.thmF.2", "fpc.lemA.9", "fpc.lemA.10", "fpc.eq4.1",
                 "fpc.lem5.2-key"),
-    config=Config,
-    profiles={"quick": {}, "full": {"P": 256, "n_samples": 512, "steps": 1500, "smaller_P": (64, 128),
-                                    "area_factors": (0.25, 0.5, 1.0)}},
-    predictions=predictions, check=check, regime=regime,
-    scale_fields=SCALE_FIELDS, asymptotic_in=("P",),
-    not_algebraic="a statement about a GD trajectory",
+    config=Config, predictions=predictions, **AREA_THEOREM,
     notes="'Close to 0' is fixed as at most small_ratio (1/3) of the smallest learned target FP. Sizes: the quick "
           "profile runs P = 32, 64 with c_local 2.3 and 1.15 (local areas of 8 and 3-4 patches); only the full "
           "profile reaches P = 256 (P = 64, 128, 256; the exponent in P is reported, not judged). History: with "
