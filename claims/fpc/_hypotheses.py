@@ -161,6 +161,14 @@ def end_measure(cfg, ctx, which: str, use_stage: bool) -> Measurement:
                        series={"correlations": series_of(tr, loc_only=(which == "local"))}, undecided=undecided)
 
 
+def end_check(which: str, use_stage: bool):
+    """The check of an end-of-training lemma: ``end_measure`` for the ``which`` ("local" or
+    "global") queries, from the growth peak T2 on (``use_stage``) or over the whole run."""
+    def check(cfg, ctx) -> Measurement:
+        return end_measure(cfg, ctx, which, use_stage)
+    return check
+
+
 # the registration fields every claim on one recorded GD run of the hypotheses shares: its
 # profiles and item (a)'s derivation
 DYNAMICS = {"profiles": DYN_PROFILES, "derive": item_a_derivation}

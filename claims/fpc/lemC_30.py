@@ -5,19 +5,15 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from claims import Claim, Measurement, Source, register
+from claims import Claim, Source, register
 
 from ._common import DATA_ASSUMPTIONS
-from ._hypotheses import DYNAMICS, EPS, SIGN, PositiveGap, delta_sign, end_measure, end_predictions
+from ._hypotheses import DYNAMICS, EPS, SIGN, PositiveGap, delta_sign, end_check, end_predictions
 
 
 @dataclass(frozen=True)
 class Config(PositiveGap):
     eps: float = 0.1            # the target accuracy of the lemma
-
-
-def check(cfg, ctx) -> Measurement:
-    return end_measure(cfg, ctx, "local", True)
 
 
 CLAIM = register(Claim(
@@ -35,7 +31,7 @@ CLAIM = register(Claim(
                   "- 2. If , we have ."),
     assumptions=DATA_ASSUMPTIONS + (delta_sign(True), SIGN, EPS),
     depends_on=("fpc.lemC.23", "fpc.lemA.9", "fpc.lemA.10"),
-    config=Config, predictions=end_predictions, check=check, **DYNAMICS,
+    config=Config, predictions=end_predictions, check=end_check("local", True), **DYNAMICS,
     notes="Items 1-2 are reconstructed from their use in the proof of Theorem F.3 (loss gap and area "
           "attention); O(eps) is read with constant 1. Verdict inconclusive when the loss has not settled.",
 ))

@@ -4,19 +4,15 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from claims import Claim, Measurement, Source, register
+from claims import Claim, Source, register
 
 from ._common import DATA_ASSUMPTIONS
-from ._hypotheses import DYNAMICS, EPS, SIGN, NegativeGap, delta_sign, end_measure, end_predictions
+from ._hypotheses import DYNAMICS, EPS, SIGN, NegativeGap, delta_sign, end_check, end_predictions
 
 
 @dataclass(frozen=True)
 class Config(NegativeGap):
     eps: float = 0.1
-
-
-def check(cfg, ctx) -> Measurement:
-    return end_measure(cfg, ctx, "local", True)
 
 
 CLAIM = register(Claim(
@@ -33,7 +29,7 @@ CLAIM = register(Claim(
                   "- 2. If , we have ."),
     assumptions=DATA_ASSUMPTIONS + (delta_sign(False), SIGN, EPS),
     depends_on=("fpc.lem5.1", "fpc.lem5.2", "fpc.lemA.9", "fpc.lemA.10"),
-    config=Config, predictions=end_predictions, check=check, **DYNAMICS,
+    config=Config, predictions=end_predictions, check=end_check("local", True), **DYNAMICS,
     notes="Stage 2 starts at the growth peak T2 (claims/fpc/_phases.py); items 1-2 reconstructed as in "
           "fpc.lemC.30.",
 ))

@@ -4,10 +4,10 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from claims import Claim, Measurement, Prediction, Source, register
+from claims import Claim, Prediction, Source, register
 
 from ._common import DATA_ASSUMPTIONS
-from ._hypotheses import DYNAMICS, EPS, SIGN, PositiveGap, end_measure, item_a_note
+from ._hypotheses import DYNAMICS, EPS, SIGN, PositiveGap, end_check, item_a_note
 
 
 @dataclass(frozen=True)
@@ -24,10 +24,6 @@ def predictions(cfg):
     )
 
 
-def check(cfg, ctx) -> Measurement:
-    return end_measure(cfg, ctx, "global", False)
-
-
 CLAIM = register(Claim(
     id="fpc.lemE.3",
     title="End of training for global-area queries: area-wide attention and small loss gap",
@@ -42,7 +38,7 @@ CLAIM = register(Claim(
                   "- 2. If , we have ."),
     assumptions=DATA_ASSUMPTIONS + (SIGN, EPS),
     depends_on=("fpc.lem5.1", "fpc.lem5.2", "fpc.lemA.9", "fpc.lemA.10"),
-    config=Config, predictions=predictions, check=check, **DYNAMICS,
+    config=Config, predictions=predictions, check=end_check("global", False), **DYNAMICS,
     notes="E.2 (a) checked over the whole run (global-area queries have a single phase); items 1-2 "
           "reconstructed as in fpc.lemC.30.",
 ))
