@@ -13,10 +13,14 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 import numpy as np
+import torch
+
+from models.mim import own_area_unmasked_count
 
 from . import _phases as ph
 from ._common import MIMConfig
 from ._runs import TrainFields, local_pairs, other_fp, projected_pp, rates
+from ._training import on_model, to_cpu
 
 MONO_TOL = 1e-7     # float32 training: increments smaller than this are round-off
 
@@ -124,22 +128,27 @@ def converged(tr, window: float = 0.1, rel: float = 1e-3) -> tuple[bool, float]:
     return change < rel, change
 
 
+def per_query(model, dist, b) -> dict:
+    """One forward pass of ``model`` on ``b`` (on the model's device), read back on the CPU, per
+    masked query: area attentions ``A`` (n, m, N), ``own`` area, own-area attention ``a_own``,
+    ``reach`` (the own area has an unmasked patch) and the loss ``gap`` loss_q - 1/2 z_j^2
+    1{own area fully masked} (the per-query L_p - L_p*), all (n, m)."""
+    with torch.no_grad():
+        fwd = to_cpu(model(on_model(b, model)))
+    own, A = fwd.own, fwd.A.double()
+    a_own = A.gather(2, own[..., None])[..., 0]
+    reach = own_area_unmasked_count(dist, b, own) > 0
+    zj = b.z.double().gather(1, own)
+    gap = fwd.loss_q.double() - 0.5 * zj ** 2 * (~reach).double()
+    return {"A": A, "own": own, "a_own": a_own, "reach": reach, "gap": gap}
+
+
 def query_end_stats(tr) -> dict:
     """At the end of the run, per class of masked query (local / global in its cluster):
     mean own-area attention over queries whose area has an unmasked patch, and the mean
     loss gap loss_q - 1/2 z_j^2 1{area fully masked} (the per-query L_p - L_p*)."""
-    import torch
-
-    from models.mim import own_area_unmasked_count
-    b = tr.batch.to(device=tr.model.Phi.device, dtype=tr.model.Phi.dtype)
-    with torch.no_grad():
-        fwd = tr.model(b)
-    own = fwd.own.cpu()
-    A = fwd.A.detach().cpu().double()
-    a_own = A.gather(2, own[..., None])[..., 0]                        # (n, m)
-    reach = own_area_unmasked_count(tr.dist, tr.batch, own) > 0
-    zj = tr.batch.z.double().gather(1, own)
-    gap = fwd.loss_q.detach().cpu().double() - 0.5 * zj ** 2 * (~reach).double()
+    q = per_query(tr.model, tr.dist, tr.batch)
+    own, a_own, reach, gap = q["own"], q["a_own"], q["reach"], q["gap"]
     out = {}
     for name, sel in (("local", own != 0), ("global", own == 0)):
         r = sel & reach

@@ -80,9 +80,8 @@ def train_reduced(dist: Distribution, spec: TrainSpec, g: torch.Generator, *, de
                   steps_iter=range, batch: Batch | None = None) -> Trajectory:
     dtype = {"float32": torch.float32, "float64": torch.float64}[spec.dtype]
     b = batch if batch is not None else dist.sample(spec.n_samples, g)
-    b_dev = b.to(device=device, dtype=dtype)
-    cls = FastReducedMIM if spec.fast else ReducedMIM
-    model = cls(dist_on(dist, device) if device != "cpu" else dist, dtype=dtype, device=device)
+    model = reduced_model(dist, dtype, device, fast=spec.fast)
+    b_dev = on_model(b, model)
 
     P = dist.P
     pos = b.masked_idx.reshape(-1).to(device)
@@ -127,9 +126,26 @@ def train_reduced(dist: Distribution, spec: TrainSpec, g: torch.Generator, *, de
                       st("ups_absmax"), st("own_attn"), st("global_attn"), final)
 
 
-def to_cpu(fwd):
+# -- devices: a run trains on its device (``ctx.device``); its read-outs come back through ``to_cpu``
+def to_cpu(x):
+    """A result moved off the run's device, detached: a tensor, or a model's ``Forward`` field by
+    field. The one place the fpc claims bring results to the CPU."""
+    if isinstance(x, torch.Tensor):
+        return x.detach().cpu()
     from models.attention import Forward
-    return Forward(*(getattr(fwd, f).detach().cpu() for f in ("attn", "A", "own", "loss_q", "loss")))
+    return Forward(*(to_cpu(getattr(x, f)) for f in ("attn", "A", "own", "loss_q", "loss")))
+
+
+def on_model(b: Batch, model: ReducedMIM) -> Batch:
+    """``b`` on the device and in the dtype of ``model``'s parameters."""
+    return b.to(device=model.Phi.device, dtype=model.Phi.dtype)
+
+
+def reduced_model(dist: Distribution, dtype: torch.dtype, device: str = "cpu", fast: bool = False) -> ReducedMIM:
+    """A reduced model from Q = 0 on ``device`` (``FastReducedMIM``, closed-form gradients, with
+    ``fast``), its distribution's index tensors on the same device."""
+    cls = FastReducedMIM if fast else ReducedMIM
+    return cls(dist_on(dist, device) if device != "cpu" else dist, dtype=dtype, device=device)
 
 
 def dist_on(dist: Distribution, device: str) -> Distribution:

@@ -13,11 +13,10 @@ import torch
 
 from claims import Assumption, Claim, Derivation, Measurement, Prediction, Source, register
 from claims._sym import nonnegative
-from models.mim import own_area_unmasked_count
 
 from ._common import DATA_ASSUMPTIONS, MIMConfig
 from ._runs import TrainFields, trajectory
-from ._stages import DYN_PROFILES
+from ._stages import DYN_PROFILES, per_query
 
 
 @dataclass(frozen=True)
@@ -62,13 +61,8 @@ def bounds_at(tr, Phi: np.ndarray, Ups: np.ndarray, L: float, U: float, upper_sc
     with torch.no_grad():
         model.Phi.copy_(torch.as_tensor(Phi))
         model.Ups.copy_(torch.as_tensor(Ups))
-        fwd = model(b.to(device=model.Phi.device, dtype=model.Phi.dtype))
-    A = fwd.A.detach().cpu().double()
-    own = fwd.own.cpu()
-    Aj = A.gather(2, own[..., None])[..., 0]                             # (n, m)
-    reach = own_area_unmasked_count(dist, b, own) > 0
-    zj = b.z.double().gather(1, own)
-    gap = fwd.loss_q.detach().cpu().double() - 0.5 * zj ** 2 * (~reach).double()
+    q = per_query(model, dist, b)
+    A, Aj, reach, gap = q["A"], q["a_own"], q["reach"], q["gap"]                 # (n, m, N), (n, m) x 3
     d = torch.where(reach, 1 - Aj, A.sum(-1))
     lo_q = 0.5 * L ** 2 * (1 - Aj) ** 2 * reach.double()
     hi_q = upper_scale * U ** 2 * d ** 2

@@ -20,6 +20,8 @@ from models.vit_objectives import (
     train_supervised,
 )
 
+from ._training import to_cpu
+
 OTHERS = ("contrastive", "supervised")
 
 
@@ -87,7 +89,7 @@ def train_point(*, objective: str, seed: int, vit: dict, train: dict, tau: float
            "settle": settle_change(loss)}
     if objective == "supervised":
         with torch.no_grad():
-            pred = model(te.images.to(device)).argmax(1).cpu()
+            pred = to_cpu(model(te.images.to(device)).argmax(1))
             out["test_accuracy"] = float((pred == te.labels).float().mean())
     return out
 

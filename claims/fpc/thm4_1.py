@@ -11,14 +11,13 @@ import torch
 
 from claims import Assumption, Claim, Derivation, Measurement, Prediction, Source, register
 from claims._sym import fact, identity
-from models.attention import ReducedMIM
 from models.data import DataConfig, Distribution
-from models.fastmim import FastReducedMIM, training_memory_gb
+from models.fastmim import training_memory_gb
 from models.mim import patch_stats_chunked
 from models.train import gradient_descent
 
 from ._common import data_config
-from ._training import dist_on
+from ._training import on_model, reduced_model, to_cpu
 
 
 @dataclass(frozen=True)
@@ -96,9 +95,8 @@ def train_one(data, eps, attn_const, n_samples, n_eval, lr, max_steps, eval_ever
     g = torch.Generator().manual_seed(seed)
     tdtype = {"float32": torch.float32, "float64": torch.float64}[dtype]
     train_b, eval_b = dist.sample(n_samples, g), dist.sample(n_eval, g)
-    tb = train_b.to(device=device, dtype=tdtype)
-    model = (FastReducedMIM if fast_grad else ReducedMIM)(dist_on(dist, device) if device != "cpu" else dist,
-                                                          dtype=tdtype, device=device)
+    model = reduced_model(dist, tdtype, device, fast=fast_grad)
+    tb = on_model(train_b, model)
     hist = {"step": [], "max_gap": [], "min_attn": [], "train_loss": [], "target_fp": [], "global_fp_local": [],
             "ups_absmax": []}
     reached = {"at": None}
@@ -112,7 +110,7 @@ def train_one(data, eps, attn_const, n_samples, n_eval, lr, max_steps, eval_ever
         with torch.no_grad():
             st = patch_stats_chunked(dist, eval_b, model, eval_prep)
         gap, att = float(st.gap.max()), float(np.nanmin(st.own_attn.numpy()))
-        Phi = model.Phi.detach().cpu()
+        Phi = to_cpu(model.Phi)
         hist["step"].append(step)
         hist["max_gap"].append(gap)
         hist["min_attn"].append(att)

@@ -12,13 +12,12 @@ from scipy import stats
 
 from claims import Assumption, Claim, Measurement, Prediction, Regime, Source, register
 from models.data import DataConfig, Distribution
-from models.fastmim import FastReducedMIM
 from models.mim import patch_stats
 from models.train import gradient_descent
 
 from ._fit import exp_fit, power_fit
 from ._sweep import SweepData, data_dict, largest
-from ._training import dist_on, to_cpu
+from ._training import on_model, reduced_model, to_cpu
 
 LOG2 = math.log(2.0)
 
@@ -49,8 +48,8 @@ def steps_to_eps(data: dict, n: int, n_eval: int, max_steps: int, lr: float, eps
     dist = Distribution(DataConfig(**data))
     g = torch.Generator().manual_seed(seed)
     train_b, eval_b = dist.sample(n, g), dist.sample(n_eval, g)
-    tb, eb = train_b.to(device=device, dtype=torch.float32), eval_b.to(device=device, dtype=torch.float32)
-    model = FastReducedMIM(dist_on(dist, device) if device != "cpu" else dist, dtype=torch.float32, device=device)
+    model = reduced_model(dist, torch.float32, device, fast=True)
+    tb, eb = on_model(train_b, model), on_model(eval_b, model)
     hit, gaps = {}, []
 
     def evaluate(step, state):
