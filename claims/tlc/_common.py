@@ -8,6 +8,8 @@ import contextlib
 
 import numpy as np
 
+from claims import Regime
+
 PAPER = "tlc"
 
 
@@ -98,6 +100,12 @@ def window_change(loss) -> float:
         return float("inf")
     a, b = float(np.mean(loss[int(0.8 * T):int(0.9 * T)])), float(np.mean(loss[int(0.9 * T):]))
     return abs(a - b) / a if a > 0 else float("inf")
+
+
+def pretrain_settled(name: str, whose: str, tol: float) -> Regime:
+    """Regime: ``whose`` pre-training loss has settled, ``window_change`` of it at most ``tol``."""
+    return Regime(name, f"{whose} pre-training loss has settled (relative change of the mean loss from the "
+                  f"[80%, 90%) window to the last 10% of steps <= {tol})", "<=", tol)
 
 
 def chance_bar(n_test: int, n_classes: int = 10, z: float = 3.0) -> float:

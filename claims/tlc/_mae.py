@@ -17,10 +17,11 @@ from pathlib import Path
 
 import torch
 
+from claims import Regime
 from models.images import LabelledImages, load_digits_images, photo_crops, split
 from models.vit import MAE, TrainConfig, ViTConfig, pretrain_mae
 
-from ._common import single_thread
+from ._common import chance_bar, single_thread
 
 _CACHE: dict = {}
 _DATA: dict = {}
@@ -76,10 +77,10 @@ def _cache_dir() -> Path:
 
 
 def _digest(key) -> str:
-    import models.images as mi
-    import models.vit as mv
+    import models.images as images_module
+    import models.vit as vit_module
     h = hashlib.sha256(repr(key).encode())
-    for mod in (mv, mi):                          # a code change invalidates the cache
+    for mod in (vit_module, images_module):       # a code change invalidates the cache
         h.update(Path(mod.__file__).read_bytes())
     h.update(Path(__file__).read_bytes())
     h.update(torch.__version__.encode())
@@ -103,7 +104,7 @@ def trained_mae(vc: ViTConfig, tc: TrainConfig, data: str, seed: int,
                 model = MAE(vc)
                 hist = pretrain_mae(model, train.images, tc, seed=seed, snapshot_steps=tuple(snapshot_steps),
                                     device=device)
-                model.cpu()
+                model.cpu()                   # the one move to the CPU: callers get CPU models
             entry = {"model": model.state_dict(), **hist}
             _save(path, {**entry, "key_digest": kd, "weights_digest": weights_digest(entry)})
         model.eval()
@@ -112,12 +113,15 @@ def trained_mae(vc: ViTConfig, tc: TrainConfig, data: str, seed: int,
 
 
 def weights_digest(entry: dict) -> str:
-    """SHA-256 of the weights, the loss history and every snapshot, in a fixed order."""
+    """SHA-256 of the weights, the loss history and every snapshot, in a fixed order. Every tensor
+    is on the CPU: ``trained_mae`` moves the trained model there (the one move to the CPU in tlc)
+    and ``pretrain_mae`` keeps its snapshots there; a cached file holding others fails here and
+    is retrained."""
     h = hashlib.sha256()
 
     def add(name, t):
         h.update(name.encode())
-        h.update(t.detach().cpu().contiguous().numpy().tobytes())
+        h.update(t.detach().contiguous().numpy().tobytes())
     for name, t in sorted(entry["model"].items()):
         add(name, t)
     h.update(repr([float(x) for x in entry["loss"]]).encode())
@@ -193,3 +197,10 @@ def digits_mae(heads: int, steps: int, seed: int, mask_ratio: float = 0.75, devi
 def n_test() -> int:
     """Size of the digits test split the probes (tlc.tab1, tlc.tab2) are scored on."""
     return len(dataset("digits", 8)[1])
+
+
+def probe_above_chance(which: str) -> Regime:
+    """Instrument condition of the digits probes: ``which`` (e.g. "both linear probes are") above
+    chance, i.e. accuracy above ``chance_bar`` on the digits test split."""
+    return Regime("min_probe_accuracy", f"{which} above chance: accuracy > 1/10 + 3 binomial standard errors on "
+                  f"{n_test()} test digits", ">", chance_bar(n_test()), instrument=True)

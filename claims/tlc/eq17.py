@@ -8,10 +8,10 @@ from dataclasses import dataclass
 import numpy as np
 import torch
 
-from claims import Assumption, Claim, Measurement, Prediction, Regime, Source, register
+from claims import Assumption, Claim, Measurement, Prediction, Source, register
 from models.seeds import derive_seed
 
-from ._common import window_change
+from ._common import pretrain_settled, window_change
 from ._mae import photo_mae
 
 
@@ -56,8 +56,7 @@ def predictions(cfg):
 
 
 def regime(cfg):
-    return (Regime("settle", "the MAE's pre-training loss has settled (relative change of the mean loss from the "
-                   f"[80%, 90%) window to the last 10% of steps <= {cfg.settle_tol})", "<=", cfg.settle_tol),)
+    return (pretrain_settled("settle", "the MAE's", cfg.settle_tol),)
 
 
 def check(cfg, ctx) -> Measurement:

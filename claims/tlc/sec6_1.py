@@ -9,7 +9,7 @@ import numpy as np
 
 from claims import Assumption, Claim, Measurement, Prediction, Regime, Source, register
 
-from ._common import fit_line, window_change
+from ._common import fit_line, pretrain_settled, window_change
 from ._mae import photo_mae, reconstruct
 
 
@@ -64,8 +64,7 @@ def regime(cfg):
         Regime("max_median_distance", f"every component i = 1..{cfg.n_components} is reconstructed at every mask "
                f"ratio: its median relative distance is below {cfg.max_distance} (a reconstruction without that "
                "component scores 1)", "<", cfg.max_distance, instrument=True),
-        Regime("max_settle", "every MAE's pre-training loss has settled (relative change of the mean loss from "
-               f"the [80%, 90%) window to the last 10% of steps <= {cfg.settle_tol})", "<=", cfg.settle_tol),
+        pretrain_settled("max_settle", "every MAE's", cfg.settle_tol),
     )
 
 

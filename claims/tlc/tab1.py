@@ -7,8 +7,8 @@ from dataclasses import dataclass
 from claims import Assumption, Claim, Measurement, Prediction, Regime, Source, register
 from models.probe import extract_features, finetune, logistic_probe
 
-from ._common import chance_bar, single_thread, window_change
-from ._mae import digits_mae, n_test
+from ._common import pretrain_settled, single_thread, window_change
+from ._mae import digits_mae, probe_above_chance
 
 
 @dataclass(frozen=True)
@@ -33,12 +33,9 @@ def predictions(cfg):
 
 
 def regime(cfg):
-    bar = chance_bar(n_test())
     return (
-        Regime("min_probe_accuracy", "both linear probes (LP, BN + LP) are above chance: accuracy > 1/10 + 3 "
-               f"binomial standard errors on {n_test()} test digits", ">", bar, instrument=True),
-        Regime("pretrain_settle", "the MAE pre-training loss has settled (relative change of the mean loss "
-               f"from the [80%, 90%) window to the last 10% of steps <= {cfg.settle_tol})", "<=", cfg.settle_tol),
+        probe_above_chance("both linear probes (LP, BN + LP) are"),
+        pretrain_settled("pretrain_settle", "the MAE", cfg.settle_tol),
         Regime("pft_settle", "the partial fine-tuning loss has settled (full training-set loss, relative change "
                f"over the last 10% of steps <= {cfg.settle_tol})", "<=", cfg.settle_tol),
     )

@@ -8,8 +8,8 @@ from claims import Assumption, Claim, Measurement, Prediction, Regime, Source, r
 from models.images import LabelledImages
 from models.probe import extract_features, finetune, logistic_probe
 
-from ._common import chance_bar, window_change
-from ._mae import digits_mae, n_test
+from ._common import window_change
+from ._mae import digits_mae, probe_above_chance
 
 
 @dataclass(frozen=True)
@@ -49,10 +49,8 @@ def predictions(cfg):
 
 
 def regime(cfg):
-    bar = chance_bar(n_test())
     return (
-        Regime("min_probe_accuracy", "both linear probes are above chance: accuracy > 1/10 + 3 binomial standard "
-               f"errors on {n_test()} test digits", ">", bar, instrument=True),
+        probe_above_chance("both linear probes are"),
         Regime("min_ft_minus_lp", "fine-tuning works: each model's fine-tuned accuracy is at least its linear "
                "probe's (FT trains a superset of what the probe trains)", ">=", 0.0, instrument=True),
         Regime("max_settle", "every training loss has settled: pre-training (mean minibatch loss, [80%, 90%) "
