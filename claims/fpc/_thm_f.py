@@ -91,6 +91,10 @@ F12_NOTES = ("Item (a) cannot fail (the target FP's descent direction is E[z_j A
          "in claims/fpc/_phases.py. Item (b) is a real test: at Delta = +0.6 with lr = 50 it breaks. Rule "
          "changed after an audit showed the old check also passed on a Delta < 0 setting.")
 
+# items (a), (b) of Hypotheses B.1/B.2 as Theorems F.1/F.2 state them
+AB_ITEMS_LATEX = (r"(a) $\Phi^{(t)}_{p \to v_{k,j}}$ is monotonically increasing; (b) for $p$ in a local area "
+                  r"($j \neq 1$), $\Phi^{(t)}_{p \to v_{k,1}}$ is monotonically decreasing")
+
 # the registration fields fpc.thmF.1 and fpc.thmF.2 share
 P_SWEEP = {"kind": "theorem", "check": p_sweep, "derive": item_a_derivation, "notes": F12_NOTES,
            "profiles": {"quick": {}, "full": {"P_values": (64, 128, 256, 512, 1024), "n_samples": 512, "steps": 1500}},

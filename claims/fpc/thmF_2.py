@@ -9,7 +9,7 @@ from claims import Claim, Prediction, Source, register
 
 from ._common import DATA_ASSUMPTIONS
 from ._hypotheses import SIGN, delta_sign
-from ._thm_f import P_SWEEP, SIZES, PSweepConfig, ab_predictions
+from ._thm_f import AB_ITEMS_LATEX, P_SWEEP, SIZES, PSweepConfig, ab_predictions
 
 
 @dataclass(frozen=True)
@@ -33,10 +33,8 @@ CLAIM = register(Claim(
               "phase of local queries that sets B.2 apart from B.1.",
     statement_latex=(
         r"For sufficiently large $P$ and a suitable $\eta$, when $\Delta < 0$ Induction Hypothesis B.2 "
-        r"holds for all iterations $t$: (a) $\Phi^{(t)}_{p \to v_{k,j}}$ is monotonically increasing; (b) "
-        r"for $p$ in a local area ($j \neq 1$), $\Phi^{(t)}_{p \to v_{k,1}}$ is monotonically decreasing; "
-        r"checked at every step over a sweep of $P$, with the single phase of local queries ($T_1 = 0$) "
-        r"that sets B.2 apart from B.1."),
+        r"holds for all iterations $t$: " + AB_ITEMS_LATEX + r"; checked at every step over a sweep of $P$, "
+        r"with the single phase of local queries ($T_1 = 0$) that sets B.2 apart from B.1."),
     source=Source("fpc", "Theorem F.2 (Appendix F.1)",
                   "Theorem F.2 (Negative Information Gap). For sufficiently large , , , "
                   "B.2 holds for all iterations ."),
