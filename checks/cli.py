@@ -92,6 +92,21 @@ def build_parser() -> argparse.ArgumentParser:
                     help="torch threads for each sweep point, the same for every executor so that "
                          "results do not depend on it (default 1)")
 
+    es = sub.add_parser("estimate", help="projected CPU (and GPU) time of claims, from measured per-step costs")
+    es.add_argument("--claim", action="append", default=[], metavar="ID",
+                    help="claim id or unique bare label; repeatable; default every claim that declares a cost")
+    es.add_argument("--profile", choices=["quick", "full"], default=None,
+                    help="one profile (default: both)")
+    es.add_argument("--replicates", type=_bounded_int("--replicates", 1, 100), default=None, metavar="R",
+                    help="replicates of every stochastic check (default: quick 3, full 5)")
+    es.add_argument("--workers", type=_bounded_int("--workers", 1, 4096), default=None, metavar="N",
+                    help="worker processes the sweeps are spread over (default: one per core)")
+    es.add_argument("--no-measure", action="store_true",
+                    help="project from cached measurements only; never time a kernel")
+    es.add_argument("--budget", type=float, default=None, metavar="S",
+                    help="longest a timing at the real size may take before extrapolating (default 20 s)")
+    es.add_argument("--json", action="store_true", help="print the projections as JSON")
+
     sp_ = sub.add_parser("spec", help="the claims' specification: statement, assumptions, predictions as mathematics")
     sp_.add_argument("ids", nargs="*", metavar="ID", help="claim ids or unique labels (default: all)")
     sp_.add_argument("--json", action="store_true",
@@ -194,6 +209,9 @@ def cmd_show(args) -> int:
             print(f"  - {p.describe()}: {p.statement}")
     if c.not_checkable:
         print(f"not checkable: {c.not_checkable}")
+    from . import estimate
+    for line in estimate.show_lines(c):
+        print(line)
     if c.notes:
         print("notes:\n" + w.fill(c.notes))
     return 0
@@ -338,6 +356,38 @@ def cmd_new(args) -> int:
     return 0
 
 
+def cmd_estimate(args) -> int:
+    from . import estimate
+    if args.claim:
+        claims = [_registry.get(_registry.resolve(i)) for i in dict.fromkeys(args.claim)]
+        silent = [c.id for c in claims if c.check is not None and c.cost is None]
+        if silent:
+            raise BadOption("--claim", silent[0], "this claim declares no cost (Claim.cost), so there is "
+                            "nothing to project")
+    else:
+        claims = [c for c in _registry.all_claims() if c.check is not None and c.cost is not None]
+    if args.budget is not None and not args.budget > 0:
+        raise BadOption("--budget", args.budget, "must be a positive number of seconds")
+    profiles = [args.profile] if args.profile else ["quick", "full"]
+    entries = estimate.load_cache()
+    if not args.no_measure:
+        n = estimate.measure_missing(claims, profiles, entries, args.budget or estimate.BUDGET_S,
+                                     say=lambda m: print(m, file=sys.stderr, flush=True))
+        if n:
+            print(f"timed {n} kernel size(s); cached in {estimate.cache_path()}", file=sys.stderr)
+    lookup = estimate.cpu_lookup(entries)
+    rows = {prof: [estimate.project(c, prof, lookup, replicates=args.replicates, workers=args.workers)
+                   for c in claims] for prof in profiles}
+    if args.json:
+        print(json.dumps({prof: [{"claim": p.claim, "cpu_s": p.cpu_s, "wall_s": p.wall_s, "how": p.how_text(),
+                                  "replicates": p.replicates, "workers": p.workers, "memory_gb": p.memory_gb,
+                                  "complete": p.complete} for p in prs] for prof, prs in rows.items()},
+                         indent=1, sort_keys=True))
+        return 0
+    print(estimate.render_table(rows, estimate.machine()))
+    return 0
+
+
 def cmd_diff(args) -> int:
     from . import diff
     d = diff.compare(diff.load_side(args.base), diff.load_side(args.new))
@@ -349,7 +399,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     try:
         args = build_parser().parse_args(argv)   # building it reads the paper declarations
         return {"list": cmd_list, "show": cmd_show, "run": cmd_run, "report": cmd_report, "diff": cmd_diff,
-                "new": cmd_new, "spec": cmd_spec}[args.command](args)
+                "new": cmd_new, "spec": cmd_spec, "estimate": cmd_estimate}[args.command](args)
     except SuiteError as exc:
         print(f"python -m checks: error: {exc}", file=sys.stderr)
         return 2

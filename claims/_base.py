@@ -447,6 +447,9 @@ class Claim:
     memory_gb(cfg)   -> float: estimated peak memory (GB) of one sweep point (one process) on
                      the run's device; ``python -m checks run`` refuses (exit 2) a run whose
                      estimate, times the points run at once, exceeds the memory available.
+    cost(cfg)        -> list[claims._cost.Work]: the work one replicate of the check runs (kernels,
+                     sizes, step counts); ``python -m checks estimate`` times the kernels and
+                     projects the run's CPU (and GPU) time from it.
     """
 
     id: str
@@ -477,6 +480,7 @@ class Claim:
     # field -> why; overriding one is refused as not applicable to this claim
     unused_fields: Mapping[str, str] = field(default_factory=dict)
     memory_gb: Callable[[Any], float] | None = None
+    cost: Callable[[Any], Sequence[Any]] | None = None
 
     @property
     def paper(self) -> str:

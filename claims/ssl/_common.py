@@ -399,3 +399,27 @@ def settle_regimes(cfg) -> tuple[Regime, ...]:
     return tuple(Regime(f"settle_{r}", f"the MAE run ({r}) has settled: the mean loss gap fell by at most "
                         f"{cfg.settle_tol} of its total fall over the last 10% of the steps", "<=", cfg.settle_tol)
                  for r in REGIMES)
+
+
+# ----------------------------------------------------------------------------- declared cost
+def mae_cost(cfg) -> list:
+    """One replicate of a trained MAE claim: a ``run_mae`` per regime (``mae_points``)."""
+    from claims._cost import Work
+    sizes = {"data": regime_data(cfg, cfg.kappa_pos), "n_train": cfg.n_train, "n_eval": cfg.n_eval,
+             "lr": cfg.mae_lr, "record_every": cfg.record_every, "freeze_phi": cfg.freeze_phi}
+    return [Work("claims.ssl._common:run_mae", sizes, count=len(REGIMES) * cfg.mae_steps,
+                 points=len(REGIMES), steps_arg="steps", scale={"n_train": 1.0})]
+
+
+def cl_cost(cfg, models: int = 1) -> list:
+    """One replicate of a trained CL claim: a ``run_cl`` per objective and data model (``models``
+    of them, as ``cl_runs`` sweeps them in one map)."""
+    from claims._cost import Work
+    out = []
+    for obj in cfg.objectives:
+        tau = cfg.tau_cosine if obj == "infonce-cosine" else cfg.tau_dot
+        sizes = {"data": data_fields(cfg), "objective": obj, "tau": tau, "batch": cfg.cl_batch,
+                 "lr": cfg.cl_lr, "n_eval": cfg.n_eval, "record_every": cfg.record_every}
+        out.append(Work("claims.ssl._common:run_cl", sizes, count=models * cfg.cl_steps, points=models,
+                        steps_arg="steps", scale={"batch": 1.0}))
+    return out

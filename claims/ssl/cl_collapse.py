@@ -13,6 +13,7 @@ from ._common import (
     SMALL_P_RULE,
     CLConfig,
     cl_claim_fields,
+    cl_cost,
     cl_runs,
     collapse_summary,
     data_fields,
@@ -84,6 +85,7 @@ def check(cfg, ctx) -> Measurement:
 
 CLAIM = register(Claim(
     id="ssl.cl-collapse",
+    cost=cl_cost,
     title="CL's attention from every query collapses onto the global area",
     kind="theorem",
     statement="GD from Q = 0 on a contrastive objective makes every query attend mainly to the global "

@@ -13,6 +13,7 @@ from ._common import (
     SMALL_P_RULE,
     CLConfig,
     cl_claim_fields,
+    cl_cost,
     cl_runs,
     collapse_summary,
     data_config,
@@ -105,6 +106,7 @@ def check(cfg, ctx) -> Measurement:
 
 CLAIM = register(Claim(
     id="ssl.cl-mild-imbalance",
+    cost=lambda cfg: cl_cost(cfg, models=len(cfg.kappa_c_sweep)),
     title="CL favours global features even under mild imbalance",
     kind="theorem",
     statement="As the global area shrinks towards the size of the local areas (Delta <= 0, mild "

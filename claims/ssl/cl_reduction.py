@@ -8,6 +8,7 @@ import sympy as sp
 import torch
 
 from claims import Assumption, Claim, Derivation, Measurement, Prediction, Source, register
+from claims._cost import whole_check
 from claims._sym import identity
 from models.contrastive import FullCL, ReducedCL, cl_loss, two_views
 from models.data import DataConfig, Distribution
@@ -125,6 +126,7 @@ def check(cfg, ctx) -> Measurement:
 
 CLAIM = register(Claim(
     id="ssl.cl-reduction",
+    cost=whole_check("ssl.cl-reduction"),
     title="CL on the one-layer model reduces exactly to the four blocks of Q",
     kind="equation",
     statement="With unmasked queries, the logit of query p to key q is u_p u_q FF[f(p),f(q)] + "

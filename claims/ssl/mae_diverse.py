@@ -8,7 +8,7 @@ import numpy as np
 
 from claims import Assumption, Claim, Measurement, Prediction, Source, register
 
-from ._common import REGIMES, RegimeConfig, mae_claim_fields, mae_runs, regime_deltas
+from ._common import REGIMES, RegimeConfig, mae_claim_fields, mae_cost, mae_runs, regime_deltas
 
 
 @dataclass(frozen=True)
@@ -64,6 +64,7 @@ def check(cfg, ctx) -> Measurement:
 
 CLAIM = register(Claim(
     id="ssl.mae-diverse",
+    cost=mae_cost,
     title="MAE learns the FP correlations of every area, global and local, for both signs of Delta",
     kind="theorem",
     statement="GD on the MAE objective from Q = 0 drives every masked query p in area P_{k,j} to put "

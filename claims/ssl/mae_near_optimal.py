@@ -8,7 +8,7 @@ import numpy as np
 
 from claims import Assumption, Claim, Measurement, Prediction, Source, register
 
-from ._common import REGIMES, RegimeConfig, mae_claim_fields, mae_runs, regime_deltas
+from ._common import REGIMES, RegimeConfig, mae_claim_fields, mae_cost, mae_runs, regime_deltas
 
 
 @dataclass(frozen=True)
@@ -51,6 +51,7 @@ def check(cfg, ctx) -> Measurement:
 
 CLAIM = register(Claim(
     id="ssl.mae-near-optimal",
+    cost=mae_cost,
     title="MAE's per-patch loss approaches its infimum L_p*, for both signs of Delta",
     kind="theorem",
     statement="GD on the MAE objective from Q = 0 reaches L_p(Q) - L_p* <= eps for every patch p "
