@@ -15,7 +15,8 @@ version, so ``checks show`` reads them without measuring.
 Projection of one claim: CPU seconds = replicates x sum over its work of
 (points x fixed + count x per-step) (a call kernel: count x per-call); the wall time divides
 each work's CPU time over ``min(workers, points)`` processes as the executor spreads sweep
-points (``ceil(points / workers) / points`` of it), replicates one after another.
+points (works of one kernel are one sweep: its wall time is the larger of its CPU time over
+``min(workers, points)`` and its longest point), replicates one after another.
 GPU per-step costs are read from ``benchmarks/gpu_steps.json`` when that file exists (GPU
 points run one at a time, so one worker).
 """
@@ -230,17 +231,21 @@ def project(claim, profile: str, lookup: Callable[[Work], dict | None], *, repli
     pr = Projection(claim.id, profile, R, workers)
     if claim.memory_gb is not None:
         pr.memory_gb = float(claim.memory_gb(claim.resolve_config(profile)))
+    groups: dict[str, list] = {}            # works of one kernel run in one sweep (one ctx.map)
     for w in works_of(claim, profile):
         e = lookup(w)
         if e is None:
             pr.missing.append(w)
             continue
         cpu = (w.points * e["fixed_s"] + w.count * e["step_s"]) if w.steps_arg else w.count * e["fixed_s"]
-        share = math.ceil(w.points / workers) / w.points
+        groups.setdefault(w.kernel, []).append((w.points, cpu))
         pr.cpu_s += R * cpu
-        pr.wall_s += R * cpu * share
         pr.how.add(e.get("how", "measured at size"))
         pr.works.append((w, e, cpu))
+    for rows in groups.values():            # points spread over the workers: at least the longest point
+        total = sum(c for _, c in rows)
+        n = sum(p for p, _ in rows)
+        pr.wall_s += R * max(total / min(workers, n), max(c / p for p, c in rows))
     return pr
 
 

@@ -13,6 +13,7 @@ from claims._sym import identity
 from models.attention import FullMIM, unmasked_area_onehot
 
 from ._common import DATA_ASSUMPTIONS, SmallMIM, make_dist
+from ._cost import whole_check
 
 
 @dataclass(frozen=True)
@@ -72,6 +73,7 @@ def check(cfg, ctx) -> Measurement:
 
 CLAIM = register(Claim(
     id="fpc.def3.1",
+    cost=whole_check("fpc.def3.1"),
     title="Attention correlations (Definition 3.1) vanish at the zero initialisation",
     kind="definition",
     statement="FP correlation Phi_{p->v_{k,a}} = e_p^T Q v_{k,a}, PP correlation Ups_{p->q} = e_p^T Q e_q; with Q^(0) "

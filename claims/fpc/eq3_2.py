@@ -12,6 +12,7 @@ from claims._sym import identity
 from models.attention import FullMIM, ReducedMIM
 
 from ._common import DATA_ASSUMPTIONS, SmallMIM, make_dist
+from ._cost import whole_check
 from ._lemma_checks import rel_err
 
 
@@ -123,6 +124,7 @@ ORTHOGONAL_POSITIONS = Assumption.math(
 
 CLAIM = register(Claim(
     id="fpc.eq3.2",
+    cost=whole_check("fpc.eq3.2"),
     title="Masked-query logits are z*Phi + Ups; the reduction to (Phi, Ups) is exact",
     kind="equation",
     statement="For a masked query p and key q in area a of cluster k, the attention logit is "

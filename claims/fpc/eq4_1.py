@@ -12,6 +12,7 @@ from claims import Assumption, Claim, Measurement, Prediction, Source, register
 from models.attention import ReducedMIM
 from models.data import DataConfig, Distribution
 
+from ._cost import eq4_1_cost
 from ._fit import power_fit
 from ._sweep import SweepData, data_dict, largest
 
@@ -164,6 +165,7 @@ def check(cfg, ctx) -> Measurement:
 
 CLAIM = register(Claim(
     id="fpc.eq4.1",
+    cost=eq4_1_cost,
     title="Information gap: initial global/target FP gradient ratio scales as P^Delta",
     kind="equation",
     statement="At Q = 0, for p in a local area of cluster k, |dL/dPhi_{p->v_{k,1}}| / |dL/dPhi_{p->v_{k,j}}| "

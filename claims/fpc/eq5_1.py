@@ -18,6 +18,7 @@ from claims._sym import identity
 from models.attention import ReducedMIM
 
 from ._common import DATA_ASSUMPTIONS, make_dist
+from ._cost import trajectory_cost
 from ._runs import area_onehot, trajectory
 from ._stages import DYN_PROFILES, DynConfig
 
@@ -94,6 +95,7 @@ def check(cfg, ctx) -> Measurement:
 
 CLAIM = register(Claim(
     id="fpc.eq5.1",
+    cost=trajectory_cost,
     title="Projected PP correlation: its gradient identity and its smaller gradient",
     kind="equation",
     statement="With Ups-bar_{p->k,a} = (1/C_{k,a}) sum_{q in P_{k,a}} Ups_{p->q} (5.1): per image, the PP gradients "

@@ -5,6 +5,7 @@ from __future__ import annotations
 from claims import Claim, Prediction, Source, register
 
 from ._common import DATA_ASSUMPTIONS
+from ._cost import trajectory_cost
 from ._hypotheses import (
     HYPOTHESIS_B,
     HYPOTHESIS_B_NOTES,
@@ -26,6 +27,7 @@ def predictions(cfg):
 
 CLAIM = register(Claim(
     id="fpc.hypB.2",
+    cost=trajectory_cost,
     title="Induction Hypothesis B.2 (Delta < 0): target FP increasing, global FP decreasing",
     **hypothesis_b_statement(positive=False),
     source=Source("fpc", "Induction Hypothesis B.2 (Appendix B.2)",

@@ -11,6 +11,7 @@ from claims._sym import identity, nonnegative
 
 from . import _symbolic as S
 from ._common import make_dist
+from ._cost import lem5_1_cost
 from ._gradients import lemma_5_1_grad_Phi
 from ._lemma_checks import (
     FULL_PROFILE,
@@ -100,6 +101,7 @@ def check(cfg, ctx) -> Measurement:
 
 CLAIM = register(Claim(
     id="fpc.lem5.1",
+    cost=lem5_1_cost,
     title="FP correlation gradients (Lemma 5.1)",
     kind="lemma",
     statement="For masked p in P_{k,j}: -dl/dPhi_{p->v_{k,a}} = z_a A_a D_a with D_j = z_j^2(1-A_j)^2 + "

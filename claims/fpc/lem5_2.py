@@ -10,6 +10,7 @@ from claims import Claim, Derivation, Prediction, Source, register
 from claims._sym import identity
 
 from . import _symbolic as S
+from ._cost import whole_check
 from ._gradients import lemma_5_2_grad_Ups
 from ._lemma_checks import FULL_PROFILE, LEMMA_ASSUMPTIONS, LemmaConfig, gradient_check
 
@@ -38,6 +39,7 @@ def predictions(cfg):
 
 CLAIM = register(Claim(
     id="fpc.lem5.2",
+    cost=whole_check("fpc.lem5.2"),
     title="PP correlation gradients (Lemma 5.2)",
     kind="lemma",
     statement="For masked p in P_{k,j}: -dl/dUps_{p->q} = attn_{p->q} D(q), with D(q) = D_a for an unmasked key "

@@ -27,6 +27,7 @@ from ._areas import (
     sweep_scale,
 )
 from ._common import DATA_ASSUMPTIONS, MIMConfig
+from ._cost import lem5_2_key_cost
 from ._thm_f import SWEEP_ASSUMPTIONS
 
 
@@ -114,6 +115,7 @@ def check(cfg, ctx) -> Measurement:
 
 CLAIM = register(Claim(
     id="fpc.lem5.2-key",
+    cost=lem5_2_key_cost,
     title="The key observation after Lemma 5.2: projected PP gradient smaller than the FP gradient",
     kind="assertion",
     statement="The gradient of the projected PP correlation (5.1) is smaller in magnitude than the corresponding "

@@ -11,6 +11,7 @@ import numpy as np
 from claims import Claim, Measurement, Prediction, Source, register
 
 from ._common import DATA_ASSUMPTIONS
+from ._cost import trajectory_cost
 from ._hypotheses import delta_sign
 from ._runs import projected_pp, target_index, trajectory
 from ._stages import DYN_PROFILES, DynConfig, rate_series, stages
@@ -94,6 +95,7 @@ def check(cfg, ctx) -> Measurement:
 
 CLAIM = register(Claim(
     id="fpc.lem5.3",
+    cost=trajectory_cost,
     title="Switching of dominant effects (Delta > 0): the target FP gradient overtakes the global one",
     statement="Under the conditions of Theorem 4.1 with Delta > 0, for p in a local area of k there is T1 at "
               "which (a) the global FP correlation has decreased and the target FP gradient dominates, (b) all "

@@ -7,6 +7,7 @@ from claims import Claim, Derivation, Prediction, Source, register
 from claims._sym import identity
 
 from . import _symbolic as S
+from ._cost import whole_check
 from ._gradients import lemma_A1_grad_Q
 from ._lemma_checks import (
     FULL_PROFILE,
@@ -51,6 +52,7 @@ def predictions(cfg):
 
 CLAIM = register(Claim(
     id="fpc.lemA.1",
+    cost=whole_check("fpc.lemA.1"),
     title="Gradient of the MIM loss with respect to Q",
     kind="lemma",
     statement="dL/dQ = -E[ sum_{p in M} sum_q attn_{p->q} <X_p - F_p, X~_q - F_p> (X~_p + e_p)(X~_q + e_q)^T ], "

@@ -15,6 +15,7 @@ from claims import Assumption, Claim, Derivation, Measurement, Prediction, Sourc
 from claims._sym import nonnegative
 
 from ._common import DATA_ASSUMPTIONS, MIMConfig
+from ._cost import trajectory_cost
 from ._runs import TrainFields, trajectory
 from ._stages import DYN_PROFILES, per_query
 
@@ -117,6 +118,7 @@ def check(cfg, ctx) -> Measurement:
 
 CLAIM = register(Claim(
     id="fpc.lemA.10",
+    cost=trajectory_cost,
     title="The loss gap is controlled by the attention deficit",
     statement="For every patch p and every Q: 1/2 L^2 E[(1 - A_j)^2 1{reachable} | p masked] <= L_p - L_p* "
               "<= U^2 E[d^2 | p masked], with d the attention deficit of the masked query.",

@@ -10,6 +10,7 @@ from scipy import stats
 from claims import Assumption, Claim, Measurement, Prediction, Source, register
 
 from ._common import make_dist
+from ._cost import whole_check
 from ._fit import linear_fit
 
 
@@ -90,6 +91,7 @@ def check(cfg, ctx) -> Measurement:
 
 CLAIM = register(Claim(
     id="fpc.lemA.6",
+    cost=whole_check("fpc.lemA.6"),
     title="Unmasked patch counts per area concentrate (high-probability event)",
     statement="For an area of C patches and masking ratio gamma, X = |P_{k,a} cap U| ~ Hyper(P, C, (1-gamma)P) "
               "satisfies P(|X - (1-gamma)C| >= delta (1-gamma) C) <= 2 exp(-2 delta^2 (1-gamma)^2 C): the "

@@ -11,6 +11,7 @@ import torch
 from claims import Assumption, Claim, Derivation, Measurement, Prediction, Source, register
 from claims._sym import identity, nonnegative
 
+from ._cost import whole_check
 from ._hypergeom import full_mask_prob_exact, full_mask_prob_product
 
 
@@ -119,6 +120,7 @@ def check(cfg, ctx) -> Measurement:
 
 CLAIM = register(Claim(
     id="fpc.lemA.7",
+    cost=whole_check("fpc.lemA.7"),
     title="Probability that an area is fully masked, and its bound gamma^C",
     statement="With m = gamma P of P patches masked uniformly without replacement, an area of C <= m "
               "patches is fully masked with probability C(P-C, m-C)/C(P, m) = prod_{i<C} (m-i)/(P-i) <= gamma^C.",

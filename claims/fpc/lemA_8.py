@@ -10,6 +10,7 @@ from claims import Assumption, Claim, Derivation, Measurement, Prediction, Sourc
 from claims._sym import identity
 
 from . import _symbolic as S
+from ._cost import whole_check
 from ._lemma_checks import (
     FULL_PROFILE,
     LEMMA_ASSUMPTIONS,
@@ -68,6 +69,7 @@ def check(cfg, ctx) -> Measurement:
 
 CLAIM = register(Claim(
     id="fpc.lemA.8",
+    cost=whole_check("fpc.lemA.8"),
     title="Loss decomposition in area attentions",
     kind="lemma",
     statement="For a masked patch p in area P_{k,j}: 1/2||X_p - F_p||^2 = 1/2[z_j^2 (1 - A_j)^2 + "

@@ -14,6 +14,7 @@ from models.attention import ReducedMIM
 from models.mim import patch_stats
 
 from ._common import DATA_ASSUMPTIONS, MIMConfig, make_dist
+from ._cost import trajectory_cost
 from ._runs import TrainFields, trajectory
 from ._stages import DYN_PROFILES
 
@@ -98,6 +99,7 @@ def check(cfg, ctx) -> Measurement:
 
 CLAIM = register(Claim(
     id="fpc.lemA.9",
+    cost=trajectory_cost,
     title="L_p* is the infimum of the patch loss and is approached as the target FP grows",
     statement="For every Q, L_p(Q) >= L_p* = E[1/2 z_j^2 1{P_{k,j} fully masked} | p masked]; with "
               "Phi_{p->v_{k,j}} = s, Phi_{p->v_{k,a}} = -s (a != j) and Ups = 0, L_p -> L_p* as s -> infinity.",

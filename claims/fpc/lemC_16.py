@@ -7,6 +7,7 @@ import numpy as np
 from claims import Claim, Measurement, Source, register
 
 from ._common import DATA_ASSUMPTIONS
+from ._cost import trajectory_cost
 from ._hypotheses import DYNAMICS, SIGN, PositiveGap, delta_sign, stage_measure, stage_predictions
 
 Config = PositiveGap
@@ -23,6 +24,7 @@ def check(cfg, ctx) -> Measurement:
 
 CLAIM = register(Claim(
     id="fpc.lemC.16",
+    cost=trajectory_cost,
     title="End of Phase I (Delta > 0): Hypothesis C.2 holds and the switch is reached",
     statement="For Delta > 0 and p local in k, Hypothesis C.2 (target FP increasing, global FP decreasing) "
               "holds for every iteration of Phase I, and Phase I ends at a finite T1.",

@@ -7,6 +7,7 @@ import numpy as np
 from claims import Claim, Measurement, Source, register
 
 from ._common import DATA_ASSUMPTIONS
+from ._cost import trajectory_cost
 from ._hypotheses import DYNAMICS, SIGN, PositiveGap, delta_sign, stage_measure, stage_predictions
 from ._runs import rates
 
@@ -31,6 +32,7 @@ def check(cfg, ctx) -> Measurement:
 
 CLAIM = register(Claim(
     id="fpc.lemC.23",
+    cost=trajectory_cost,
     title="End of Phase II rapid growth (Delta > 0): Hypothesis C.3 holds, then growth decelerates",
     statement="For Delta > 0 and p local in k, Hypothesis C.3 (target FP increasing, global FP decreasing) "
               "holds through the rapid-growth stage of Phase II, which ends.",

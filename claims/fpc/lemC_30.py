@@ -8,6 +8,7 @@ from dataclasses import dataclass
 from claims import Claim, Source, register
 
 from ._common import DATA_ASSUMPTIONS
+from ._cost import trajectory_cost
 from ._hypotheses import DYNAMICS, EPS, SIGN, PositiveGap, delta_sign, end_check, end_predictions
 
 
@@ -18,6 +19,7 @@ class Config(PositiveGap):
 
 CLAIM = register(Claim(
     id="fpc.lemC.30",
+    cost=trajectory_cost,
     title="End of training for local queries (Delta > 0): area-wide attention and small loss gap",
     statement="For Delta > 0 and p local in k, Hypothesis C.4 holds through the convergence stage and at its "
               "end the loss gap is at most eps and, if p is masked, attn_{p->P_{k,j} cap U} >= 1 - O(eps).",

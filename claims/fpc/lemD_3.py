@@ -7,6 +7,7 @@ from dataclasses import dataclass
 from claims import Claim, Source, register
 
 from ._common import DATA_ASSUMPTIONS
+from ._cost import trajectory_cost
 from ._hypotheses import DYNAMICS, EPS, SIGN, NegativeGap, delta_sign, end_check, end_predictions
 
 
@@ -17,6 +18,7 @@ class Config(NegativeGap):
 
 CLAIM = register(Claim(
     id="fpc.lemD.3",
+    cost=trajectory_cost,
     title="End of training for local queries (Delta < 0): area-wide attention and small loss gap",
     statement="For Delta < 0 and p local in k, Hypothesis D.2 holds through stage 2 and at its end the loss "
               "gap is at most eps and, if p is masked, attn_{p->P_{k,j} cap U} >= 1 - O(eps).",

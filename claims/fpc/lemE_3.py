@@ -7,6 +7,7 @@ from dataclasses import dataclass
 from claims import Claim, Prediction, Source, register
 
 from ._common import DATA_ASSUMPTIONS
+from ._cost import trajectory_cost
 from ._hypotheses import DYNAMICS, EPS, SIGN, PositiveGap, end_check, item_a_note
 
 
@@ -26,6 +27,7 @@ def predictions(cfg):
 
 CLAIM = register(Claim(
     id="fpc.lemE.3",
+    cost=trajectory_cost,
     title="End of training for global-area queries: area-wide attention and small loss gap",
     statement="For p in the global area of k (either sign of Delta), Hypothesis E.2 holds and at the end the "
               "loss gap is at most eps and, if p is masked, attn_{p->P_{k,1} cap U} >= 1 - O(eps).",

@@ -13,6 +13,7 @@ from claims import Assumption, Claim, Measurement, Prediction, Regime, Source, r
 from models.data import DataConfig, Distribution
 
 from . import _phases as ph
+from ._cost import phase_diagram_cost
 from ._fit import linear_fit
 from ._runs import local_pairs, rates
 from ._sweep import SweepData, data_dict, largest
@@ -139,6 +140,7 @@ def check(cfg, ctx) -> Measurement:
 
 CLAIM = register(Claim(
     id="fpc.phase-diagram",
+    cost=phase_diagram_cost,
     title="Phase diagram: two phases for local queries iff Delta > 0",
     kind="assertion",
     statement="Local queries learn their target FP correlation in two phases (global decoupling first, then target "

@@ -10,6 +10,7 @@ import numpy as np
 
 from claims import Assumption, Claim, Measurement, Prediction, Source, register
 
+from ._cost import whole_check
 from ._hypergeom import exact_ratio, hoeffding, hyper_points, serfling, smallest_counterexample, upper_tails
 
 FORMS = ("hoeffding", "serfling")
@@ -96,6 +97,7 @@ def check(cfg, ctx) -> Measurement:
 
 CLAIM = register(Claim(
     id="fpc.propA.5",
+    cost=whole_check("fpc.propA.5"),
     title="Exponential tail bounds for the hypergeometric distribution (Hoeffding, Serfling)",
     kind="proposition",
     statement="For X ~ Hyper(N, K, n) and t > 0: P(X - nK/N >= tn) <= exp(-2 n t^2) (Hoeffding, "

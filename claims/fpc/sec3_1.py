@@ -11,6 +11,7 @@ from claims import Assumption, Claim, Measurement, Prediction, Regime, Source, r
 from models.data import DataConfig, Distribution
 
 from ._common import DATA_ASSUMPTIONS
+from ._cost import sec3_1_cost
 from ._stages import query_end_stats
 from ._sweep import SweepData, data_dict
 from ._training import TrainSpec, train_reduced
@@ -86,6 +87,7 @@ def check(cfg, ctx) -> Measurement:
 
 CLAIM = register(Claim(
     id="fpc.sec3.1",
+    cost=sec3_1_cost,
     title="Positional attention alone is insufficient when clusters have different partitions (K > 1)",
     kind="assertion",
     statement="With the FP correlations frozen at 0, GD on the PP correlations stays far from the optimal "

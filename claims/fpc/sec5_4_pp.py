@@ -24,6 +24,7 @@ from ._areas import (
     sweep_scale,
 )
 from ._common import DATA_ASSUMPTIONS
+from ._cost import sec5_4_pp_cost
 from ._sweep import SweepData
 from ._thm_f import SWEEP_ASSUMPTIONS, regime
 from ._training import TrainSpec
@@ -96,6 +97,7 @@ def check(cfg, ctx) -> Measurement:
 
 CLAIM = register(Claim(
     id="fpc.sec5.4-pp",
+    cost=sec5_4_pp_cost,
     title="All PP correlations stay small (Section 5.4), over K and the local area size",
     kind="assertion",
     statement="Throughout training every PP correlation stays close to 0 compared with the learned target FP "

@@ -20,6 +20,7 @@ from models.vit_objectives import (
     train_supervised,
 )
 
+from ._cost import sec6_cost
 from ._training import to_cpu
 
 OTHERS = ("contrastive", "supervised")
@@ -152,6 +153,7 @@ def check(cfg, ctx) -> Measurement:
 
 CLAIM = register(Claim(
     id="fpc.sec6",
+    cost=sec6_cost,
     title="MAE-trained ViTs have the most diverse last-layer attention (Figure 3)",
     kind="empirical",
     statement="On held-out images, the attention diversity metric of the last-layer heads of a masked "

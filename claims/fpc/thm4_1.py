@@ -17,6 +17,7 @@ from models.mim import patch_stats_chunked
 from models.train import gradient_descent
 
 from ._common import data_config
+from ._cost import thm4_1_cost
 from ._training import on_model, reduced_model, to_cpu
 
 
@@ -201,6 +202,7 @@ def check(cfg, ctx) -> Measurement:
 
 CLAIM = register(Claim(
     id="fpc.thm4.1",
+    cost=thm4_1_cost,
     title="Global convergence and area-wide attention of MIM (Theorem 4.1)",
     kind="theorem",
     statement="If |Delta| = Omega(1), for any 0 < eps < 1, GD on (2.8) from Q = 0 with a suitable eta reaches, "

@@ -15,6 +15,7 @@ from models.data import DataConfig, Distribution
 from models.mim import patch_stats
 from models.train import gradient_descent
 
+from ._cost import thm4_1_steps_cost
 from ._fit import exp_fit, power_fit
 from ._sweep import SweepData, data_dict, largest
 from ._training import on_model, reduced_model, to_cpu
@@ -153,6 +154,7 @@ def check(cfg, ctx) -> Measurement:
 
 CLAIM = register(Claim(
     id="fpc.thm4.1-steps",
+    cost=thm4_1_steps_cost,
     title="Theorem 4.1: the steps needed to reach a loss gap eps grow polynomially in P and 1/eps",
     kind="theorem",
     statement="GD with a suitable eta reaches max_p L_p - L_p* <= eps after poly(P, 1/eps) steps, for either sign "

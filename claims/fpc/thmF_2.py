@@ -8,6 +8,7 @@ from dataclasses import dataclass
 from claims import Claim, Prediction, Source, register
 
 from ._common import DATA_ASSUMPTIONS
+from ._cost import p_sweep_cost
 from ._hypotheses import SIGN, delta_sign
 from ._thm_f import AB_ITEMS_LATEX, P_SWEEP, SIZES, PSweepConfig, ab_predictions
 
@@ -27,6 +28,7 @@ def predictions(cfg):
 
 CLAIM = register(Claim(
     id="fpc.thmF.2",
+    cost=p_sweep_cost,
     title="Theorem F.2 (Delta < 0): Hypothesis B.2 holds at all iterations for large P",
     statement="For sufficiently large P (and suitable eta), Induction Hypothesis B.2 holds for all iterations "
               "when Delta < 0; checked for items (a) and (b) at every step, over a sweep of P, with the single "

@@ -14,6 +14,7 @@ from dataclasses import dataclass
 from claims import Claim, Prediction, Source, register
 
 from ._common import DATA_ASSUMPTIONS
+from ._cost import area_sweep_cost
 from ._hypotheses import delta_sign
 from ._thm_f import AREA_THEOREM, SWEEP_ASSUMPTIONS, AreaConfig, small_predictions
 
@@ -44,6 +45,7 @@ NOTES = ("'Nearly unchanged' is fixed as at most small_ratio (1/3) of the smalle
 
 CLAIM = register(Claim(
     id="fpc.thmF.3",
+    cost=area_sweep_cost,
     title="Theorem F.3 (Delta > 0): two phases for local queries, one phase for global-area queries",
     statement="For Delta > 0: (3) for p local in k, Phi_{p->v_{k,1}} first decreases quickly while the other "
               "correlations barely change, then the growth of Phi_{p->v_{k,j}} dominates until convergence with "

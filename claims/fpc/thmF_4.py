@@ -11,6 +11,7 @@ from dataclasses import dataclass
 from claims import Claim, Prediction, Source, register
 
 from ._common import DATA_ASSUMPTIONS
+from ._cost import area_sweep_cost
 from ._hypotheses import delta_sign
 from ._thm_f import AREA_THEOREM, SWEEP_ASSUMPTIONS, AreaConfig, small_predictions
 
@@ -33,6 +34,7 @@ def predictions(cfg):
 
 CLAIM = register(Claim(
     id="fpc.thmF.4",
+    cost=area_sweep_cost,
     title="Theorem F.4 (Delta < 0): one phase for every area",
     statement="For Delta < 0, for every p and k, the increase of the target FP correlation dominates throughout "
               "training, whereas all other FP correlations and the PP correlations remain close to 0.",

@@ -1,0 +1,169 @@
+"""Declared costs of the fpc checks (``Claim.cost``): the work one replicate runs, for
+``python -m checks estimate`` (``checks/estimate.py``) to time and project.
+
+Each cost names the sweep's own point function as its kernel (``"claims.fpc.MODULE:function"``)
+with the point's arguments, seeds left out, so the estimator times exactly what the check runs;
+a point whose step count sits inside a spec dict goes through :func:`spec_point`. Runs that stop
+early once they reach their target (thm4.1, thm4.1-steps) are counted at their step limit, so
+their projection is an upper bound.
+"""
+from __future__ import annotations
+
+import dataclasses
+
+from claims._cost import Work, whole_check  # noqa: F401  (whole_check re-exported to the fpc claims)
+
+
+def _data(cfg, **changes) -> dict:
+    from claims._data import data_config
+    return dataclasses.asdict(data_config(cfg, **changes))
+
+
+def spec_point(*, kind: str, data: dict, spec: dict, steps: int, seed: int = 0, **kw) -> None:
+    """A sweep point whose steps are ``spec["steps"]``, run with ``steps`` steps (the estimator's
+    kernel): ``kind`` is ``"areas"`` (``_areas.dynamics_point``), ``"ratio"``
+    (``lem5_2_key.ratio_point``) or ``"train"`` (``_training.train_reduced``, the cached run of
+    ``_runs.trajectory`` and lem5.1's run)."""
+    spec = {**spec, "steps": steps}
+    if kind == "areas":
+        from ._areas import dynamics_point
+        dynamics_point(data, spec, seed, **kw)
+    elif kind == "ratio":
+        from .lem5_2_key import ratio_point
+        ratio_point(data, spec, seed, **kw)
+    elif kind == "train":
+        import torch
+
+        from models.data import DataConfig, Distribution
+
+        from ._training import TrainSpec, train_reduced
+        train_reduced(Distribution(DataConfig(**data)), TrainSpec(**spec), torch.Generator().manual_seed(seed))
+    else:
+        raise ValueError(f"spec_point: unknown kind {kind!r}")
+
+
+def _spec_work(kind: str, data: dict, spec: dict, points: int = 1, **kw) -> Work:
+    spec = dict(spec)
+    steps = spec.pop("steps")
+    return Work("claims.fpc._cost:spec_point", {"kind": kind, "data": data, "spec": spec, **kw},
+                count=steps * points, points=points, steps_arg="steps")
+
+
+def _record_every(spec: dict) -> dict:
+    return {**spec, "record_every": spec.get("record_every", 1)}
+
+
+# ----------------------------------------------------------------------------- per claim family
+def trajectory_cost(cfg) -> list[Work]:
+    """One ``_runs.trajectory`` run (the dynamics lemmas, hypotheses B.1/B.2, eq. 5.1, ...)."""
+    from ._runs import spec_of
+    return [_spec_work("train", _data(cfg), _record_every(dataclasses.asdict(spec_of(cfg))))]
+
+
+def lem5_1_cost(cfg) -> list[Work]:
+    spec = {"n_samples": cfg.train_samples, "steps": cfg.train_steps, "lr": cfg.lr, "record_every": 5,
+            "dtype": "float64", "keep_ups": False}
+    return [_spec_work("train", _data(cfg), spec)]
+
+
+def p_sweep_cost(cfg) -> list[Work]:
+    """thmF.1/F.2: ``_thm_f.run_point`` at every P."""
+    return [Work("claims.fpc._thm_f:run_point", {"data": _data(cfg, P=P), "n": cfg.n_samples, "lr": cfg.lr,
+                                                  "sign": cfg.sign},
+                 count=cfg.steps, steps_arg="steps") for P in sorted(cfg.P_values)]
+
+
+def area_sweep_cost(cfg) -> list[Work]:
+    """thmF.3/F.4: ``_areas.dynamics_point`` at every (P, area factor) of ``area_points``."""
+    from ._areas import area_points
+    from ._runs import spec_of
+    spec = _record_every(dataclasses.asdict(spec_of(cfg, fast=True)))
+    return [_spec_work("areas", p["data"], spec) for p in area_points(cfg)]
+
+
+def lem5_2_key_cost(cfg) -> list[Work]:
+    from ._areas import area_points
+    spec = {"n_samples": cfg.train_samples, "steps": cfg.train_steps, "lr": cfg.lr,
+            "record_every": cfg.record_every, "dtype": "float64", "keep_ups": True, "fast": True}
+    return [_spec_work("ratio", p["data"], spec, sign=cfg.sign) for p in area_points(cfg)]
+
+
+def sec5_4_pp_cost(cfg) -> list[Work]:
+    from .sec5_4_pp import points
+
+    class _Ctx:                      # points() only derives seeds from the context
+        device = "cpu"
+
+        @staticmethod
+        def seed_for(*keys) -> int:
+            return 0
+    return [_spec_work("areas", p["data"], p["spec"]) for p in points(cfg, _Ctx())]
+
+
+def phase_diagram_cost(cfg) -> list[Work]:
+    from .phase_diagram import grid
+    n_grid = len(grid(cfg))
+    if not n_grid:
+        return [Work("checks.estimate:run_check", {"claim": "fpc.phase-diagram", "profile": "quick"})]
+    kc, ks = grid(cfg)[0]
+    return [Work("claims.fpc.phase_diagram:classify_run",
+                 {"data": _data(cfg, P=P, kappa_c=kc, kappa_s=ks), "n": cfg.n_samples, "lr": cfg.lr},
+                 count=cfg.steps * n_grid, points=n_grid, steps_arg="steps") for P in cfg.P_values]
+
+
+def sec3_1_cost(cfg) -> list[Work]:
+    return [Work("claims.fpc.sec3_1:run_K", {"data": _data(cfg, K=K), "n": cfg.n_samples, "lr": cfg.lr,
+                                             "freeze_phi": cfg.freeze_phi},
+                 count=cfg.steps, steps_arg="steps") for K in cfg.K_values]
+
+
+def thm4_1_steps_cost(cfg) -> list[Work]:
+    """Upper bound: every run to ``max_steps`` (a run stops once it reaches all its eps)."""
+    kc, ks = cfg.kappa_pairs[0]
+    lr_of = lambda P: cfg.lr * (2.0 ** (-P / cfg.lr_halving) if cfg.lr_halving > 0 else 1.0)  # noqa: E731
+    return [Work("claims.fpc.thm4_1_steps:steps_to_eps",
+                 {"data": _data(cfg, P=P, kappa_c=kc, kappa_s=ks), "n": cfg.n_samples, "n_eval": cfg.n_eval,
+                  "lr": lr_of(P), "eps_values": (cfg.eps,)},
+                 count=cfg.max_steps * len(cfg.kappa_pairs), points=len(cfg.kappa_pairs), steps_arg="max_steps")
+            for P in cfg.P_values]
+
+
+def thm4_1_cost(cfg) -> list[Work]:
+    """Upper bound: every run to ``max_steps`` plus its window (a run stops once it reaches eps)."""
+    from .thm4_1 import window_length
+    out = []
+    for K in cfg.K_values:
+        kc, ks = cfg.gaps[0]
+        sizes = {"data": _data(cfg, K=K, kappa_c=kc, kappa_s=ks), "eps": cfg.eps, "attn_const": cfg.attn_const,
+                 "n_samples": cfg.n_samples, "n_eval": cfg.n_eval, "lr": cfg.lr, "eval_every": cfg.eval_every,
+                 "freeze_fp": cfg.freeze_fp, "dtype": cfg.dtype, "fast_grad": cfg.fast_grad}
+        steps = cfg.max_steps + window_length(cfg.max_steps)
+        out.append(Work("claims.fpc.thm4_1:train_one", sizes, count=steps * len(cfg.gaps), points=len(cfg.gaps),
+                        steps_arg="max_steps", scale={"n_samples": 1.0}))
+    return out
+
+
+def sec6_cost(cfg) -> list[Work]:
+    from .sec6 import OBJECTIVES
+    vit = {"img_size": cfg.img_size, "patch": cfg.patch, "dim": cfg.dim, "depth": cfg.depth,
+           "heads": cfg.heads, "dec_dim": 16, "dec_heads": 2}
+    train = {"batch_size": cfg.batch_size, "lr": cfg.lr, "mask_ratio": cfg.mask_ratio}
+    return [Work("claims.fpc._cost:vit_point", {"objective": o, "vit": vit, "train": train, "tau": cfg.tau,
+                                                "n_eval": cfg.n_eval, "top_k": cfg.top_k, "perturb": cfg.perturb,
+                                                "record_every": 50},
+                 count=cfg.steps, steps_arg="steps") for o in OBJECTIVES]
+
+
+def vit_point(*, train: dict, steps: int, record_every: int = 50, seed: int = 0, **kw) -> None:
+    """sec6's ``train_point`` with ``steps`` training steps (``record_every`` only sets how many
+    steps the estimator times)."""
+    from .sec6 import train_point
+    train_point(train={**train, "steps": steps}, seed=seed, **kw)
+
+
+def eq4_1_cost(cfg) -> list[Work]:
+    """``init_ratio`` per (P, kappa pair): Monte Carlo draws, linear in ``n``."""
+    kc, ks = cfg.kappa_pairs[0]
+    return [Work("claims.fpc.eq4_1:init_ratio", {"data": _data(cfg, P=P, kappa_c=kc, kappa_s=ks), "n": cfg.n_samples},
+                 count=len(cfg.kappa_pairs), points=len(cfg.kappa_pairs), scale={"n": 1.0})
+            for P in cfg.P_values]
