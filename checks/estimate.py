@@ -181,6 +181,17 @@ def measure(work: Work, budget_s: float = BUDGET_S, clock=time.thread_time) -> d
             "how": f"extrapolated along {f} from {xs[0]}, {xs[1]} to {real} (exponent {a_step:.2f})"}
 
 
+def run_check(claim: str, profile: str, seed: int = 0) -> None:
+    """A kernel for cheap checks (``claims._cost.whole_check``): one replicate of ``claim``'s whole
+    check at ``profile``, its sweeps run serially in this process."""
+    from claims import _registry
+
+    from .executors import SerialExecutor
+    from .runner import RunContext
+    c = _registry.get(claim)
+    c.check(c.resolve_config(profile), RunContext(seed=seed, profile=profile, executor=SerialExecutor()))
+
+
 # ----------------------------------------------------------------------------- projecting
 @dataclass
 class Projection:
@@ -276,7 +287,11 @@ def measure_missing(claims, profiles: Sequence[str], entries: dict, budget_s: fl
                     continue
                 say(f"timing {c.id} ({prof}): {w.describe()}")
                 t0 = time.perf_counter()
-                entries[key] = {**measure(w, budget_s), "kernel": w.kernel}
+                try:
+                    entries[key] = {**measure(w, budget_s), "kernel": w.kernel}
+                except Exception as exc:  # noqa: BLE001  (a kernel that cannot be timed stays untimed)
+                    say(f"  could not time it: {type(exc).__name__}: {exc}")
+                    continue
                 entries[key]["timing_wall_s"] = round(time.perf_counter() - t0, 2)
                 save_cache(entries)
                 done += 1
@@ -342,7 +357,7 @@ def render_table(rows: dict[str, list[Projection]], where: str) -> str:
     head = f"{'claim':<{width}} " + " ".join(f"{p:>10}" for p in profs) + "  obtained          peak GB"
     lines = [f"projected wall time on {where}, {workers} worker(s) "
              f"({'serial' if workers == 1 else 'sweep points spread over the workers'}); replicates "
-             + ", ".join(f"{p} {rows[p][0].replicates if rows[p] else '-'}" for p in profs)
+             + ", ".join(f"{p} {max((pr.replicates for pr in rows[p]), default='-')}" for p in profs)
              + " (deterministic claims: 1)", head]
     for i, p0 in enumerate(first):
         cells = []

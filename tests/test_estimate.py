@@ -1,0 +1,155 @@
+"""Declared costs and the run-time projection (checks/estimate.py): fast, no real timing."""
+from __future__ import annotations
+
+import dataclasses
+import json
+
+import pytest
+
+from checks import cli, estimate
+from claims import Claim, Measurement, Source, _registry
+from claims._cost import Work
+
+
+@pytest.fixture(autouse=True)
+def _own_cache(tmp_path, monkeypatch):
+    monkeypatch.setenv("MLCLAIMS_CACHE", str(tmp_path / "cache"))
+
+
+def _numerical(paper):
+    return [c for c in _registry.all_claims(paper) if c.check is not None and not c.not_checkable]
+
+
+@pytest.mark.parametrize("paper", ["fpc", "ssl"])
+def test_every_numerical_claim_declares_positive_work(paper):
+    missing = [c.id for c in _numerical(paper) if c.cost is None]
+    assert not missing, f"claims with a numerical check but no cost= (see claims/_cost.py): {missing}"
+    for c in _numerical(paper):
+        for prof in ("quick", "full"):
+            works = estimate.works_of(c, prof)
+            assert works, f"{c.id} ({prof}) declares no work"
+            for w in works:
+                assert isinstance(w, Work) and w.count > 0 and w.points >= 1, (c.id, w)
+                json.dumps(w.key())
+
+
+def test_work_rejects_nonsense():
+    with pytest.raises(ValueError, match="module:function"):
+        Work("no_colon", {})
+    with pytest.raises(ValueError, match="count must be > 0"):
+        Work("m:f", {}, count=0)
+
+
+@dataclasses.dataclass(frozen=True)
+class _Cfg:
+    steps: int = 100
+
+
+def _fake(deterministic=False, points=4):
+    return Claim(id="demo.fake", title="t", statement="s", source=Source("demo", "here", "q"), config=_Cfg,
+                 profiles={"quick": {}, "full": {"steps": 1000}}, deterministic=deterministic,
+                 check=lambda cfg, ctx: Measurement({}),
+                 cost=lambda cfg: [Work("m:step", {"P": 8}, count=cfg.steps * points, points=points, steps_arg="steps"),
+                                   Work("m:call", {"n": 3}, count=2)])
+
+
+TABLE = {Work("m:step", {"P": 8}, steps_arg="steps").key(): {"step_s": 0.01, "fixed_s": 1.0},
+         Work("m:call", {"n": 3}).key(): {"step_s": 0.0, "fixed_s": 5.0}}
+
+
+def _lookup(w):
+    return TABLE.get(w.key())
+
+
+def test_projection_arithmetic_replicates_and_workers():
+    c = _fake()
+    # one replicate: step work 4 points x 1 s fixed + 400 steps x 0.01 s = 8 s; call work 2 x 5 s = 10 s
+    pr = estimate.project(c, "quick", _lookup, replicates=1, workers=1)
+    assert pr.cpu_s == pytest.approx(18.0) and pr.wall_s == pytest.approx(18.0)
+    pr = estimate.project(c, "quick", _lookup, workers=2)            # quick: 3 replicates
+    assert pr.replicates == 3
+    assert pr.cpu_s == pytest.approx(54.0)
+    # the 4 step points spread over 2 workers (8 s -> 4 s); the 1-point call work stays 10 s
+    assert pr.wall_s == pytest.approx(3 * (4.0 + 10.0))
+    full = estimate.project(c, "full", _lookup, workers=1)           # full: 5 replicates, 1000 steps
+    assert full.replicates == 5 and full.cpu_s == pytest.approx(5 * (4 + 40 + 10))
+
+
+def test_projection_deterministic_runs_once_and_reports_missing():
+    pr = estimate.project(_fake(deterministic=True), "full", _lookup, replicates=7, workers=1)
+    assert pr.replicates == 1
+    pr = estimate.project(_fake(), "quick", lambda w: None)
+    assert not pr.complete and len(pr.missing) == 2
+    assert "not measured yet" in estimate.cpu_line(pr)
+
+
+def test_measure_fits_and_extrapolates_along_scale(monkeypatch):
+    calls = []
+
+    def fake_time_once(work, sizes, clock=None):                      # cost ~ n^2 per step
+        calls.append(sizes["n"])
+        return 1e-3 * sizes["n"] ** 2, 0.0
+    monkeypatch.setattr(estimate, "time_once", fake_time_once)
+    w = Work("m:f", {"n": 400}, count=10, steps_arg="steps", scale={"n": None})
+    e = estimate.measure(w, budget_s=1.0)
+    assert calls == [100, 200] and "extrapolated along n" in e["how"]
+    assert e["step_s"] == pytest.approx(1e-3 * 400 ** 2, rel=1e-6)
+    calls.clear()
+    e = estimate.measure(dataclasses.replace(w, sizes={"n": 8}), budget_s=1e6)   # cheap: measured at size
+    assert calls[-1] == 8 and e["how"] == "measured at size"
+
+
+def test_cache_round_trip_and_key(tmp_path):
+    w = Work("m:f", {"P": (1, 2)}, steps_arg="steps")
+    key = estimate.cache_key(w, "cpu x2", "2.0")
+    assert key != estimate.cache_key(w, "cpu x4", "2.0") != estimate.cache_key(w, "cpu x2", "2.1")
+    assert Work("m:f", {"P": [1, 2]}, steps_arg="steps").key() == w.key()       # tuple vs list
+    path = estimate.save_cache({key: {"step_s": 0.5, "fixed_s": 0.1}})
+    assert path.is_relative_to(tmp_path)
+    assert estimate.load_cache() == {key: {"step_s": 0.5, "fixed_s": 0.1}}
+    path.write_text("{not json")
+    assert estimate.load_cache() == {}
+
+
+def millisecond_kernel(n: int, steps: int = 1) -> None:
+    """A tiny real kernel for the timing path."""
+    for _ in range(steps):
+        sum(i * i for i in range(n))
+
+
+def test_real_kernel_timing_is_nonnegative():
+    step, fixed = estimate.time_once(Work("tests.test_estimate:millisecond_kernel", {"n": 2000}), {"n": 2000})
+    assert step == 0.0 and fixed >= 0.0
+    w = Work("tests.test_estimate:millisecond_kernel", {"n": 2000}, count=10, steps_arg="steps")
+    step, fixed = estimate.time_once(w, {"n": 2000})
+    assert step >= 0.0 and fixed >= 0.0
+
+
+def test_gpu_line_without_table(tmp_path):
+    c = _registry.get("ssl.mae-diverse")
+    assert "not measured" in estimate.gpu_line(c, "full", table={"entries": {}})
+    assert estimate.gpu_table(tmp_path / "none.json") is None
+
+
+@pytest.mark.parametrize("argv, text", [
+    (["estimate", "--claim", "no.such"], "unknown claim"),
+    (["estimate", "--claim", "ssl.mae-diverse", "--budget", "-1"], "--budget"),
+])
+def test_cli_bad_input_exits_2(argv, text, capsys):
+    assert cli.main(argv) == 2
+    assert text in capsys.readouterr().err
+
+
+def test_cli_bad_profile_exits_2(capsys):
+    with pytest.raises(SystemExit) as exc:
+        cli.main(["estimate", "--profile", "slow"])
+    assert exc.value.code == 2
+
+
+def test_cli_estimate_no_measure_and_show(capsys):
+    assert cli.main(["estimate", "--no-measure", "--claim", "ssl.mae-diverse", "--profile", "quick"]) == 0
+    out = capsys.readouterr().out
+    assert "ssl.mae-diverse" in out and "untimed" in out
+    assert cli.main(["show", "ssl.mae-diverse"]) == 0
+    out = capsys.readouterr().out
+    assert "estimated time (quick): CPU: not measured yet" in out and "GPU: not measured" in out
