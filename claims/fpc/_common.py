@@ -29,6 +29,12 @@ def dtype_of(name: str):
     return {"float64": torch.float64, "float32": torch.float32}[name]
 
 
+def line_plot(x, ys: dict, xlabel: str, ylabel: str, **options) -> dict:
+    """A measurement's line plot: curves ``ys`` (label -> values) over ``x``; ``options`` such as
+    ``logx=True``, ``logy=True``."""
+    return {"kind": "line", "x": x, "ys": ys, "xlabel": xlabel, "ylabel": ylabel, **options}
+
+
 def latex_num(x) -> str:
     """A number as the report's LaTeX writes it (0.3333333 -> 0.333333, 1e-10 -> 1 \\times 10^{-10})."""
     return _latex_num(x)

@@ -18,7 +18,7 @@ import torch
 from models.mim import own_area_unmasked_count
 
 from . import _phases as ph
-from ._common import MIMConfig
+from ._common import MIMConfig, line_plot
 from ._runs import TrainFields, local_pairs, other_fp, projected_pp, rates
 from ._training import on_model, to_cpu
 
@@ -93,19 +93,18 @@ def series_of(tr, loc_only: bool = True) -> dict:
     grow, dec = rates(tr)
     loc = local_pairs(tr)
     sel = loc if loc_only else np.ones_like(loc)
-    return {"x": tr.steps.tolist(), "ys": {
+    return line_plot(tr.steps.tolist(), {
         "target FP (mean)": tr.target_fp()[:, sel].mean(1).tolist(),
         "global FP (mean, local p)": tr.global_fp()[:, loc].mean(1).tolist(),
-        "max |PP|": tr.ups_absmax.tolist(), "max |other FP|": other_fp(tr).tolist()},
-        "xlabel": "GD step", "ylabel": "correlation", "kind": "line"}
+        "max |PP|": tr.ups_absmax.tolist(), "max |other FP|": other_fp(tr).tolist()}, "GD step", "correlation")
 
 
 def rate_series(tr) -> dict:
     grow, dec = rates(tr)
     loc = local_pairs(tr)
-    return {"x": tr.steps.tolist(), "ys": {"growth -dL/dPhi_target (local)": grow[:, loc].mean(1).tolist(),
-                                          "decoupling +dL/dPhi_global (local)": dec[:, loc].mean(1).tolist()},
-            "xlabel": "GD step", "ylabel": "gradient (mean over local pairs)", "logy": True, "kind": "line"}
+    return line_plot(tr.steps.tolist(), {"growth -dL/dPhi_target (local)": grow[:, loc].mean(1).tolist(),
+                                         "decoupling +dL/dPhi_global (local)": dec[:, loc].mean(1).tolist()},
+                     "GD step", "gradient (mean over local pairs)", logy=True)
 
 
 def signed(tr, sign: int):

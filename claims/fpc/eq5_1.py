@@ -17,7 +17,7 @@ from claims import Claim, Derivation, Measurement, Prediction, Source, register
 from claims._sym import identity
 from models.attention import ReducedMIM
 
-from ._common import DATA_ASSUMPTIONS, make_dist
+from ._common import DATA_ASSUMPTIONS, line_plot, make_dist
 from ._cost import trajectory_cost
 from ._runs import area_onehot, trajectory
 from ._stages import DYN_PROFILES, DynConfig
@@ -86,11 +86,9 @@ def check(cfg, ctx) -> Measurement:
                         "ratio_target_quantiles": np.percentile(ratio_t, [0, 50, 100]).tolist(),
                         "ratio_global_quantiles": np.percentile(ratio_g, [0, 50, 100]).tolist(),
                         "argmax_step": int(tr.steps[int(ratio.argmax())])},
-                       series={"projected_pp_over_fp_gradient": {
-                           "x": tr.steps.tolist(),
-                           "ys": {"target area": ratio_t.tolist(), "global area": ratio_g.tolist()},
-                           "xlabel": "GD step", "ylabel": "mean |grad proj. PP| / mean |grad FP|", "logy": True,
-                           "kind": "line"}})
+                       series={"projected_pp_over_fp_gradient": line_plot(
+                           tr.steps.tolist(), {"target area": ratio_t.tolist(), "global area": ratio_g.tolist()},
+                           "GD step", "mean |grad proj. PP| / mean |grad FP|", logy=True)})
 
 
 CLAIM = register(Claim(

@@ -14,7 +14,7 @@ import torch
 from claims import Assumption, Claim, Derivation, Measurement, Prediction, Source, register
 from claims._sym import nonnegative
 
-from ._common import DATA_ASSUMPTIONS, MIMConfig
+from ._common import DATA_ASSUMPTIONS, MIMConfig, line_plot
 from ._cost import trajectory_cost
 from ._runs import TrainFields, trajectory
 from ._stages import DYN_PROFILES, per_query
@@ -111,9 +111,9 @@ def check(cfg, ctx) -> Measurement:
             tr.model.Ups.copy_(saved[1])
     return Measurement({"lower_violations": lo_bad, "upper_violations": hi_bad},
                        {"checked_steps": len(rows), "rows": rows},
-                       series={"gap_and_bounds": {"x": [r["step"] for r in rows],
-                               "ys": {k: [r[k] for r in rows] for k in ("lower", "gap", "upper")},
-                               "xlabel": "GD step", "ylabel": "mean over patches", "logy": True, "kind": "line"}})
+                       series={"gap_and_bounds": line_plot(
+                           [r["step"] for r in rows], {k: [r[k] for r in rows] for k in ("lower", "gap", "upper")},
+                           "GD step", "mean over patches", logy=True)})
 
 
 CLAIM = register(Claim(

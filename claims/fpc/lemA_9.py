@@ -13,7 +13,7 @@ from claims._sym import nonnegative
 from models.attention import ReducedMIM
 from models.mim import patch_stats
 
-from ._common import DATA_ASSUMPTIONS, MIMConfig, make_dist
+from ._common import DATA_ASSUMPTIONS, MIMConfig, line_plot, make_dist
 from ._cost import trajectory_cost
 from ._runs import TrainFields, trajectory
 from ._stages import DYN_PROFILES
@@ -89,12 +89,10 @@ def check(cfg, ctx) -> Measurement:
          "rel_gap_at_s_max": gaps[-1] / gaps[0] if gaps[0] > 0 else float("nan"), "rel_gap_trained": float(rel_tr)},
         {"gaps_along_s": dict(zip(map(str, cfg.s_values), gaps)), "batch_L_star": bstar,
          "loss_first_last": [float(tr.loss[0]), float(tr.loss[-1])]},
-        series={"gap_vs_target_fp": {"x": list(cfg.s_values), "ys": {"mean L_p - L_p*": gaps}, "xlabel":
-                                     "s (target FP = s, other FP = -s, PP = 0)", "ylabel": "gap", "logy": True,
-                                     "kind": "line"},
-                "training_gap": {"x": tr.steps.tolist(), "ys": {"loss - L*": (tr.loss - bstar).tolist()},
-                                 "xlabel": "GD step", "ylabel": "batch loss - batch L*", "logy": True,
-                                 "kind": "line"}})
+        series={"gap_vs_target_fp": line_plot(list(cfg.s_values), {"mean L_p - L_p*": gaps},
+                                              "s (target FP = s, other FP = -s, PP = 0)", "gap", logy=True),
+                "training_gap": line_plot(tr.steps.tolist(), {"loss - L*": (tr.loss - bstar).tolist()},
+                                          "GD step", "batch loss - batch L*", logy=True)})
 
 
 CLAIM = register(Claim(
