@@ -46,7 +46,9 @@ def test_lemA8_holds_and_fails():
 
 
 # ---------------------------------------------------------------- Lemma 5.1 / 5.2
-LEM_TRAIN = {**SMALL, "train_steps": 40, "train_samples": 64}
+# 256 training images (the quick profile's): with 64, the global-FP sign along GD is at the edge of
+# finite-sample noise (inconclusive on some seeds), which is not what these tests are about
+LEM_TRAIN = {**SMALL, "train_steps": 40, "train_samples": 256}
 
 
 def test_lem51_formula_perturbed_fails():
