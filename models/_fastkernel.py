@@ -1,11 +1,14 @@
-"""One fused CPU loop for the per-query middle of the closed-form step (``models.fastmim``).
+"""One fused CPU loop for a chunk of the closed-form step (``models.fastmim``).
 
-Everything between the two sparse products, for one chunk of images, in one pass per image over
-(N, m) values that stay in cache: gather the area sums at the masked queries, normalise, the
-loss, ``dL/dPhi`` (accumulated) and ``dL/dT`` written into ``D`` (each row zeroed first) and
-``Dm``. The same arithmetic as the eager torch ops it replaces (equal to round-off; tests compare
-both with autograd). Plain C, built once with the system compiler into a cache folder and called
-through ctypes; where no compiler is available (or ``MLCLAIMS_NO_KERNEL=1``) the eager ops run.
+Everything of one chunk of images but ``exp`` and the masked-key products, in one pass per image
+over values that stay in cache: the sparse products with the one-hot ``W`` (each row of ``W E^T``
+built in an L1-resident buffer from contiguous rows of ``E^T``, never stored), the area sums at
+the masked queries, normalisation, the loss, ``dL/dPhi`` (accumulated), ``dL/dE^T`` over the
+unmasked keys (accumulated, again row by row) and ``dL/dT`` at the masked keys into ``Dm``. The
+same arithmetic as the eager torch ops it replaces, summed in another order (equal to round-off;
+tests compare both with autograd). Plain C, built once with the system compiler into a cache
+folder and called through ctypes; where no compiler is available (or ``MLCLAIMS_NO_KERNEL=1``)
+the eager ops run.
 """
 from __future__ import annotations
 
@@ -22,14 +25,20 @@ SOURCE = r"""
 #include <stdint.h>
 #include <string.h>
 
+/* One chunk of c images, class-first rows r = a*c + i of the one-hot W (CSR: crow, colq).
+   Forward, per image i and area a: the row sum_{q in U_i, area a} E^T[q, :] is built in an
+   L1-resident buffer (contiguous adds of rows of E^T), read at the m masked queries, and
+   multiplied by the area weights W = exp(z_a Phi). Backward (mode 0): dL/dT for that row is
+   scattered into the buffer and added to the rows q of dL/dE^T. */
 #define DEFINE(T, SUF)                                                                        \
 void chunk_##SUF(int64_t N, int64_t c, int64_t m, int64_t P, int64_t KP,                      \
-                 const T* restrict Tch, const T* restrict Tm, const T* restrict W,            \
+                 const T* restrict Et, const int64_t* restrict crow,                          \
+                 const int64_t* restrict colq, const T* restrict Tm, const T* restrict W,     \
                  const int64_t* restrict mi, const int64_t* restrict kP, const T* restrict z,  \
                  const int64_t* restrict own, double inv_n, T* restrict u, T* restrict Zi,     \
                  T* restrict s, T* restrict lq, int64_t mode, double* restrict loss,           \
-                 T* restrict dPhiNK, T* restrict D, T* restrict Dm, T* restrict loss_q,        \
-                 T* restrict A_own)                                                           \
+                 T* restrict dPhiNK, T* restrict dEt, T* restrict Dm, T* restrict loss_q,      \
+                 T* restrict A_own, T* restrict row, T* restrict g1, T* restrict g2)          \
 {                                                                                             \
     for (int64_t i = 0; i < c; i++) {                                                         \
         const int64_t* mii = mi + i * m;                                                      \
@@ -38,10 +47,17 @@ void chunk_##SUF(int64_t N, int64_t c, int64_t m, int64_t P, int64_t KP,        
         const T* tmi = Tm + i * P;                                                            \
         for (int64_t j = 0; j < m; j++) { Zi[j] = tmi[mii[j]]; s[j] = 0; lq[j] = 0; }         \
         for (int64_t a = 0; a < N; a++) {                                                     \
-            const T* tr = Tch + (a * c + i) * P;                                              \
-            const T* wa = W + (a * c + i) * m;                                                \
+            const int64_t r = a * c + i;                                                      \
+            const T* wa = W + r * m;                                                          \
             T* ua = u + a * m;                                                                \
-            for (int64_t j = 0; j < m; j++) { T x = tr[mii[j]] * wa[j]; ua[j] = x; Zi[j] += x; } \
+            memset(row, 0, P * sizeof(T));                                                    \
+            for (int64_t k = crow[r]; k < crow[r + 1]; k++) {                                 \
+                const T* e = Et + colq[k] * P;                                                \
+                _Pragma("GCC ivdep")                                                          \
+                for (int64_t p = 0; p < P; p++) row[p] += e[p];                               \
+            }                                                                                 \
+            for (int64_t j = 0; j < m; j++) ua[j] = row[mii[j]];      /* gather: scalar */    \
+            for (int64_t j = 0; j < m; j++) { T x = ua[j] * wa[j]; ua[j] = x; Zi[j] += x; } \
         }                                                                                     \
         for (int64_t j = 0; j < m; j++) Zi[j] = (T)1 / Zi[j];                                 \
         for (int64_t a = 0; a < N; a++) {                                                     \
@@ -67,18 +83,25 @@ void chunk_##SUF(int64_t N, int64_t c, int64_t m, int64_t P, int64_t KP,        
         *loss += 0.5 * li * inv_n;                                                            \
         if (mode == 2) continue;                                                              \
         for (int64_t a = 0; a < N; a++) {                                                     \
+            const int64_t r = a * c + i;                                                      \
             T za = zi[a], zzn = za * za * (T)inv_n;                                           \
             const T* ua = u + a * m;                                                          \
-            const T* wa = W + (a * c + i) * m;                                                \
-            T* dr = D + (a * c + i) * P;                                                      \
+            const T* wa = W + r * m;                                                          \
             T* dp = dPhiNK + a * KP + kP[i];                                                  \
-            memset(dr, 0, P * sizeof(T));                                                     \
-            _Pragma("GCC ivdep")  /* masked positions of one image are distinct */           \
-            for (int64_t j = 0; j < m; j++) {                                                 \
+            for (int64_t j = 0; j < m; j++) {            /* arithmetic: vectorised */          \
                 T A = ua[j];                                                                  \
-                T r = zzn * (A - (T)(owni[j] == a)) - s[j];                                   \
-                dp[mii[j]] += za * A * r;                                                     \
-                dr[mii[j]] = r * wa[j] * Zi[j];                                               \
+                T rr = zzn * (A - (T)(owni[j] == a)) - s[j];                                  \
+                g1[j] = za * A * rr;                                                          \
+                g2[j] = rr * wa[j] * Zi[j];                                                   \
+            }                                                                                 \
+            for (int64_t j = 0; j < m; j++) dp[mii[j]] += g1[j];   /* scatters: scalar */     \
+            if (crow[r] == crow[r + 1]) continue;                                             \
+            memset(row, 0, P * sizeof(T));                                                    \
+            for (int64_t j = 0; j < m; j++) row[mii[j]] = g2[j];                              \
+            for (int64_t k = crow[r]; k < crow[r + 1]; k++) {         /* dL/dE^T, unmasked */  \
+                T* de = dEt + colq[k] * P;                                                    \
+                _Pragma("GCC ivdep")                                                          \
+                for (int64_t p = 0; p < P; p++) de[p] += row[p];                              \
             }                                                                                 \
         }                                                                                     \
         T* dmi = Dm + i * P;                                                                  \
@@ -108,18 +131,8 @@ def _cpu_key() -> str:
     return platform.machine() + flags
 
 
-def load():
-    """The compiled library, or None (no compiler, build failed, or MLCLAIMS_NO_KERNEL=1)."""
-    global _LIB, _TRIED
-    if _TRIED:
-        return _LIB
-    _TRIED = True
-    if os.environ.get("MLCLAIMS_NO_KERNEL") == "1":
-        return None
-    cc = shutil.which(os.environ.get("CC", "cc")) or shutil.which("gcc")
-    if cc is None:
-        return None
-    flags = ["-O3", "-march=native", "-fno-math-errno", "-fno-trapping-math", "-shared", "-fPIC"]
+def _build(cc: str, flags: list):
+    """Compile SOURCE with ``flags`` into the cache (once per source, flags and CPU) and load it."""
     key = hashlib.sha256((SOURCE + " ".join(flags) + _cpu_key()).encode()).hexdigest()[:16]
     path = _cache_dir() / f"fastmim_{key}.so"
     try:
@@ -132,13 +145,35 @@ def load():
                 part = path.with_suffix(f".{os.getpid()}.part")
                 shutil.copyfile(out, part)
                 os.replace(part, path)                       # atomic: concurrent builders agree
-        lib = ctypes.CDLL(str(path))
+        return ctypes.CDLL(str(path))
     except (OSError, subprocess.SubprocessError):
+        return None
+
+
+def load():
+    """The compiled library, or None (no compiler, build failed, or MLCLAIMS_NO_KERNEL=1)."""
+    global _LIB, _TRIED
+    if _TRIED:
+        return _LIB
+    _TRIED = True
+    if os.environ.get("MLCLAIMS_NO_KERNEL") == "1":
+        return None
+    cc = shutil.which(os.environ.get("CC", "cc")) or shutil.which("gcc")
+    if cc is None:
+        return None
+    base = ["-O3", "-march=native", "-fno-math-errno", "-fno-trapping-math", "-shared", "-fPIC"]
+    # GCC's unroll-and-jam fuses consecutive row additions into one scalar loop; without it they
+    # vectorise (other compilers reject the flag: then the base flags are used)
+    for flags in (base + ["-fno-loop-unroll-and-jam"], base):
+        lib = _build(cc, flags)
+        if lib is not None:
+            break
+    else:
         return None
     i64, dbl, ptr = ctypes.c_int64, ctypes.c_double, ctypes.c_void_p
     for name in ("chunk_f32", "chunk_f64"):
         fn = getattr(lib, name)
         fn.restype = None
-        fn.argtypes = [i64] * 5 + [ptr] * 7 + [dbl] + [ptr] * 4 + [i64] + [ptr] * 6
+        fn.argtypes = [i64] * 5 + [ptr] * 9 + [dbl] + [ptr] * 4 + [i64] + [ptr] * 9
     _LIB = lib
     return lib

@@ -82,6 +82,8 @@ class Chunk:
     zzo: torch.Tensor      # (1, c, m)  -z_j^2 / n (the 1{a=j} term of G)
     zc: torch.Tensor       # (c, N)     z, image-major (for the fused CPU loop)
     kP: torch.Tensor       # (c,)       k_i * P
+    crow: torch.Tensor | None = None   # W's CSR row pointers and column indices (fused CPU loop)
+    colq: torch.Tensor | None = None
 
     @property
     def c(self) -> int:
@@ -110,6 +112,9 @@ class FastReducedMIM(ReducedMIM):
         if form not in FORMS:
             raise InvalidParameter("form", form, f"must be one of {FORMS}")
         super().__init__(dist, dtype=dtype, device=device)
+        # Ups stored column-major (a transposed view of a contiguous P x P buffer): the step works
+        # on E^T and dL/dUps^T, which are then contiguous, and the GD update is a contiguous pass
+        self.Ups = torch.nn.Parameter(self.Ups.detach().T.contiguous().T)
         self.form = form
         # bound on 2 max |z_a Phi| for the exp form (see _spread_ok)
         self._max_spread = 40.0 if dtype in (torch.float32, torch.float16, torch.bfloat16) else 400.0
@@ -168,11 +173,26 @@ class FastReducedMIM(ReducedMIM):
         kw = dict(dtype=self.Phi.dtype, device=self.Phi.device)
         e = lambda *s: torch.empty(*s, **kw)  # noqa: E731
         pr.ws.update(Et=e(P, P), dEt=e(P, P), hi=e(P), PhiNK=e(N, K * P), dPhiNK=e(N, K * P),
-                     dPhi=e(P, K * N), dUps=e(P, P), T=e(N * c * P), D=torch.zeros(N * c * P, **kw),
-                     Tm=e(pr.n, P), Dm=torch.zeros(pr.n, P, **kw), U=e(N * c * m), Wx=e(N * c * m),
-                     Az=e(N * c * m), G=e(N * c * m), tmp=e(N * c * m), Z=e(c * m), um=e(c * m), s=e(c * m),
-                     go=e(c * m), loss=e(()), D_owner=None, lq=e(m), sk=e(m))
+                     dPhi=e(P, K * N), dUpsT=e(P, P), Tm=e(pr.n, P), Dm=torch.zeros(pr.n, P, **kw),
+                     U=e(N * c * m), Wx=e(N * c * m), Z=e(c * m), loss=e(()), lq=e(m), sk=e(m))
         return pr.ws
+
+    def _path_work(self, pr: Prepared, fused: bool) -> dict:
+        """The buffers only one path needs, added on its first use: the fused loop's row buffer and
+        per-area scratch, or the eager ops' (N, c, P) products and (N, c, m) terms."""
+        ws = self._work(pr)
+        if ("row" if fused else "T") in ws:
+            return ws
+        N, P, m = self.dist.N, self.dist.P, pr.m
+        c = max(ch.c for ch in pr.chunks)
+        kw = dict(dtype=self.Phi.dtype, device=self.Phi.device)
+        e = lambda *s: torch.empty(*s, **kw)  # noqa: E731
+        if fused:
+            ws.update(row=e(P), g1=e(m), g2=e(m))
+        else:
+            ws.update(T=e(N * c * P), D=torch.zeros(N * c * P, **kw), D_owner=None, Az=e(N * c * m),
+                      G=e(N * c * m), tmp=e(N * c * m), um=e(c * m), s=e(c * m), go=e(c * m))
+        return ws
 
     # ------------------------------------------------------------------------- the exp form
     def _spread_ok(self, pr: Prepared, limit: float, Et: torch.Tensor | None = None) -> torch.Tensor:
@@ -186,14 +206,15 @@ class FastReducedMIM(ReducedMIM):
 
     def _exp_transpose(self, ws: dict) -> torch.Tensor:
         """E^T[q, p] = exp(Ups[p, q] - max_q' Ups[p, q']) into ws["Et"] (softmax is shift-invariant)."""
-        Ups = self.Ups.detach()
-        torch.amax(Ups, 1, out=ws["hi"])
-        return torch.sub(Ups.T, ws["hi"], out=ws["Et"]).exp_()
+        UpsT = self.Ups.detach().T                      # contiguous (see __init__)
+        torch.amax(UpsT, 0, out=ws["hi"])
+        return torch.sub(UpsT, ws["hi"], out=ws["Et"]).exp_()
 
     def _exp_pass(self, pr: Prepared, backward: bool = True, stats: tuple | None = None):
         """The exp form over all chunks. Returns (loss, dPhi, dUps) (work buffers) when ``backward``;
         with ``stats = (loss_q, A_own)`` ((n, m) each) fills those instead."""
-        ws = self._work(pr)
+        kern = self._kernel()
+        ws = self._path_work(pr, kern is not None)
         Phi = self.Phi.detach()
         N, P, K = self.dist.N, self.dist.P, self.dist.K
         m = pr.m
@@ -201,7 +222,6 @@ class FastReducedMIM(ReducedMIM):
         self._exp_transpose(ws)
         PhiNK.view(N, K, P).copy_(Phi.view(P, K, N).permute(2, 1, 0))  # [a, k*P + p] = Phi[p, k*N + a]
         loss = ws["loss"].zero_()
-        kern = self._kernel()
         closs = ctypes.c_double(0.0)
         torch.mm(pr.maskf, Et, out=ws["Tm"])                              # [i, p] = sum_{q masked in i} E[p, q]
         if backward:
@@ -209,14 +229,14 @@ class FastReducedMIM(ReducedMIM):
             dPhiNK.zero_()
         for ch in pr.chunks:
             c = ch.c
-            T = ws["T"][:N * c * P].view(N * c, P)
-            torch.addmm(T, ch.W, Et, beta=0, out=T)                      # [a*c+i, p] = sum_{q in U_i, area a} E[p, q]
             w = ws["Wx"][:N * c * m].view(N, c, m)
             torch.index_select(PhiNK, 1, ch.col, out=w.view(N, c * m))   # Phi_{p -> v_{k,a}}
             w.mul_(ch.z).exp_()                                           # exp(z_a Phi)
             if kern is not None:                                          # the rest of the chunk in one loop
-                self._fused(kern, ch, pr, ws, T, w, backward, stats, closs)
+                self._fused(kern, ch, pr, ws, w, backward, stats, closs)
                 continue
+            T = ws["T"][:N * c * P].view(N * c, P)
+            torch.addmm(T, ch.W, Et, beta=0, out=T)                      # [a*c+i, p] = sum_{q in U_i, area a} E[p, q]
             um = torch.gather(ws["Tm"][ch.i0:ch.i1], 1, ch.mi, out=ws["um"][:c * m].view(c, m))
             u = torch.gather(T.view(N, c, P), 2, ch.mi_b, out=ws["U"][:N * c * m].view(N, c, m))
             u.mul_(w)                                                     # unnormalised area weights
@@ -251,9 +271,9 @@ class FastReducedMIM(ReducedMIM):
         if not backward:
             return loss
         dEt.addmm_(pr.maskf.T, ws["Dm"])                                  # masked keys
-        torch.mul(dEt.T, Et.T, out=ws["dUps"])                            # dL/dUps = dL/dE * E (Lemma 5.2)
+        dUpsT = torch.mul(dEt, Et, out=ws["dUpsT"])                       # dL/dUps^T = dL/dE^T * E^T (Lemma 5.2)
         ws["dPhi"].view(P, K, N).copy_(dPhiNK.view(N, K, P).permute(2, 1, 0))
-        return loss, ws["dPhi"], ws["dUps"]
+        return loss, ws["dPhi"], dUpsT.T                                  # column-major, like Ups
 
     def _kernel(self):
         """The fused CPU loop (models/_fastkernel.py) when it applies, else None."""
@@ -265,20 +285,21 @@ class FastReducedMIM(ReducedMIM):
             return None
         return lib.chunk_f32 if self.Phi.dtype == torch.float32 else lib.chunk_f64
 
-    def _fused(self, kern, ch: Chunk, pr: Prepared, ws: dict, T, w, backward: bool, stats, closs):
+    def _fused(self, kern, ch: Chunk, pr: Prepared, ws: dict, w, backward: bool, stats, closs):
+        """The chunk's sparse products and per-query middle in one C call (see _fastkernel)."""
         N, P, K, m, c = self.dist.N, self.dist.P, self.dist.K, pr.m, ch.c
-        item = T.element_size()
+        item = w.element_size()
         ptr = lambda t, rows=0, width=0: t.data_ptr() + rows * width * item  # noqa: E731
         mode = 1 if stats is not None else (0 if backward else 2)
-        D, Dm = ws["D"][:N * c * P], ws["Dm"]
-        ws["D_owner"] = "fused"                                            # rows rewritten whole; eager must zero
+        if ch.crow is None:                                                # CSR indices, read once
+            ch.crow, ch.colq = ch.W.crow_indices().contiguous(), ch.W.col_indices().contiguous()
         lq_, ao_ = (stats[0], stats[1]) if stats is not None else (ws["lq"], ws["lq"])
-        kern(N, c, m, P, K * P, T.data_ptr(), ptr(ws["Tm"], ch.i0, P), w.data_ptr(), ch.mi.data_ptr(),
-             ch.kP.data_ptr(), ch.zc.data_ptr(), ch.own.data_ptr(), 1.0 / pr.n, ws["U"].data_ptr(),
-             ws["Z"].data_ptr(), ws["sk"].data_ptr(), ws["lq"].data_ptr(), mode, ctypes.byref(closs),
-             ws["dPhiNK"].data_ptr(), D.data_ptr(), ptr(Dm, ch.i0, P), ptr(lq_, ch.i0, m), ptr(ao_, ch.i0, m))
-        if mode == 0:
-            ws["dEt"].addmm_(ch.WT, D.view(N * c, P))                      # dL/dE^T, unmasked keys
+        kern(N, c, m, P, K * P, ws["Et"].data_ptr(), ch.crow.data_ptr(), ch.colq.data_ptr(),
+             ptr(ws["Tm"], ch.i0, P), w.data_ptr(), ch.mi.data_ptr(), ch.kP.data_ptr(), ch.zc.data_ptr(),
+             ch.own.data_ptr(), 1.0 / pr.n, ws["U"].data_ptr(), ws["Z"].data_ptr(), ws["sk"].data_ptr(),
+             ws["lq"].data_ptr(), mode, ctypes.byref(closs), ws["dPhiNK"].data_ptr(), ws["dEt"].data_ptr(),
+             ptr(ws["Dm"], ch.i0, P), ptr(lq_, ch.i0, m), ptr(ao_, ch.i0, m), ws["row"].data_ptr(),
+             ws["g1"].data_ptr(), ws["g2"].data_ptr())
 
     @staticmethod
     def _chunk_stats(ch: Chunk, A, tmp, stats):
