@@ -4,8 +4,8 @@ import shutil
 
 import pytest
 
-from checks import store
 from checks.cli import main
+from report import result as store
 
 
 def _result(cid, verdict, value=1.0, iv=None):

@@ -18,7 +18,7 @@ from pathlib import Path
 
 import pytest
 
-from checks import store
+from report import result as store
 from report import write_report
 
 FIXTURES = Path(__file__).parent / "fixtures" / "results"
