@@ -36,8 +36,6 @@ from typing import Callable, Sequence
 
 from claims._cost import Work
 
-from .errors import BadOption
-
 SCHEMA = 1
 BUDGET_S = 20.0            # the longest a single timing at the real size may take before extrapolating
 GPU_TABLE = Path(__file__).resolve().parent.parent / "benchmarks" / "gpu_steps.json"
@@ -340,11 +338,6 @@ def show_lines(claim) -> list[str]:
         out.append(f"estimated time ({prof}): {cpu_line(pr)}{mem}")
         out.append(f"  {gpu_line(claim, prof)}")
     return out
-
-
-def check_profile(profile: str | None) -> None:
-    if profile is not None and profile not in ("quick", "full"):
-        raise BadOption("--profile", profile, "must be quick or full")
 
 
 def render_table(rows: dict[str, list[Projection]], where: str) -> str:

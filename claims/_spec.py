@@ -28,10 +28,6 @@ _TRANSFORMS = standard_transformations + (convert_xor,)
 _RESERVED = {"gamma", "beta", "zeta", "lambda", "E", "I", "N", "O", "Q", "S", "pi"}
 
 
-def symbol(name: str, **assumptions) -> sp.Symbol:
-    return sp.Symbol(name, real=True, **assumptions)
-
-
 def _parse(text: str, names: Mapping[str, sp.Symbol]) -> sp.Expr:
     local = {**{n: sp.Symbol(n, real=True) for n in _RESERVED}, **names}
     return parse_expr(text, local_dict=local, transformations=_TRANSFORMS, evaluate=True)

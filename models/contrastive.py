@@ -127,11 +127,6 @@ class FullCL(torch.nn.Module):
         V, E = self.V, self.E
         return {"FF": V.T @ Q @ V, "FE": V.T @ Q @ E, "Phi": E.T @ Q @ V, "Ups": E.T @ Q @ E}
 
-    def set_from_blocks(self, B: dict[str, torch.Tensor]) -> None:
-        V, E = self.V, self.E
-        with torch.no_grad():
-            self.Q.copy_(V @ B["FF"] @ V.T + V @ B["FE"] @ E.T + E @ B["Phi"] @ V.T + E @ B["Ups"] @ E.T)
-
 
 # ----------------------------------------------------------------------------- losses
 def info_nce(r1: torch.Tensor, r2: torch.Tensor, tau: float = 0.1, similarity: str = "cosine") -> torch.Tensor:

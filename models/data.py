@@ -13,7 +13,6 @@ Everything is kept in *coordinates*: cluster ids, amplitudes ``z`` and masked po
 """
 from __future__ import annotations
 
-import math
 from dataclasses import dataclass, field
 
 import numpy as np
@@ -152,9 +151,6 @@ class Distribution:
         """(K, N) patch counts C_{k,a}."""
         return torch.tensor([self.sizes_per_area] * self.K, dtype=torch.int64)
 
-    def is_global(self, k: int, p: int) -> bool:
-        return int(self.area[k, p]) == 0
-
     # -- sampling ----------------------------------------------------------------------
     def sample_z(self, n: int, g: torch.Generator) -> torch.Tensor:
         c = self.cfg
@@ -196,14 +192,3 @@ class Distribution:
             raise InvalidParameter("mask", counts.tolist()[:5], f"each row must mask {self.cfg.n_masked}")
         idx = mask.nonzero()[:, 1].reshape(b.n, -1)
         return self.complete(Batch(b.cluster, b.z, mask, idx))
-
-
-def power_law_sizes(P: int, kappa: float, c: float = 1.0) -> int:
-    return max(1, int(round(c * P ** kappa)))
-
-
-def hypergeom_full_mask_prob(P: int, m: int, C: int) -> float:
-    """P(all C patches of an area are masked) when m of P are masked (Lemma A.7)."""
-    if C > m:
-        return 0.0
-    return math.comb(P - C, m - C) / math.comb(P, m)

@@ -64,10 +64,6 @@ class ViTConfig:
     def grid(self) -> int:
         return self.img_size // self.patch
 
-    @property
-    def n_tokens(self) -> int:
-        return self.grid ** 2
-
 
 def sincos_pos_embed(dim: int, grid: int, cls_token: bool = True) -> torch.Tensor:
     """(1 + grid^2, dim) fixed 2-D sin-cos embedding (MAE ``get_2d_sincos_pos_embed``);
