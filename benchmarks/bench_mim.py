@@ -138,23 +138,33 @@ def make_steps(P: int, n: int, dtype, device: str, lr: float = 1.0, seed: int = 
                   "fast_v1": (fast_v1_step, item * 6 * n * m * P)}
 
 
-def time_rounds(steps: dict, device: str, budget: float, max_reps: int) -> dict:
-    """Interleaved rounds, one step of every model per round, so that all models see the
-    same background load. Returns per-model lists of (wall, cpu) seconds; cpu is the calling
-    thread's CPU time, which excludes time the OS gave to other processes (exact for one
-    torch thread on the CPU)."""
-    for step in steps.values():
-        step()                               # warm-up (allocations, one-off setup)
-    times = {k: [] for k in steps}
+def time_rounds(steps: dict, device: str, budget: float, max_reps: int, burst_s: float = 0.02) -> dict:
+    """Interleaved rounds, so that all models see the same background load; in each round every
+    model runs a *burst* of consecutive steps, as a training loop does. The first step of a burst
+    runs after the other models have evicted this model's data from the caches (``cold``); the
+    others are the steady state of training (``warm``). A burst lasts about ``burst_s`` seconds
+    (at least 2 steps). Returns per-model {"warm": [(wall, cpu), ...], "cold": [...]}; cpu is
+    the calling thread's CPU time, which excludes time the OS gave to other processes (exact for
+    one torch thread on the CPU)."""
+    per = {}
+    for name, step in steps.items():          # warm-up (allocations, one-off setup) and burst size
+        step()
+        sync(device)
+        t = time.perf_counter()
+        step()
+        sync(device)
+        per[name] = max(2, min(50, int(burst_s / max(time.perf_counter() - t, 1e-6)) + 1))
+    times = {k: {"warm": [], "cold": []} for k in steps}
     start = time.perf_counter()
     while True:
         for name, step in steps.items():
-            sync(device)
-            w, c = time.perf_counter(), time.thread_time()
-            step()
-            sync(device)
-            times[name].append((time.perf_counter() - w, time.thread_time() - c))
-        n = len(next(iter(times.values())))
+            for b in range(per[name]):
+                sync(device)
+                w, c = time.perf_counter(), time.thread_time()
+                step()
+                sync(device)
+                times[name]["cold" if b == 0 else "warm"].append((time.perf_counter() - w, time.thread_time() - c))
+        n = len(next(iter(times.values()))["cold"])
         if n >= max_reps or (time.perf_counter() - start > budget and n >= 3):
             return times
 
@@ -178,10 +188,12 @@ def run(args) -> dict:
     rows = []
     clock = "thread CPU time" if dev == "cpu" and args.threads == 1 else "wall time"
     print(f"device={dev} threads={torch.get_num_threads()} dtype={args.dtype} n={args.n} "
-          f"copy bandwidth={bw / 1e9:.1f} GB/s; steps/s from the median {clock} (wall too, last "
-          f"column); load average {os.getloadavg()[0]:.1f}", flush=True)
+          f"copy bandwidth={bw / 1e9:.1f} GB/s; steps/s from the median {clock} of warm steps "
+          f"(steps 2.. of each burst; wall too), cold = the "
+          f"first step of each burst; load average {os.getloadavg()[0]:.1f}", flush=True)
     print(f"{'P':>5} {'d':>5} {'model':>8} {'steps/s':>10} {'x full':>8} {'MB/step':>9} "
-          f"{'GB/s':>7} {'of bw':>6} {'GFLOP/step':>10} {'GFLOP/s':>8} {'wall st/s':>10}", flush=True)
+          f"{'GB/s':>7} {'of bw':>6} {'GFLOP/step':>10} {'GFLOP/s':>8} {'wall st/s':>10} {'cold st/s':>9} "
+          f"{'cold x':>7}", flush=True)
     use_cpu_time = dev == "cpu" and torch.get_num_threads() == 1
     for P in args.P:
         dist, models = make_steps(P, args.n, dtype, dev)
@@ -195,22 +207,27 @@ def run(args) -> dict:
                 print(f"{P:>5} {d:>5} {name:>8}   skipped ({why})", flush=True)
             else:
                 run_now[name] = step
-        times = time_rounds(run_now, dev, args.budget, args.reps)
-        med = {k: statistics.median(c if use_cpu_time else w for w, c in v) for k, v in times.items()}
+        times = time_rounds(run_now, dev, args.budget, args.reps, args.burst)
+        pick = (lambda wc: wc[1]) if use_cpu_time else (lambda wc: wc[0])  # noqa: E731
+        med = {k: statistics.median(map(pick, v["warm"])) for k, v in times.items()}
+        cold = {k: statistics.median(map(pick, v["cold"])) for k, v in times.items()}
         for name, step in run_now.items():
             t = med[name]
             nbytes, flops = measure(step)
-            wall = statistics.median(w for w, _ in times[name])
+            wall = statistics.median(w for w, _ in times[name]["warm"])
             row = {"P": P, "d": d, "model": name, "n": args.n, "dtype": args.dtype, "step_s": t,
-                   "step_wall_s": wall, "clock": "cpu" if use_cpu_time else "wall", "reps": len(times[name]),
+                   "step_wall_s": wall, "clock": "cpu" if use_cpu_time else "wall",
+                   "reps": len(times[name]["warm"]), "rounds": len(times[name]["cold"]),
                    "steps_per_s": 1 / t, "speedup": med["full"] / t if "full" in med else None,
+                   "cold_step_s": cold[name], "cold_speedup": cold["full"] / cold[name] if "full" in cold else None,
                    "bytes": nbytes, "flops": flops, "gbytes_per_s": nbytes / t / 1e9, "frac_bw": nbytes / t / bw,
                    "gflops_per_s": flops / t / 1e9}
             rows.append(row)
             sp = f"{row['speedup']:8.1f}" if row["speedup"] else f"{'-':>8}"
+            csp = f"{row['cold_speedup']:7.1f}" if row["cold_speedup"] else f"{'-':>7}"
             print(f"{P:>5} {d:>5} {name:>8} {1 / t:10.2f} {sp} {nbytes / 1e6:9.1f} "
                   f"{row['gbytes_per_s']:7.2f} {row['frac_bw']:6.1%} {flops / 1e9:10.3f} "
-                  f"{row['gflops_per_s']:8.2f} {1 / wall:10.2f}", flush=True)
+                  f"{row['gflops_per_s']:8.2f} {1 / wall:10.2f} {1 / cold[name]:9.2f} {csp}", flush=True)
         del models, run_now
     return {"device": dev, "device_name": (torch.cuda.get_device_name() if dev == "cuda" else platform.processor()
                                            or platform.machine()),
@@ -226,7 +243,9 @@ def main(argv=None) -> int:
     p.add_argument("--device", choices=["cpu", "cuda"], default="cpu")
     p.add_argument("--threads", type=int, default=os.cpu_count() or 1)
     p.add_argument("--budget", type=float, default=10.0, help="seconds of timed steps per cell")
-    p.add_argument("--reps", type=int, default=20, help="at most this many timed steps per cell")
+    p.add_argument("--reps", type=int, default=20, help="at most this many rounds (bursts) per cell")
+    p.add_argument("--burst", type=float, default=0.02,
+                   help="seconds of consecutive steps of one model per round (at least 2 steps)")
     p.add_argument("--mem-gb", type=float, default=6.0, help="skip a cell estimated above this")
     p.add_argument("--skip", nargs="*", default=[], choices=["full", "reduced", "fast", "fast_eager", "fast_v1"])
     p.add_argument("--json", default=None, help="also write the rows as JSON here")
