@@ -36,7 +36,7 @@ from typing import Callable, Sequence
 
 from claims._cost import Work
 
-SCHEMA = 1
+SCHEMA = 2                 # 2: warm-up and adaptive step counts (schema-1 timings are dropped)
 BUDGET_S = 20.0            # the longest a single timing at the real size may take before extrapolating
 GPU_TABLE = Path(__file__).resolve().parent.parent / "benchmarks" / "gpu_steps.json"
 GROUPS = ("fpc", "ssl")    # the papers the full-profile time target covers
@@ -116,19 +116,51 @@ def _timed(fn: Callable, kwargs: dict, clock=time.thread_time) -> float:
         torch.set_num_threads(threads)
 
 
-def _step_counts(sizes) -> tuple[int, int]:
-    r = int(sizes.get("record_every", 1) or 1)
-    return (r, 2 * r) if r > 1 else (2, 6)
+def _unit(sizes) -> int:
+    """Step counts are timed in multiples of the run's recording / evaluation interval, so that
+    every timed run includes its evaluation passes."""
+    return max(int(sizes.get("record_every", 1) or 1), int(sizes.get("eval_every", 1) or 1), 1)
 
 
-def time_once(work: Work, sizes: dict, clock=time.thread_time) -> tuple[float, float]:
-    """(per-step s, fixed s) of ``work``'s kernel at ``sizes``; a call kernel: (0, per-call s)."""
+def _step_counts(sizes, min_steps: int = 0) -> tuple[int, int]:
+    """The first two step counts a step kernel is timed at (the second grows while the
+    difference is too small to read, see :func:`time_once`)."""
+    u = _unit(sizes)
+    s1 = max(u if u > 1 else 4, -(-int(min_steps) // u) * u)
+    return s1, 4 * s1
+
+
+_LAST_FIRST_S = [0.0]
+MIN_DELTA_S = 0.5          # a step kernel's two timings must differ by this much (or reach the real run)
+
+
+def time_once(work: Work, sizes: dict, clock=time.thread_time, budget_s: float = BUDGET_S) -> tuple[float, float]:
+    """(per-step s, fixed s) of ``work``'s kernel at ``sizes``; a call kernel: (0, per-call s).
+    The first call's extra cost in a process (imports, compiled kernels) is left in
+    ``_LAST_FIRST_S`` for :func:`measure` (a run pays it once per process that runs the kernel).
+
+    A step kernel is run once untimed (first-call costs: imports, compiled kernels, caches are
+    per process, see :func:`measure_startup`), then at ``s1`` steps and at ``s2 = 4 s1`` steps,
+    ``s2`` growing fourfold while the two timings differ by less than ``MIN_DELTA_S`` and the
+    next timing fits ``budget_s`` (never past the real run's steps per point)."""
     fn = _kernel(work.kernel)
+    _LAST_FIRST_S[0] = 0.0
     if not work.steps_arg:
         return 0.0, _timed(fn, dict(sizes), clock)
-    s1, s2 = _step_counts(sizes)
+    s1, s2 = _step_counts(sizes, work.min_steps)
+    u = _unit(sizes)
+    real = max(s1 + u, int(round(work.count / max(work.points, 1))))
+    s2 = max(s1 + u, min(s2, real))
+    t0 = _timed(fn, {**sizes, work.steps_arg: s1}, clock)            # warm-up, not counted
     t1 = _timed(fn, {**sizes, work.steps_arg: s1}, clock)
+    _LAST_FIRST_S[0] = max(t0 - t1, 0.0)
     t2 = _timed(fn, {**sizes, work.steps_arg: s2}, clock)
+    while t2 - t1 < MIN_DELTA_S and s2 < real:
+        nxt = min(real, 4 * s2)
+        per = max(t2 - t1, 1e-9) / (s2 - s1)
+        if t1 + (nxt - s1) * per > budget_s:
+            break
+        s2, t2 = nxt, _timed(fn, {**sizes, work.steps_arg: nxt}, clock)
     step = max(t2 - t1, 0.0) / (s2 - s1)
     return step, max(t1 - s1 * step, 0.0)
 
@@ -152,30 +184,34 @@ def measure(work: Work, budget_s: float = BUDGET_S, clock=time.thread_time) -> d
     today = datetime.date.today().isoformat()
     big = [f for f in work.scale if isinstance(sizes.get(f), (int, float)) and sizes[f] >= 4]
     if not big:
-        step, fixed = time_once(work, sizes, clock)
-        return {"step_s": step, "fixed_s": fixed, "how": "measured at size", "date": today}
+        step, fixed = time_once(work, sizes, clock, budget_s)
+        return {"step_s": step, "fixed_s": fixed, "first_s": _LAST_FIRST_S[0], "how": "measured at size",
+                "date": today}
     f = big[0]
     real = sizes[f]
     xs = [max(1, real // d) if isinstance(real, int) else real / d for d in (4, 2)]
-    s1, s2 = _step_counts(sizes) if work.steps_arg else (0, 0)
+    s1, s2 = _step_counts(sizes, work.min_steps) if work.steps_arg else (0, 0)
 
-    def cost_to_measure(step, fixed):       # what timing at the real size would take
-        return (s1 + s2) * step + 2 * fixed if work.steps_arg else fixed
+    def cost_to_measure(step, fixed):       # what timing at the real size would take (warm-up, s1, s2)
+        return (2 * s1 + s2) * step + 3 * fixed if work.steps_arg else fixed
 
-    small = time_once(work, _at(sizes, f, xs[0]), clock)
+    small = time_once(work, _at(sizes, f, xs[0]), clock, budget_s)
+    first = _LAST_FIRST_S[0]
     guess = 4.0 ** (work.scale[f] if work.scale[f] is not None else 1.0)
     if cost_to_measure(small[0] * guess, small[1] * guess) <= budget_s:
-        step, fixed = time_once(work, sizes, clock)
-        return {"step_s": step, "fixed_s": fixed, "how": "measured at size", "date": today}
-    half = time_once(work, _at(sizes, f, xs[1]), clock)
+        step, fixed = time_once(work, sizes, clock, budget_s)
+        return {"step_s": step, "fixed_s": fixed, "first_s": _LAST_FIRST_S[0], "how": "measured at size",
+                "date": today}
+    half = time_once(work, _at(sizes, f, xs[1]), clock, budget_s)
     a_step = _exponent(xs[0], xs[1], small[0], half[0], work.scale[f])
     a_fix = _exponent(xs[0], xs[1], small[1], half[1], work.scale[f])
     grow = real / xs[1]
     step, fixed = half[0] * grow ** a_step, half[1] * grow ** a_fix
     if cost_to_measure(step, fixed) <= budget_s:
-        step, fixed = time_once(work, sizes, clock)
-        return {"step_s": step, "fixed_s": fixed, "how": "measured at size", "date": today}
-    return {"step_s": step, "fixed_s": fixed, "date": today,
+        step, fixed = time_once(work, sizes, clock, budget_s)
+        return {"step_s": step, "fixed_s": fixed, "first_s": _LAST_FIRST_S[0], "how": "measured at size",
+                "date": today}
+    return {"step_s": step, "fixed_s": fixed, "first_s": first, "date": today,
             "how": f"extrapolated along {f} from {xs[0]}, {xs[1]} to {real} (exponent {a_step:.2f})"}
 
 
@@ -188,6 +224,81 @@ def run_check(claim: str, profile: str, seed: int = 0) -> None:
     from .runner import RunContext
     c = _registry.get(claim)
     c.check(c.resolve_config(profile), RunContext(seed=seed, profile=profile, executor=SerialExecutor()))
+
+
+def run_derive(claim: str, profile: str) -> None:
+    """A kernel: ``claim``'s symbolic derivation at ``profile`` (once per run, not per replicate)."""
+    from claims import _registry
+    c = _registry.get(claim)
+    c.run_derive(c.resolve_config(profile))
+
+
+# ----------------------------------------------------------------------------- start-up
+STARTUP_KEY = "startup"
+_STARTUP_MAIN = ("import checks.cli, checks.runner, torch\n"
+                 "from claims import _registry\n"
+                 "_registry.all_claims()\n")
+
+
+def _proc_cpu(pid: int) -> float:
+    """user+sys CPU seconds of a process from /proc (0 where unreadable)."""
+    try:
+        with open(f"/proc/{pid}/stat") as f:
+            fields = f.read().rsplit(")", 1)[1].split()
+        return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+    except (OSError, ValueError, IndexError):
+        return 0.0
+
+
+def _worker_cpu(i: int) -> tuple:
+    """A sweep point for :func:`measure_startup`: this worker's and its fork server's pid and CPU."""
+    import resource
+    time.sleep(0.3)
+    ru = resource.getrusage(resource.RUSAGE_SELF)
+    return os.getpid(), ru.ru_utime + ru.ru_stime, os.getppid(), _proc_cpu(os.getppid())
+
+
+def _pool_cpu(workers: int) -> tuple[float, float]:
+    """CPU seconds to start a process pool of ``workers``: (fork server with its preloaded modules,
+    one worker's start and a trivial point, averaged over the workers)."""
+    from .executors import ProcessExecutor
+    ex = ProcessExecutor(workers)
+    try:
+        rows = ex.map(_worker_cpu, [{"i": i} for i in range(2 * workers)])
+    finally:
+        ex.close()
+    own = {pid: cpu for pid, cpu, _, _ in rows}
+    servers = {ppid: cpu for _, _, ppid, cpu in rows if ppid != os.getpid()}
+    return sum(servers.values()), sum(own.values()) / max(len(own), 1)
+
+
+def measure_startup(workers: int) -> dict:
+    """CPU seconds a run pays once: ``main_s``, a fresh interpreter importing the runner, torch and
+    every claim (a subprocess, timed by its rusage); ``pool_s``, starting the worker pool of
+    ``workers`` processes: ``server_s`` (fork server) plus ``worker_s`` per worker, paid only when
+    some sweep has several points and there are several workers."""
+    import resource
+    import subprocess
+    import sys
+    before = resource.getrusage(resource.RUSAGE_CHILDREN)
+    subprocess.run([sys.executable, "-c", _STARTUP_MAIN], check=True,
+                   cwd=str(Path(__file__).resolve().parent.parent))
+    after = resource.getrusage(resource.RUSAGE_CHILDREN)
+    main = (after.ru_utime + after.ru_stime) - (before.ru_utime + before.ru_stime)
+    server, worker = _pool_cpu(max(2, workers))
+    return {"main_s": main, "server_s": server, "worker_s": worker, "date": datetime.date.today().isoformat(),
+            "how": "measured (subprocess and a worker pool)"}
+
+
+def startup_key(where: str | None = None, torch_v: str | None = None) -> str:
+    return json.dumps([STARTUP_KEY, where or machine(), torch_v or torch_version()])
+
+
+def startup_cpu(entry: dict | None, workers: int, pool: bool) -> float | None:
+    """CPU seconds a run with ``workers`` pays once (``pool``: it starts the worker pool)."""
+    if entry is None:
+        return None
+    return entry["main_s"] + ((entry["server_s"] + workers * entry["worker_s"]) if pool and workers > 1 else 0.0)
 
 
 # ----------------------------------------------------------------------------- projecting
@@ -203,6 +314,13 @@ class Projection:
     missing: list = field(default_factory=list)      # Work without a table entry
     works: list = field(default_factory=list)        # (Work, entry, cpu s per replicate)
     memory_gb: float | None = None
+    startup_cpu_s: float | None = None   # a run's start-up (interpreter, imports, pool): paid once per run
+    uses_pool: bool = False              # some sweep has several points (the run starts a worker pool)
+
+    @property
+    def alone_cpu_s(self) -> float:
+        """CPU seconds of ``python -m checks run --claim ID`` alone: the work plus the start-up."""
+        return self.cpu_s + (self.startup_cpu_s or 0.0)
 
     @property
     def complete(self) -> bool:
@@ -227,14 +345,20 @@ def default_workers() -> int:
 
 
 def works_of(claim, profile: str) -> list[Work]:
+    """The declared work of ``claim`` at ``profile`` and, when it has one, its symbolic derivation
+    (timed whole, once per run)."""
     if claim.cost is None or claim.check is None:
         return []
-    return list(claim.cost(claim.resolve_config(profile)))
+    out = list(claim.cost(claim.resolve_config(profile)))
+    if claim.derive is not None:
+        out.append(Work("checks.estimate:run_derive", {"claim": claim.id, "profile": profile}, per_replicate=False))
+    return out
 
 
 def project(claim, profile: str, lookup: Callable[[Work], dict | None], *, replicates: int | None = None,
-            workers: int | None = None) -> Projection:
-    """The projected time of ``claim`` at ``profile`` from table entries ``lookup(work)``."""
+            workers: int | None = None, startup: dict | None = None) -> Projection:
+    """The projected time of ``claim`` at ``profile`` from table entries ``lookup(work)``;
+    ``startup`` (:func:`measure_startup`) sets what the claim run alone adds once."""
     workers = workers or default_workers()
     R = replicates_for(claim, profile, replicates)
     pr = Projection(claim.id, profile, R, workers)
@@ -247,20 +371,39 @@ def project(claim, profile: str, lookup: Callable[[Work], dict | None], *, repli
             pr.missing.append(w)
             continue
         cpu = (w.points * e["fixed_s"] + w.count * e["step_s"]) if w.steps_arg else w.count * e["fixed_s"]
-        groups.setdefault(w.kernel, []).append((w.points, cpu))
-        pr.cpu_s += R * cpu
+        reps = R if w.per_replicate else 1
+        groups.setdefault((w.kernel, reps), []).append((w.points, cpu, e.get("first_s", 0.0)))
+        pr.cpu_s += reps * cpu
         pr.how.add(e.get("how", "measured at size"))
         pr.works.append((w, e, cpu))
-    for rows in groups.values():            # points spread over the workers: at least the longest point
-        total = sum(c for _, c in rows)
-        n = sum(p for p, _ in rows)
-        pr.wall_s += R * max(total / min(workers, n), max(c / p for p, c in rows))
+    for (_, reps), rows in groups.items():  # points spread over the workers: at least the longest point
+        total = sum(c for _, c, _ in rows)
+        n = sum(p for p, _, _ in rows)
+        procs = min(workers, n)
+        first = max(f for _, _, f in rows) * procs      # first-call cost, once in each process (workers persist)
+        pr.uses_pool = pr.uses_pool or (n >= 2 and workers >= 2)
+        pr.cpu_s += first
+        pr.wall_s += reps * max(total / procs, max(c / p for p, c, _ in rows)) + first / procs
+    startup = startup if startup is not None else getattr(lookup, "startup", None)
+    pr.startup_cpu_s = startup_cpu(startup, workers, pr.uses_pool)
     return pr
 
 
+class _Lookup:
+    """``lookup(work)`` -> the cached entry of ``work`` on this machine; ``.startup``: the cached
+    start-up entry (:func:`measure_startup`) or None."""
+
+    def __init__(self, entries: dict):
+        self.where, self.tv = machine(), torch_version()
+        self.entries = entries
+        self.startup = entries.get(startup_key(self.where, self.tv))
+
+    def __call__(self, w: Work) -> dict | None:
+        return self.entries.get(cache_key(w, self.where, self.tv))
+
+
 def cpu_lookup(entries: dict) -> Callable[[Work], dict | None]:
-    where, tv = machine(), torch_version()
-    return lambda w: entries.get(cache_key(w, where, tv))
+    return _Lookup(entries)
 
 
 def gpu_table(path: Path = GPU_TABLE) -> dict | None:
@@ -277,6 +420,13 @@ def measure_missing(claims, profiles: Sequence[str], entries: dict, budget_s: fl
     """Time every (kernel, sizes) of ``claims`` at ``profiles`` not in ``entries``; returns how many."""
     where, tv = machine(), torch_version()
     done = 0
+    if startup_key(where, tv) not in entries:
+        say("timing a run's start-up (interpreter, imports, worker pool)")
+        try:
+            entries[startup_key(where, tv)] = measure_startup(default_workers())
+            save_cache(entries)
+        except Exception as exc:  # noqa: BLE001  (projections then leave the start-up out)
+            say(f"  could not time it: {type(exc).__name__}: {exc}")
     for c in claims:
         for prof in profiles:
             for w in works_of(c, prof):
@@ -308,8 +458,9 @@ def cpu_line(pr: Projection) -> str:
     how = ("projected from measured per-step cost" if pr.how_text() == "measured at size"
            else "projected from per-step cost extrapolated from smaller sizes")
     par = "serial" if pr.workers == 1 else f"{pr.workers} workers"
-    return (f"CPU: {hours(pr.wall_s)} {how} (this machine, {par}; {pr.replicates} replicate(s); "
-            f"{hours(pr.cpu_s)} CPU in all)")
+    alone = (f"; run alone adds {hours(pr.startup_cpu_s)} CPU of start-up" if pr.startup_cpu_s else "")
+    return (f"CPU: {hours(pr.cpu_s)} CPU time, {hours(pr.wall_s)} wall, {how} (this machine, {par}; "
+            f"{pr.replicates} replicate(s){alone})")
 
 
 def gpu_line(claim, profile: str, replicates: int | None = None, table: dict | None = None) -> str:
@@ -341,14 +492,16 @@ def show_lines(claim) -> list[str]:
 
 
 def render_table(rows: dict[str, list[Projection]], where: str) -> str:
-    """One line per claim (wall hours per profile, how obtained, peak memory), then the totals of
-    the fpc and ssl claims without ``EXCLUDED`` and the excluded ones on their own."""
+    """One line per claim (CPU and wall hours per profile, how obtained, peak memory), then the
+    totals of the fpc and ssl claims without ``EXCLUDED`` (plus one run's start-up) and the
+    excluded ones on their own."""
     profs = list(rows)
     first = rows[profs[0]]
     workers = first[0].workers if first else default_workers()
     width = max([len(p.claim) for p in first] + [5])
-    head = f"{'claim':<{width}} " + " ".join(f"{p:>10}" for p in profs) + "  obtained          peak GB"
-    lines = [f"projected wall time on {where}, {workers} worker(s) "
+    head = (f"{'claim':<{width}} " + " ".join(f"{p + ' CPU':>10} {p + ' wall':>10}" for p in profs)
+            + "  obtained          peak GB")
+    lines = [f"projected time on {where}, {workers} worker(s) "
              f"({'serial' if workers == 1 else 'sweep points spread over the workers'}); replicates "
              + ", ".join(f"{p} {max((pr.replicates for pr in rows[p]), default='-')}" for p in profs)
              + " (deterministic claims: 1)", head]
@@ -356,20 +509,29 @@ def render_table(rows: dict[str, list[Projection]], where: str) -> str:
         cells = []
         for p in profs:
             pr = rows[p][i]
-            cells.append(f"{hours(pr.wall_s):>10}" if pr.complete else f"{'untimed':>10}")
+            cells.append(f"{hours(pr.cpu_s):>10} {hours(pr.wall_s):>10}" if pr.complete
+                         else f"{'untimed':>10} {'untimed':>10}")
         mem = rows[profs[-1]][i].memory_gb
         lines.append(f"{p0.claim:<{width}} " + " ".join(cells)
                      + f"  {rows[profs[-1]][i].how_text():<17} {'' if mem is None else f'{mem:.1f}'}")
-    for label, pick in ((f"total {'+'.join(GROUPS)} without {', '.join(EXCLUDED)}",
-                         lambda c: c.split('.')[0] in GROUPS and c not in EXCLUDED),
-                        (f"{', '.join(EXCLUDED)}", lambda c: c in EXCLUDED)):
+    startup = {p: max((pr.startup_cpu_s or 0.0 for pr in rows[p]), default=0.0) for p in profs}
+    if any(startup.values()):
+        lines.append(f"{'start-up, once per run':<{width}} "
+                     + " ".join(f"{hours(startup[p]):>10} {hours(startup[p]):>10}" for p in profs)
+                     + "  measured (interpreter, imports, worker pool)")
+    for label, pick, once in ((f"total {'+'.join(GROUPS)} without {', '.join(EXCLUDED)}",
+                               lambda c: c.split('.')[0] in GROUPS and c not in EXCLUDED, True),
+                              (f"{', '.join(EXCLUDED)}", lambda c: c in EXCLUDED, False)):
         chosen = {p: [pr for pr in rows[p] if pick(pr.claim)] for p in profs}
         if not chosen[profs[0]]:
             continue
         cells = []
         for p in profs:
-            tot = sum(pr.wall_s for pr in chosen[p])
-            gap = "+" if any(not pr.complete for pr in chosen[p]) else ""
-            cells.append(f"{hours(tot):>9}{gap or ' '}")
-        lines.append(f"{label}: " + " ".join(cells) + ("  (+: some kernels untimed)" if "+" in "".join(cells) else ""))
+            extra = startup[p] if once else 0.0
+            cpu = sum(pr.cpu_s for pr in chosen[p]) + extra
+            wall = sum(pr.wall_s for pr in chosen[p]) + extra
+            gap = "+" if any(not pr.complete for pr in chosen[p]) else " "
+            cells.append(f"{hours(cpu):>9}{gap} {hours(wall):>9}{gap}")
+        lines.append(f"{label:<{width}} " + " ".join(cells)
+                     + ("  (+: some kernels untimed)" if "+" in "".join(cells) else ""))
     return "\n".join(lines)

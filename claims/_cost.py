@@ -13,6 +13,11 @@ calls with ``sizes`` as keyword arguments (plus ``seed=0`` when it takes one):
   and evaluation) per run;
 * without, ``count`` is the number of calls, each timed whole.
 
+``per_replicate=False`` marks work a run does once, whatever the replicates (the symbolic
+derivation, added by the estimator to every claim with ``derive``). ``min_steps`` is the smallest
+step count worth timing a step kernel at (one that always trains a fixed window on top of its
+steps, e.g. thm4.1's 200 steps, must be timed where the window is a fixed share of the run).
+
 ``scale`` names size fields the cost grows along (``{"n": 1.0}``; ``None`` = fit the exponent):
 a kernel too slow to time at its real size is timed at smaller values of the first such field
 and extrapolated along it (the result says so).
@@ -36,6 +41,8 @@ class Work:
     steps_arg: the argument of ``kernel`` that is its number of steps, or "" (timed per call).
     scale:     size fields the cost grows along, with its exponent (None: fitted), for
                timing at a smaller size and extrapolating.
+    per_replicate: False for work a run does once (the symbolic derivation).
+    min_steps: the smallest step count to time a step kernel at (0: the estimator's choice).
     """
 
     kernel: str
@@ -44,6 +51,8 @@ class Work:
     points: int = 1
     steps_arg: str = ""
     scale: Mapping[str, float | None] = field(default_factory=dict)
+    per_replicate: bool = True
+    min_steps: int = 0
 
     def __post_init__(self):
         if ":" not in self.kernel:
@@ -54,7 +63,8 @@ class Work:
 
     def key(self) -> str:
         """What identifies one measurement: the kernel, its sizes and how steps are counted."""
-        return json.dumps([self.kernel, _plain(self.sizes), self.steps_arg], sort_keys=True)
+        return json.dumps([self.kernel, _plain(self.sizes), self.steps_arg]
+                          + ([self.min_steps] if self.min_steps else []), sort_keys=True)
 
     def describe(self) -> str:
         shown = ", ".join(f"{k}={v}" for k, v in sorted(self.sizes.items()) if not isinstance(v, dict))

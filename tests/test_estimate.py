@@ -86,7 +86,7 @@ def test_projection_deterministic_runs_once_and_reports_missing():
 def test_measure_fits_and_extrapolates_along_scale(monkeypatch):
     calls = []
 
-    def fake_time_once(work, sizes, clock=None):                      # cost ~ n^2 per step
+    def fake_time_once(work, sizes, clock=None, budget_s=None):       # cost ~ n^2 per step
         calls.append(sizes["n"])
         return 1e-3 * sizes["n"] ** 2, 0.0
     monkeypatch.setattr(estimate, "time_once", fake_time_once)
