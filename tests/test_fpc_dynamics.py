@@ -13,11 +13,18 @@ def run(cid, **ov):
     return evaluate(cid, overrides=ov, allow_violations=True)
 
 
+# lemC.23 trains on 256 images (the quick profile's) instead of 64: with 64, a local pair can switch
+# late (T1 up to 29) and reach its growth peak T2 only at the end of the 40-step run, so "the stage
+# ends" missed one pair in 18 on 12 of 40 seeds; with 256 the latest T2 was 19 on all 60 seeds tried
+SMALL_RUN = {"fpc.lemC.23": {**TINY, "n_samples": 256}}
+
+
 @pytest.mark.parametrize("cid", ["fpc.hypB.1", "fpc.hypB.2", "fpc.lemC.16", "fpc.lemC.23"])
 def test_monotone_items_hold_small_and_fail_with_opposite_sign(cid):
-    # one replicate: at 40 steps the end of lemC.23's stage is reached in some replicates only
-    assert evaluate(cid, overrides=TINY, replicates=1)["verdict"] == "holds"
-    r = run(cid, sign=-1, **TINY)
+    cfg = SMALL_RUN.get(cid, TINY)
+    # one replicate: the small run checks that the items hold, the quick profile judges the claim
+    assert evaluate(cid, overrides=cfg, replicates=1)["verdict"] == "holds"
+    r = run(cid, sign=-1, **cfg)
     assert r["verdict"] == "fails" and r["numeric"]["measured"]["a_violations"] > 0
 
 
