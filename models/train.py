@@ -9,6 +9,7 @@ A non-finite loss or gradient raises :class:`NonFiniteValue` naming the step.
 """
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass, field
 from typing import Any, Callable, Iterable, Sequence
 
@@ -152,17 +153,21 @@ def gradient_descent(params: Sequence[torch.Tensor], loss_fn: Callable[[], Any],
             loss, aux = (out if isinstance(out, tuple) else (out, None))
             grads = torch.autograd.grad(loss, params)
         loss_d = loss.detach()
-        ok = torch.ones(2, dtype=torch.bool, device=dev)
-        ok[0] = torch.isfinite(loss_d).all()
-        for g in grads:
-            ok[1] &= torch.isfinite(g).all()
-        first_bad.copy_(torch.where((first_bad < 0) & ~ok, step, first_bad))
         record = step % record_every == 0 or step == steps
-        if record or step % check_every == 0:
-            raise_if_bad()
+        if check_every == 1 and on_cpu:                               # read at once: it costs nothing
+            loss_v = _check_now(loss_d, grads, step)
+        else:                                                         # flags on the device, read every k
+            ok = torch.ones(2, dtype=torch.bool, device=dev)
+            ok[0] = torch.isfinite(loss_d).all()
+            for g in grads:
+                ok[1] &= torch.isfinite(g).all()
+            first_bad.copy_(torch.where((first_bad < 0) & ~ok, step, first_bad))
+            if record or step % check_every == 0:
+                raise_if_bad()
+            loss_v = None
         stop = False
         if record:
-            state = StepState(step, float(loss_d), params, grads, aux)
+            state = StepState(step, float(loss_d) if loss_v is None else loss_v, params, grads, aux)
             for cb in callbacks:
                 stop = bool(cb(step, state)) or stop
         if stop or step == steps:
@@ -172,3 +177,16 @@ def gradient_descent(params: Sequence[torch.Tensor], loss_fn: Callable[[], Any],
                 if id(p) not in frozen_ids:
                     p.sub_(lr * g)
     return state
+
+
+def _check_now(loss: torch.Tensor, grads: Sequence[torch.Tensor], step: int) -> float:
+    """The loss as a float; raises NonFiniteValue if it or a gradient is not finite. A gradient's
+    sum is non-finite whenever one of its entries is (or when finite entries overflow the sum:
+    then the entries are read one by one), so the common case is one reduction per gradient."""
+    value = float(loss)
+    if not math.isfinite(value):
+        raise NonFiniteValue("the training loss", step)
+    for g in grads:
+        if not math.isfinite(float(g.sum())) and not bool(torch.isfinite(g).all()):
+            raise NonFiniteValue("a gradient", step)
+    return value

@@ -77,3 +77,24 @@ def test_gradient_descent_records_and_refuses_nan():
         gradient_descent([v], lambda: (v ** 4).sum(), steps=50, lr=10.0)
     with pytest.raises(InvalidParameter, match="lr=-1"):
         gradient_descent([v], lambda: v.sum(), steps=1, lr=-1)
+
+
+@pytest.mark.parametrize("check_every", [1, 4])
+def test_gradient_descent_names_the_first_non_finite_gradient(check_every):
+    """Both checks (read at once on the CPU, or flags read every k steps) name the step whose
+    gradient is first non-finite, before its update; a gradient whose finite entries overflow
+    their sum is finite and passes."""
+    w = torch.tensor([1.0, 2.0], requires_grad=True)
+
+    def grad_fn():
+        step = grad_fn.calls
+        grad_fn.calls += 1
+        g = torch.tensor([float("nan") if step == 6 else 0.0, 0.0])
+        return torch.tensor(1.0), [g]
+    grad_fn.calls = 0
+    with pytest.raises(NonFiniteValue, match="a gradient.*at step 6"):
+        gradient_descent([w], None, steps=20, lr=0.1, grad_fn=grad_fn, check_every=check_every)
+    assert grad_fn.calls == 7 if check_every == 1 else grad_fn.calls >= 7
+    huge = torch.full((4,), 3e38)                       # finite entries, sum overflows to inf
+    gradient_descent([torch.zeros(4)], None, steps=2, lr=1e-40, grad_fn=lambda: (torch.tensor(0.0), [huge]),
+                     check_every=check_every)
