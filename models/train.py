@@ -29,7 +29,9 @@ class StepState:
 
 @dataclass
 class Recorder:
-    """Callback that stores ``fn(state)`` (a dict of tensors/floats) at each call."""
+    """Callback that stores ``fn(state)`` (a dict of tensors/floats) at each call. Tensors are
+    copied where they live (no host-device transfer inside the training loop); :meth:`stacked`
+    returns them on the CPU."""
 
     fn: Callable[[StepState], dict]
     steps: list = field(default_factory=list)
@@ -37,12 +39,13 @@ class Recorder:
 
     def __call__(self, step: int, state: StepState) -> bool:
         self.steps.append(step)
-        self.rows.append({k: (v.detach().cpu().clone() if torch.is_tensor(v) else v)
+        self.rows.append({k: (v.detach().clone() if torch.is_tensor(v) else v)
                           for k, v in self.fn(state).items()})
         return False
 
     def stacked(self, key: str) -> torch.Tensor:
-        return torch.stack([torch.as_tensor(r[key]) for r in self.rows])
+        """The recorded values of ``key`` stacked along a leading step axis, on the CPU."""
+        return torch.stack([torch.as_tensor(r[key]).cpu() for r in self.rows])
 
 
 def check_every_for(device) -> int:
