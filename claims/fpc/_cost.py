@@ -45,11 +45,16 @@ def spec_point(*, kind: str, data: dict, spec: dict, steps: int, seed: int = 0, 
         raise ValueError(f"spec_point: unknown kind {kind!r}")
 
 
+# the training kernels grow with P (attention over P x P patch pairs): one too slow to time at its
+# P is timed at P/4 and P/2 and extrapolated with the fitted exponent (checks/estimate.py)
+BY_P = {"data.P": None}
+
+
 def _spec_work(kind: str, data: dict, spec: dict, points: int = 1, **kw) -> Work:
     spec = dict(spec)
     steps = spec.pop("steps")
     return Work("claims.fpc._cost:spec_point", {"kind": kind, "data": data, "spec": spec, **kw},
-                count=steps * points, points=points, steps_arg="steps")
+                count=steps * points, points=points, steps_arg="steps", scale=BY_P)
 
 
 def _record_every(spec: dict) -> dict:
@@ -86,7 +91,7 @@ def p_sweep_cost(cfg) -> list[Work]:
     """thmF.1/F.2: ``_thm_f.run_point`` at every P."""
     return [Work("claims.fpc._thm_f:run_point", {"data": _data(cfg, P=P), "n": cfg.n_samples, "lr": cfg.lr,
                                                   "sign": cfg.sign},
-                 count=cfg.steps, steps_arg="steps") for P in sorted(cfg.P_values)]
+                 count=cfg.steps, steps_arg="steps", scale=BY_P) for P in sorted(cfg.P_values)]
 
 
 def area_sweep_cost(cfg) -> list[Work]:
@@ -124,13 +129,13 @@ def phase_diagram_cost(cfg) -> list[Work]:
     kc, ks = grid(cfg)[0]
     return [Work("claims.fpc.phase_diagram:classify_run",
                  {"data": _data(cfg, P=P, kappa_c=kc, kappa_s=ks), "n": cfg.n_samples, "lr": cfg.lr},
-                 count=cfg.steps * n_grid, points=n_grid, steps_arg="steps") for P in cfg.P_values]
+                 count=cfg.steps * n_grid, points=n_grid, steps_arg="steps", scale=BY_P) for P in cfg.P_values]
 
 
 def sec3_1_cost(cfg) -> list[Work]:
     return [Work("claims.fpc.sec3_1:run_K", {"data": _data(cfg, K=K), "n": cfg.n_samples, "lr": cfg.lr,
                                              "freeze_phi": cfg.freeze_phi},
-                 count=cfg.steps, steps_arg="steps") for K in cfg.K_values]
+                 count=cfg.steps, steps_arg="steps", scale=BY_P) for K in cfg.K_values]
 
 
 def thm4_1_steps_cost(cfg) -> list[Work]:
@@ -141,7 +146,8 @@ def thm4_1_steps_cost(cfg) -> list[Work]:
     return [Work("claims.fpc.thm4_1_steps:steps_to_eps",
                  {"data": _data(cfg, P=P, kappa_c=kc, kappa_s=ks), "n": cfg.n_samples, "n_eval": cfg.n_eval,
                   "lr": lr_of(P), "eps_values": (NEVER,)},
-                 count=cfg.max_steps * len(cfg.kappa_pairs), points=len(cfg.kappa_pairs), steps_arg="max_steps")
+                 count=cfg.max_steps * len(cfg.kappa_pairs), points=len(cfg.kappa_pairs), steps_arg="max_steps",
+                 scale=BY_P)
             for P in cfg.P_values]
 
 
