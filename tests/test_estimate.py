@@ -153,3 +153,44 @@ def test_cli_estimate_no_measure_and_show(capsys):
     assert cli.main(["show", "ssl.mae-diverse"]) == 0
     out = capsys.readouterr().out
     assert "estimated time (quick): CPU: not measured yet" in out and "GPU: not measured" in out
+
+
+def test_derivation_once_per_run_and_startup_once():
+    c = dataclasses.replace(_fake(), derive=lambda cfg: None)
+    works = estimate.works_of(c, "quick")
+    der = [w for w in works if w.kernel == "checks.estimate:run_derive"]
+    assert len(der) == 1 and not der[0].per_replicate
+    table = {**TABLE, der[0].key(): {"step_s": 0.0, "fixed_s": 2.0}}
+    startup = {"main_s": 4.0, "server_s": 2.0, "worker_s": 0.5}
+    pr = estimate.project(c, "quick", lambda w: table.get(w.key()), replicates=3, workers=2, startup=startup)
+    assert pr.cpu_s == pytest.approx(3 * 18.0 + 2.0)              # the derivation is not replicated
+    assert pr.uses_pool and pr.startup_cpu_s == pytest.approx(4.0 + 2.0 + 2 * 0.5)
+    assert pr.alone_cpu_s == pytest.approx(pr.cpu_s + 7.0)
+    serial = estimate.project(c, "quick", lambda w: table.get(w.key()), workers=1, startup=startup)
+    assert serial.startup_cpu_s == pytest.approx(4.0)                # no pool with one worker
+
+
+def test_first_call_cost_once_per_process():
+    table = {k: {**v, "first_s": 1.0} for k, v in TABLE.items()}
+    pr = estimate.project(_fake(), "quick", lambda w: table.get(w.key()), replicates=3, workers=2)
+    # the step work runs in 2 worker processes (2 x 1 s), the 1-point call work in one (1 s), once per run
+    assert pr.cpu_s == pytest.approx(54.0 + 3.0)
+
+
+def test_nested_scale_field_and_step_counts():
+    sizes = {"data": {"P": 64, "K": 2}, "n": 3}
+    assert estimate._get(sizes, "data.P") == 64 and estimate._at(sizes, "data.P", 16)["data"] == {"P": 16, "K": 2}
+    assert sizes["data"]["P"] == 64                                    # not changed in place
+    assert estimate._step_counts({"record_every": 25}) == (25, 100)
+    assert estimate._step_counts({"eval_every": 50}, min_steps=120) == (150, 600)
+
+
+def test_table_has_cpu_wall_and_one_startup(capsys):
+    startup = {"main_s": 4.0, "server_s": 2.0, "worker_s": 0.5}
+    c = _fake()
+    pr = estimate.project(c, "quick", _lookup, workers=2, startup=startup)
+    pr.claim = "fpc.demo"
+    text = estimate.render_table({"quick": [pr, dataclasses.replace(pr)]}, "here")
+    assert "quick CPU" in text and "quick wall" in text and "start-up, once per run" in text
+    total = [ln for ln in text.splitlines() if ln.startswith("total")][0]
+    assert estimate.hours(2 * 54 + 7) in total                         # two claims, one start-up
