@@ -37,6 +37,7 @@ from typing import Any, Callable, Sequence
 
 from models.errors import InvalidParameter
 from models.seeds import derive_seed
+from models.util import enable_tf32
 
 from .errors import ExecutorUnavailable, InvalidSweep
 
@@ -105,8 +106,7 @@ def run_point(fn: Callable, point: Mapping, threads: int, portable: bool = True,
     import numpy as np
     import torch
     if torch.cuda.is_available():           # a GPU worker trains in TF32, as the runner does
-        torch.backends.cuda.matmul.allow_tf32 = True
-        torch.backends.cudnn.allow_tf32 = True
+        enable_tf32()
     old = torch.get_num_threads()
     old_det = torch.are_deterministic_algorithms_enabled()
     states = random.getstate(), np.random.get_state(), torch.get_rng_state()

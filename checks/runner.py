@@ -25,6 +25,7 @@ from claims._base import Claim, Measurement, config_as_json
 from claims.errors import AssumptionViolated
 from models.errors import DeviceUnavailable, InvalidParameter, SuiteError
 from models.seeds import derive_seed
+from models.util import enable_tf32
 from report import result as store
 from report.summary import fmt_vs
 
@@ -100,14 +101,6 @@ class RunContext:
 
 def replicate_seed(seed: int, r: int) -> int:
     return int(seed) if r == 0 else derive_seed(seed, "replicate", r)
-
-
-def enable_tf32() -> None:
-    """TF32 tensor cores for float32 matmuls and convolutions on CUDA (float32 training runs;
-    float64 comparisons are unaffected)."""
-    import torch
-    torch.backends.cuda.matmul.allow_tf32 = True
-    torch.backends.cudnn.allow_tf32 = True
 
 
 @contextlib.contextmanager

@@ -14,6 +14,7 @@ import pkgutil
 import re
 
 from models.errors import SuiteError
+from models.util import natural_key
 
 from ._base import Claim, Paper
 from .errors import (
@@ -132,7 +133,7 @@ def all_claims(paper: str | None = None) -> list[Claim]:
     if paper is not None and paper not in papers():
         raise UnknownPaper(paper, papers())
     return sorted((c for c in _REGISTRY.values() if paper is None or c.paper == paper),
-                  key=lambda c: (c.paper, _natural(c.label)))
+                  key=lambda c: (c.paper, natural_key(c.label)))
 
 
 def resolve(claim_id: str) -> str:
@@ -161,6 +162,3 @@ def module_of(claim_id: str) -> str | None:
 def get(claim_id: str) -> Claim:
     return _REGISTRY[resolve(claim_id)]
 
-
-def _natural(label: str):
-    return [int(t) if t.isdigit() else t for t in re.split(r"(\d+)", label)]

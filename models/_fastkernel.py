@@ -21,6 +21,8 @@ import subprocess
 import tempfile
 from pathlib import Path
 
+from .util import atomic_replace
+
 SOURCE = r"""
 #include <stdint.h>
 #include <string.h>
@@ -142,9 +144,7 @@ def _build(cc: str, flags: list):
                 src, out = Path(tmp) / "k.c", Path(tmp) / "k.so"
                 src.write_text(SOURCE)
                 subprocess.run([cc, *flags, str(src), "-o", str(out)], check=True, capture_output=True, timeout=120)
-                part = path.with_suffix(f".{os.getpid()}.part")
-                shutil.copyfile(out, part)
-                os.replace(part, path)                       # atomic: concurrent builders agree
+                atomic_replace(path, lambda tmp: shutil.copyfile(out, tmp))   # concurrent builders agree
         return ctypes.CDLL(str(path))
     except (OSError, subprocess.SubprocessError):
         return None

@@ -18,6 +18,8 @@ from typing import Iterable
 import jinja2
 from markupsafe import Markup
 
+from models.util import natural_key
+
 from . import exports, graph, plots
 from .errors import BadReportPath
 from .mathml import latex_to_mathml, render_mathml, text_with_math
@@ -29,14 +31,10 @@ _ENV = jinja2.Environment(loader=jinja2.PackageLoader("report", "templates"),
 _ENV.filters["anchor"] = anchor
 
 
-def _natural(claim_id: str):
-    return [int(t) if t.isdigit() else t for t in re.split(r"(\d+)", str(claim_id))]
-
-
 def load(results_dir: str | os.PathLike) -> list[dict]:
     """Every result in ``results_dir`` (``report.result.load_results``: the report's own JSON
     export beside them is skipped), sorted by paper and natural label."""
-    return sorted(load_results(results_dir), key=lambda r: _natural(r.get("claim_id", "")))
+    return sorted(load_results(results_dir), key=lambda r: natural_key(r.get("claim_id", "")))
 
 
 def _asset(name: str) -> str:
@@ -108,7 +106,7 @@ def render(results: list[dict], *, expected: Iterable[str] = (), export_names: d
     have = {v["id"] for v in views}
     html = _ENV.get_template("report.html").render(
         meta=meta, views=views, verdicts=VERDICTS, marks=MARK, graph=g, depgraph=Markup(g["svg"]),
-        not_run=sorted(set(expected) - have, key=_natural),
+        not_run=sorted(set(expected) - have, key=natural_key),
         generated_at=generated_at or _dt.datetime.now(_dt.timezone.utc).isoformat(timespec="seconds"),
         exports=export_names or {}, css=Markup(_asset("report.css")), js=Markup(_asset("report.js")),
         baseline=baseline)

@@ -16,6 +16,8 @@ import tempfile
 from pathlib import Path
 from typing import Any
 
+from models.util import atomic_replace
+
 from .errors import BadResultsDir, CorruptResult, NoResults, ResultSchemaError, WriteFailed
 
 SCHEMA_VERSION = 2
@@ -67,25 +69,15 @@ def atomic_write(path: str | os.PathLike, text: str) -> Path:
     """Write ``text`` to ``path`` through a temporary file in the same folder and a rename, with
     the mode the umask gives a new file; on any failure (a full disk) nothing is left behind
     and the old file, if any, is untouched. Raises :class:`WriteFailed` naming the path."""
-    path = Path(path)
-    try:
-        fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
-    except OSError as exc:
-        raise WriteFailed(str(path), exc) from exc
-    try:
-        with os.fdopen(fd, "w", encoding="utf-8") as fh:
+    def write(tmp: str) -> None:
+        with open(tmp, "w", encoding="utf-8") as fh:
             fh.write(text)
             fh.flush()
             os.fsync(fh.fileno())
-        os.chmod(tmp, 0o666 & ~_umask())
-        os.replace(tmp, path)
-    except BaseException as exc:
-        if os.path.exists(tmp):
-            os.unlink(tmp)
-        if isinstance(exc, OSError):
-            raise WriteFailed(str(path), exc) from exc
-        raise
-    return path
+    try:
+        return atomic_replace(path, write, mode=0o666 & ~_umask())
+    except OSError as exc:
+        raise WriteFailed(str(path), exc) from exc
 
 
 def clean_stale_temps(results_dir: str | os.PathLike) -> list[Path]:

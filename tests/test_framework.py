@@ -5,12 +5,13 @@ from dataclasses import dataclass
 
 import pytest
 
-from checks import runner, store
+from checks import runner
 from checks.cli import main
 from claims import _registry
 from claims._base import Assumption, Claim, Measurement, Prediction, Source
 from claims.errors import AmbiguousClaim, AssumptionViolated, DuplicateClaim, InvalidClaimId, UnknownClaim
 from models.errors import InvalidParameter, NonFiniteValue
+from report import result as store
 from report.errors import ResultSchemaError
 
 

@@ -16,8 +16,9 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from checks import runner, store
+from checks import runner
 from checks.cli import main
+from report import result as store
 from report import write_report
 
 ROOT = Path(__file__).resolve().parents[1]

@@ -9,10 +9,11 @@ import numpy as np
 import pytest
 from test_framework import claim_for, isolated_registry
 
-from checks import judge, runner, store
+from checks import judge, runner
 from checks.cli import main
 from claims import _registry
 from claims._base import Measurement, Prediction, Regime
+from report import result as store
 
 GE1 = Prediction("x", "x is at least 1", ">=", 1.0)
 

@@ -14,8 +14,9 @@ import numpy as np
 import pytest
 import sympy as sp
 
-from checks import cli, store
+from checks import cli
 from report import graph as rgraph
+from report import result as store
 from report import write_report
 from report.errors import ResultSchemaError
 from report.html import load, render

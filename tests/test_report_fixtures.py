@@ -23,13 +23,14 @@ import torch
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-from checks import runner, store  # noqa: E402
+from checks import runner  # noqa: E402
 from claims import Claim, Derivation, Measurement, Prediction, Source, register  # noqa: E402
 from claims._base import Assumption  # noqa: E402
 from claims._sym import fact, identity  # noqa: E402
 from models.attention import ReducedMIM  # noqa: E402
 from models.data import DataConfig, Distribution  # noqa: E402
 from models.train import Recorder, gradient_descent  # noqa: E402
+from report import result as store  # noqa: E402
 
 OUT = ROOT / "tests" / "fixtures" / "results"
 QUOTE = "fixture for the report tests; not a statement of the papers"

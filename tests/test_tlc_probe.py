@@ -4,10 +4,11 @@ import numpy as np
 import pytest
 import torch
 
-from claims.tlc._common import effective_rank, fit_loglog, numerical_rank, single_thread, truncate
+from claims.tlc._common import effective_rank, fit_loglog, numerical_rank, truncate
 from models.errors import InvalidParameter
 from models.images import LabelledImages
 from models.probe import finetune, linear_probe, logistic_probe
+from models.util import torch_threads
 from models.vit import ViTConfig, ViTEncoder
 
 
@@ -23,7 +24,7 @@ def test_finetune_modes_train_only_their_parameters():
     enc = ViTEncoder(ViTConfig(depth=1))
     before = {k: v.clone() for k, v in enc.state_dict().items()}
     tr, te = _toy(), _toy(seed=1)
-    with single_thread():
+    with torch_threads(1):
         for mode in ("linear", "bn_linear", "partial"):
             res = finetune(enc, tr, te, mode=mode, steps=10, batch_size=32, lr=1e-2)
             assert 0 <= res.accuracy <= 1 and len(res.train_loss) == 10
@@ -62,7 +63,7 @@ def test_partial_ft_from_the_probe_starts_at_the_probe_and_bad_mode():
     from models.probe import extract_features
     ftr, fte = extract_features(enc, tr.images), extract_features(enc, te.images)
     bn = logistic_probe(ftr, tr.labels, fte, te.labels, bn=True)
-    with single_thread():
+    with torch_threads(1):
         p0 = finetune(enc, tr, te, mode="partial", steps=0, init=bn.head)
     assert torch.equal(p0.correct, bn.correct)                       # 0 steps = BN + LP exactly
     with pytest.raises(InvalidParameter, match="mode='half'"):

@@ -19,6 +19,7 @@ from models.data import DataConfig, Distribution
 from models.errors import InvalidParameter
 from models.mim import patch_stats
 from models.train import gradient_descent
+from models.util import torch_threads
 
 # objective name -> (loss, similarity); taus come from the config
 CL_OBJECTIVES = {"infonce-cosine": ("infonce", "cosine"), "infonce-dot": ("infonce", "dot"),
@@ -59,18 +60,6 @@ def data_fields(cfg, **changes) -> dict:
     return dataclasses.asdict(data_config(cfg, **changes))
 
 
-class one_thread:
-    """Run small kernels on one thread (restored afterwards): at these sizes extra threads
-    only add synchronisation, and the sweep executor parallelises across points."""
-
-    def __enter__(self):
-        self.n = torch.get_num_threads()
-        torch.set_num_threads(1)
-
-    def __exit__(self, *exc):
-        torch.set_num_threads(self.n)
-
-
 def _generator(seed: int) -> torch.Generator:
     g = torch.Generator()
     g.manual_seed(int(seed))
@@ -87,7 +76,7 @@ def run_mae(**kw) -> dict:
     """GD from Q = 0 on the MAE objective (2.8), reduced model, fixed training sample;
     statistics on a fresh evaluation sample. Arrays are (P, K): position x cluster.
     ``freeze_phi``: positional-only attention (fpc Section 3.1), a control."""
-    with one_thread():
+    with torch_threads(1):   # small kernels; the executor parallelises across points
         return _run_mae(**kw)
 
 
@@ -172,7 +161,7 @@ def cl_area_stats(dist: Distribution, b, A: torch.Tensor) -> tuple[np.ndarray, n
 def run_cl(**kw) -> dict:
     """GD from Q = 0 on a CL objective, fresh two-view batches each step; attention
     statistics of every query on a fresh evaluation sample, at Q = 0 and at the end."""
-    with one_thread():
+    with torch_threads(1):   # small kernels; the executor parallelises across points
         return _run_cl(**kw)
 
 

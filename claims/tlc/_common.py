@@ -4,8 +4,6 @@ context for small CPU training, a minimal-counterexample search with hypothesis,
 measures of the trained claims (loss settled, probe above chance)."""
 from __future__ import annotations
 
-import contextlib
-
 import numpy as np
 
 from claims import Regime
@@ -40,18 +38,6 @@ def numerical_rank(M: np.ndarray, eps: float = np.finfo(np.float32).eps) -> int:
     """Rank with the numpy rule sigma > sigma_1 * max(shape) * eps (eps of float32 outputs)."""
     s = np.linalg.svd(M, compute_uv=False)
     return int((s > s[0] * max(M.shape) * eps).sum()) if s.size and s[0] > 0 else 0
-
-
-@contextlib.contextmanager
-def single_thread():
-    """Run small torch models on one thread (faster than two on a shared 2-core CPU)."""
-    import torch
-    old = torch.get_num_threads()
-    torch.set_num_threads(1)
-    try:
-        yield
-    finally:
-        torch.set_num_threads(old)
 
 
 def minimal_counterexample(strategy, is_counterexample, max_examples: int = 400):

@@ -19,9 +19,10 @@ import torch
 
 from claims import Regime
 from models.images import LabelledImages, load_digits_images, photo_crops, split
+from models.util import torch_threads
 from models.vit import MAE, TrainConfig, ViTConfig, pretrain_mae
 
-from ._common import chance_bar, single_thread
+from ._common import chance_bar
 
 _CACHE: dict = {}
 _DATA: dict = {}
@@ -99,7 +100,7 @@ def trained_mae(vc: ViTConfig, tc: TrainConfig, data: str, seed: int,
         if saved is not None and _restore(model, saved["model"]):
             hist = {"loss": saved["loss"], "snapshots": saved["snapshots"]}
         else:
-            with single_thread():
+            with torch_threads(1):
                 torch.manual_seed(seed)
                 model = MAE(vc)
                 hist = pretrain_mae(model, train.images, tc, seed=seed, snapshot_steps=tuple(snapshot_steps),

@@ -6,8 +6,9 @@ from dataclasses import dataclass
 
 from claims import Assumption, Claim, Measurement, Prediction, Regime, Source, register
 from models.probe import extract_features, finetune, logistic_probe
+from models.util import torch_threads
 
-from ._common import pretrain_settled, single_thread, window_change
+from ._common import pretrain_settled, window_change
 from ._mae import digits_mae, probe_above_chance
 
 
@@ -47,7 +48,7 @@ def check(cfg, ctx) -> Measurement:
     ftr, fte = extract_features(enc, t.train.images), extract_features(enc, t.test.images)
     lp, bn = (logistic_probe(ftr, t.train.labels, fte, t.test.labels, bn=b, C=cfg.probe_C) for b in (False, True))
     h = cfg.handicap == "second"
-    with single_thread():
+    with torch_threads(1):
         pft = finetune(enc, t.train, t.test, mode="partial", steps=0 if h else cfg.pft_steps, lr=cfg.pft_lr,
                        seed=ctx.seed_for("tab1", "pft"), device=ctx.device, init=None if h else bn.head,
                        head_l2=1 / (2 * cfg.probe_C * len(ftr)))        # the probe's own L2 term, per example
