@@ -43,6 +43,9 @@ class Work:
                timing at a smaller size and extrapolating.
     per_replicate: False for work a run does once (the symbolic derivation).
     min_steps: the smallest step count to time a step kernel at (0: the estimator's choice).
+    memo:      ``"name/size"`` when the check runs this work through an in-process cache of
+               ``size`` runs keyed by sizes and replicate seed (``_runs.trajectory``): claims run one
+               after another in one process then share it (the estimator's total counts it so).
     """
 
     kernel: str
@@ -53,6 +56,7 @@ class Work:
     scale: Mapping[str, float | None] = field(default_factory=dict)
     per_replicate: bool = True
     min_steps: int = 0
+    memo: str = ""
 
     def __post_init__(self):
         if ":" not in self.kernel:

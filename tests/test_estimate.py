@@ -194,3 +194,16 @@ def test_table_has_cpu_wall_and_one_startup(capsys):
     assert "quick CPU" in text and "quick wall" in text and "start-up, once per run" in text
     total = [ln for ln in text.splitlines() if ln.startswith("total")][0]
     assert estimate.hours(2 * 54 + 7) in total                         # two claims, one start-up
+
+
+def test_memo_savings_follow_an_lru_of_replicate_runs():
+    def pr_with(claim, key_size, replicates=3, cpu=10.0, size=4):
+        w = Work("m:train", {"P": key_size}, count=100, steps_arg="steps", memo=f"m.cache/{size}")
+        return estimate.Projection(claim, "full", replicates, 1, works=[(w, {}, cpu)])
+    # A, A: the second claim finds all 3 replicate runs; B (3 runs) then evicts 2 of A's from a
+    # cache of 4, and the third A, rerunning its first replicate, evicts its last: it finds none
+    prs = [pr_with("x.a1", 8), pr_with("x.a2", 8), pr_with("x.b", 16), pr_with("x.a3", 8)]
+    assert estimate.memo_savings(prs) == pytest.approx(3 * 10.0)
+    big = [pr_with(p.claim, p.works[0][0].sizes["P"], size=6) for p in prs]     # room for A's and B's
+    assert estimate.memo_savings(big) == pytest.approx(6 * 10.0)
+    assert estimate.memo_savings([pr_with("x.a1", 8)]) == 0.0

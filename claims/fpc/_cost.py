@@ -63,9 +63,11 @@ def _record_every(spec: dict) -> dict:
 
 # ----------------------------------------------------------------------------- per claim family
 def trajectory_cost(cfg) -> list[Work]:
-    """One ``_runs.trajectory`` run (the dynamics lemmas, hypotheses B.1/B.2, eq. 5.1, ...)."""
-    from ._runs import spec_of
-    return [_spec_work("train", _data(cfg), _record_every(dataclasses.asdict(spec_of(cfg))))]
+    """One ``_runs.trajectory`` run (the dynamics lemmas, hypotheses B.1/B.2, eq. 5.1, ...), run in
+    the check's process through its in-process cache (``_runs._cached``, 6 runs)."""
+    from ._runs import _cached, spec_of
+    w = _spec_work("train", _data(cfg), _record_every(dataclasses.asdict(spec_of(cfg))))
+    return [dataclasses.replace(w, memo=f"claims.fpc._runs.trajectory/{_cached.cache_info().maxsize}")]
 
 
 def lem5_1_cost(cfg) -> list[Work]:
