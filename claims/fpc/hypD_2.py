@@ -1,20 +1,12 @@
 """fpc.hypD.2: Induction Hypothesis D.2 (Delta < 0, stage 2): listed, not checkable (its formulas are lost in the
 seed)."""
-from claims import Claim, Source, register
+from ._unstated import LOCAL_AREA_ITEMS, hypothesis_latex, unstated
 
-CLAIM = register(Claim(
-    id='fpc.hypD.2', title='Induction Hypothesis D.2 (Delta < 0, stage 2)', kind='hypothesis',
-    statement='Induction Hypothesis D.2 (Delta < 0, stage 2)',
-    statement_latex=(
-        r"Induction Hypothesis D.2 (stage 2, $\Delta < 0$): for each $k \in [K]$ and each query $p$ "
-        r"in a local area $\mathcal{P}_{k,j}$ ($j \neq 1$): (a) the target FP correlation "
-        r"$\Phi^{(t)}_{p \to v_{k,j}}$ is monotonically increasing; (b) the global FP correlation "
-        r"$\Phi^{(t)}_{p \to v_{k,1}}$ is monotonically decreasing; (c)-(f) bound the other FP "
-        r"correlations $\Phi^{(t)}_{p \to v_{k,a}}$ and the PP correlations $\Upsilon^{(t)}_{p \to "
-        r"q}$. The bounds of every item and the stage's boundaries are lost in the seed."),
-    source=Source('fpc', 'Induction Hypothesis D.2 (Appendix D)',
-                  'Induction Hypothesis D.2. For , suppose , for , and each , the following holds: - a. is '
-                  'monotonically increasing, and ; - b. is monotonically decreasing and - c. for ; - d. '
-                  'for , ; - e. for ; - f. for .'),
-    not_checkable=(
-        'bounds lost; monotonicity (a), (b) over stage 2 is checked by fpc.lemD.3')))
+CLAIM = unstated(
+    'fpc.hypD.2', 'Induction Hypothesis D.2 (Delta < 0, stage 2)', kind='hypothesis',
+    section='Induction Hypothesis D.2 (Appendix D)',
+    quote=('Induction Hypothesis D.2. For , suppose , for , and each , the following holds: - a. is '
+           'monotonically increasing, and ; - b. is monotonically decreasing and - c. for ; - d. '
+           'for , ; - e. for ; - f. for .'),
+    reason='bounds lost; monotonicity (a), (b) over stage 2 is checked by fpc.lemD.3',
+    statement_latex=hypothesis_latex(r"Induction Hypothesis D.2 (stage 2, $\Delta < 0$)", LOCAL_AREA_ITEMS))

@@ -1,15 +1,13 @@
 """fpc.lemC.6: Lemma C.6 (positional-correlation gradients, stage 1): listed, not checkable (its formulas are lost in
 the seed)."""
-from claims import Claim, Source, register
+from ._unstated import unstated
 
-CLAIM = register(Claim(
-    id='fpc.lemC.6', title='Lemma C.6 (positional-correlation gradients, stage 1)', kind='lemma',
-    statement='Lemma C.6 (positional-correlation gradients, stage 1)',
+CLAIM = unstated(
+    'fpc.lemC.6', 'Lemma C.6 (positional-correlation gradients, stage 1)',
+    section='Lemma C.6 (Appendix C.1.3)',
+    quote='C.1.3 Bounding the Gradient Updates for Positional Correlations Lemma C.6.',
+    reason=('the statement is entirely lost; its subject (projected PP gradients are small) is '
+            'measured by fpc.eq5.1'),
     statement_latex=(
         r"Lemma C.6 (bounds on the gradients of the PP correlations $\Upsilon_{p \to q}$ in Phase "
-        r"I, stage 1): its statement is lost in the seed."),
-    source=Source('fpc', 'Lemma C.6 (Appendix C.1.3)',
-                  'C.1.3 Bounding the Gradient Updates for Positional Correlations Lemma C.6.'),
-    not_checkable=(
-        'the statement is entirely lost; its subject (projected PP gradients are small) is '
-        'measured by fpc.eq5.1')))
+        r"I, stage 1): its statement is lost in the seed."))
