@@ -4,8 +4,6 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-import torch
-
 from claims._base import _latex_num
 from claims._data import DATA_ASSUMPTIONS, MIMConfig, data_config  # noqa: F401  (re-exported to fpc claims)
 from models.data import Distribution
@@ -23,10 +21,6 @@ class SmallMIM(MIMConfig):
 
 def make_dist(cfg, **changes) -> Distribution:
     return Distribution(data_config(cfg, **changes))
-
-
-def dtype_of(name: str):
-    return {"float64": torch.float64, "float32": torch.float32}[name]
 
 
 def line_plot(x, ys: dict, xlabel: str, ylabel: str, **options) -> dict:

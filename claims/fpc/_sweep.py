@@ -10,22 +10,14 @@ for the data fields it does *not* sweep, and passes them to sweep points as one 
 from __future__ import annotations
 
 import dataclasses
-from dataclasses import dataclass
+
+from claims._data import DrawFields
 
 from ._common import data_config
 
-
-@dataclass(frozen=True)
-class SweepData:
-    """The data-model fields (models/data.py) no sweep of these claims replaces."""
-
-    gamma: float = 0.5          # masking ratio
-    z_low: float = 1.0          # L
-    z_high: float = 2.0         # U
-    z_dist: str = "uniform"
-    c_global: float = 1.0       # C_{k,1} = round(c_global * P**kappa_c)
-    c_local: float = 1.0        # local size = round(c_local * P**kappa_s)
-    partition_seed: int = 0
+# the data-model fields (models/data.py) no sweep of these claims replaces: how an image is drawn
+# (C_{k,1} = round(c_global * P**kappa_c), local size = round(c_local * P**kappa_s))
+SweepData = DrawFields
 
 
 def data_dict(cfg, **changes) -> dict:
