@@ -207,3 +207,12 @@ def test_memo_savings_follow_an_lru_of_replicate_runs():
     big = [pr_with(p.claim, p.works[0][0].sizes["P"], size=6) for p in prs]     # room for A's and B's
     assert estimate.memo_savings(big) == pytest.approx(6 * 10.0)
     assert estimate.memo_savings([pr_with("x.a1", 8)]) == 0.0
+
+
+@pytest.mark.parametrize("paper", ["fpc", "ssl"])
+def test_show_states_full_profile_cpu_and_gpu_for_every_numerical_claim(paper):
+    for c in _numerical(paper):
+        lines = estimate.show_lines(c)
+        full = [i for i, ln in enumerate(lines) if ln.startswith("estimated time (full): CPU:")]
+        assert full, (c.id, lines)
+        assert lines[full[0] + 1].strip().startswith("GPU:"), (c.id, lines)
