@@ -25,7 +25,7 @@ from claims._base import Claim, Measurement, config_as_json
 from claims.errors import AssumptionViolated
 from models.errors import DeviceUnavailable, InvalidParameter, SuiteError
 from models.seeds import derive_seed
-from models.util import enable_tf32
+from models.util import enable_tf32, torch_threads
 from report import result as store
 from report.summary import fmt_vs
 
@@ -97,6 +97,15 @@ class RunContext:
             return iterable
         from tqdm.auto import tqdm
         return tqdm(iterable, desc=desc, total=total, leave=False, file=sys.stderr, mininterval=0.5)
+
+
+def check_threads(ctx: RunContext) -> int:
+    """Torch threads of a check's own (in-process) work: what a sweep point of the run gets
+    (``--threads-per-point``, a few more on a GPU), so that a check outside a sweep neither
+    spins idle OpenMP threads against the workers nor costs more than its estimate."""
+    from . import executors
+    ex = ctx.executor or executors.current()
+    return executors.point_threads(getattr(ex, "threads", 1), ctx.device == "cuda")
 
 
 def replicate_seed(seed: int, r: int) -> int:
@@ -207,11 +216,12 @@ def _numeric(claim: Claim, cfg, ctx: RunContext, control: bool = False) -> dict:
     t0 = time.perf_counter()
     ms: list[Measurement] = []
     try:
-        for r in range(n_rep):
-            m = claim.check(cfg, ctx.for_replicate(r))
-            if not isinstance(m, Measurement):
-                raise TypeError(f"check of {claim.id} returned {type(m).__name__}, expected Measurement")
-            ms.append(m)
+        with torch_threads(check_threads(ctx)):
+            for r in range(n_rep):
+                m = claim.check(cfg, ctx.for_replicate(r))
+                if not isinstance(m, Measurement):
+                    raise TypeError(f"check of {claim.id} returned {type(m).__name__}, expected Measurement")
+                ms.append(m)
     except (Exception, SystemExit) as exc:
         block.update(status="error", error=_error_block(exc), wall_s=time.perf_counter() - t0,
                      note=f"check raised {type(exc).__name__}: {exc}"

@@ -202,3 +202,34 @@ def test_exp_form_refuses_a_spread_exp_cannot_hold_and_auto_falls_back():
     assert torch.equal(gP, gP2) and torch.equal(gU, gU2)
     with pytest.raises(InvalidParameter, match="form"):
         FastReducedMIM(Distribution(DataConfig(P=24)), form="fused")
+
+
+def test_a_checks_own_work_runs_on_the_runs_threads_per_point(monkeypatch):
+    """A check outside a sweep gets --threads-per-point torch threads, as every sweep point does
+    (two idle-spinning OpenMP threads cost a loaded machine several times the work), and the
+    process's own count is restored afterwards."""
+    from dataclasses import dataclass
+
+    from checks import runner
+    from claims import _registry
+    from claims._base import Claim, Measurement, Prediction, Source
+
+    @dataclass(frozen=True)
+    class Cfg:
+        n: int = 1
+
+    _registry.load_all()
+    monkeypatch.setattr(_registry, "_REGISTRY", {})
+    _registry.register(Claim(id="fpc.thr1", title="t", statement="s", source=Source("fpc", "Sec", "quote"),
+                             config=Cfg, check=lambda cfg, ctx: Measurement({"t": float(torch.get_num_threads())}),
+                             predictions=lambda c: (Prediction("t", "threads", ">=", 0.0),)))
+    old = torch.get_num_threads()
+    torch.set_num_threads(2)
+    try:
+        for threads in (1, 2):
+            with ex.using(ex.make("serial", threads_per_point=threads)):
+                r = runner.evaluate("fpc.thr1", replicates=1)
+            assert r["numeric"]["measured"]["t"] == threads
+            assert torch.get_num_threads() == 2
+    finally:
+        torch.set_num_threads(old)
