@@ -12,7 +12,10 @@ from __future__ import annotations
 
 import dataclasses
 
+import torch
+
 from claims._cost import Work, whole_check  # noqa: F401  (whole_check re-exported to the fpc claims)
+from models.seeds import derive_seed
 
 NEVER = -1.0        # a target gap no run reaches: an early-stopping run is timed to its step limit
 
@@ -78,15 +81,29 @@ def lem5_1_cost(cfg) -> list[Work]:
             Work("claims.fpc._cost:lem5_1_states", {"cfg": dataclasses.asdict(cfg)})]
 
 
+class _KernelContext:
+    """What ``worst_over_states`` reads of a run's context, for timing it outside a run (the
+    generator follows ``RunContext.torch_generator``'s rule)."""
+
+    def __init__(self, seed: int):
+        self.seed = seed
+
+    def torch_generator(self, offset: int = 0) -> torch.Generator:
+        return torch.Generator().manual_seed(derive_seed(self.seed, "torch", offset))
+
+    @staticmethod
+    def tqdm(iterable, **_):
+        return iterable
+
+
 def lem5_1_states(*, cfg: dict, seed: int = 0) -> None:
     """lem5.1's comparison of Lemma 5.1's dL/dPhi with autograd's over its states (a kernel)."""
-    from checks.runner import RunContext
+    from claims import _registry
 
     from ._gradients import lemma_5_1_grad_Phi
     from ._lemma_checks import against_autograd, worst_over_states
-    from .lem5_1 import Config
-    c = Config(**cfg)
-    worst_over_states(c, RunContext(seed=seed), against_autograd("Phi", lemma_5_1_grad_Phi, c.perturb))
+    c = _registry.get("fpc.lem5.1").config(**cfg)
+    worst_over_states(c, _KernelContext(seed), against_autograd("Phi", lemma_5_1_grad_Phi, c.perturb))
 
 
 def p_sweep_cost(cfg) -> list[Work]:
