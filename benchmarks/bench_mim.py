@@ -260,8 +260,8 @@ def main(argv=None) -> int:
     for P in sorted({r["P"] for r in timed}):
         t = {r["model"]: r["step_s"] for r in timed if r["P"] == P}
         if "fast" in t and "fast_v1" in t:
-            print(f"P={P}: fast is {t['fast_v1'] / t['fast']:.2f}x fast_v1 (600db43), fast_eager "
-                  f"{t['fast_v1'] / t['fast_eager']:.2f}x" if "fast_eager" in t else "")
+            eager = f", fast_eager {t['fast_v1'] / t['fast_eager']:.2f}x" if "fast_eager" in t else ""
+            print(f"P={P}: fast is {t['fast_v1'] / t['fast']:.2f}x fast_v1 (600db43){eager}")
     out["exponents"] = {}
     for name in sorted({r["model"] for r in timed}):
         pts = sorted((r["P"], r["step_s"]) for r in timed if r["model"] == name)
