@@ -49,6 +49,17 @@ def test_no_claim_module_imports_another_claim_module():
     assert not bad, bad
 
 
+def test_no_helper_imports_a_claim_module():
+    """Helpers (claims/<paper>/_x.py, claims/_x.py) serve claim modules and never import one, not
+    even inside a function: otherwise every claim that uses the helper depends on that claim (a
+    cycle, and `run --changed` selecting claims a change cannot affect)."""
+    def helper(mod):
+        parts = mod.split(".")
+        return parts[0] == "claims" and parts[-1].startswith("_") and parts[-1] != "__init__"
+    bad = sorted((a, b) for a, b in _edges() if helper(a) and _is_claim_module(b))
+    assert not bad, bad
+
+
 def test_no_paper_imports_another_papers_private_helper():
     """claims/<paper>/_x.py belongs to that paper; what papers share lives in claims/_*.py."""
     def paper(mod):

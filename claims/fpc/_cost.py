@@ -27,16 +27,12 @@ def _data(cfg, **changes) -> dict:
 
 def spec_point(*, kind: str, data: dict, spec: dict, steps: int, seed: int = 0, **kw) -> None:
     """A sweep point whose steps are ``spec["steps"]``, run with ``steps`` steps (the estimator's
-    kernel): ``kind`` is ``"areas"`` (``_areas.dynamics_point``), ``"ratio"``
-    (``lem5_2_key.ratio_point``) or ``"train"`` (``_training.train_reduced``, the cached run of
-    ``_runs.trajectory`` and lem5.1's run)."""
+    kernel): ``kind`` is ``"areas"`` (``_areas.dynamics_point``) or ``"train"``
+    (``_training.train_reduced``, the cached run of ``_runs.trajectory`` and lem5.1's run)."""
     spec = {**spec, "steps": steps}
     if kind == "areas":
         from ._areas import dynamics_point
         dynamics_point(data, spec, seed, **kw)
-    elif kind == "ratio":
-        from .lem5_2_key import ratio_point
-        ratio_point(data, spec, seed, **kw)
     elif kind == "train":
         import torch
 
@@ -53,10 +49,14 @@ def spec_point(*, kind: str, data: dict, spec: dict, steps: int, seed: int = 0, 
 BY_P = {"data.P": None}
 
 
-def _spec_work(kind: str, data: dict, spec: dict, points: int = 1, **kw) -> Work:
+def _spec_work(kind: str, data: dict, spec: dict, points: int = 1, kernel: str = "claims.fpc._cost:spec_point",
+               **kw) -> Work:
+    """A sweep point run through ``kernel`` (default :func:`spec_point`, which reads ``kind``) with
+    ``spec["steps"]`` steps."""
     spec = dict(spec)
     steps = spec.pop("steps")
-    return Work("claims.fpc._cost:spec_point", {"kind": kind, "data": data, "spec": spec, **kw},
+    args = {"kind": kind} if kernel.endswith(":spec_point") else {}
+    return Work(kernel, {**args, "data": data, "spec": spec, **kw},
                 count=steps * points, points=points, steps_arg="steps", scale=BY_P)
 
 
@@ -121,36 +121,6 @@ def area_sweep_cost(cfg) -> list[Work]:
     return [_spec_work("areas", p["data"], spec) for p in area_points(cfg)]
 
 
-def lem5_2_key_cost(cfg) -> list[Work]:
-    from ._areas import area_points
-    spec = {"n_samples": cfg.train_samples, "steps": cfg.train_steps, "lr": cfg.lr,
-            "record_every": cfg.record_every, "dtype": "float64", "keep_ups": True, "fast": True}
-    return [_spec_work("ratio", p["data"], spec, sign=cfg.sign) for p in area_points(cfg)]
-
-
-def sec5_4_pp_cost(cfg) -> list[Work]:
-    from .sec5_4_pp import points
-
-    class _Ctx:                      # points() only derives seeds from the context
-        device = "cpu"
-
-        @staticmethod
-        def seed_for(*keys) -> int:
-            return 0
-    return [_spec_work("areas", p["data"], p["spec"]) for p in points(cfg, _Ctx())]
-
-
-def phase_diagram_cost(cfg) -> list[Work]:
-    from .phase_diagram import grid
-    n_grid = len(grid(cfg))
-    if not n_grid:
-        return [Work("checks.estimate:run_check", {"claim": "fpc.phase-diagram", "profile": "quick"})]
-    kc, ks = grid(cfg)[0]
-    return [Work("claims.fpc.phase_diagram:classify_run",
-                 {"data": _data(cfg, P=P, kappa_c=kc, kappa_s=ks), "n": cfg.n_samples, "lr": cfg.lr},
-                 count=cfg.steps * n_grid, points=n_grid, steps_arg="steps", scale=BY_P) for P in cfg.P_values]
-
-
 def sec3_1_cost(cfg) -> list[Work]:
     return [Work("claims.fpc.sec3_1:run_K", {"data": _data(cfg, K=K), "n": cfg.n_samples, "lr": cfg.lr,
                                              "freeze_phi": cfg.freeze_phi},
@@ -168,41 +138,6 @@ def thm4_1_steps_cost(cfg) -> list[Work]:
                  count=cfg.max_steps * len(cfg.kappa_pairs), points=len(cfg.kappa_pairs), steps_arg="max_steps",
                  scale=BY_P)
             for P in cfg.P_values]
-
-
-def thm4_1_cost(cfg) -> list[Work]:
-    """Upper bound: every run to ``max_steps`` plus the window it trains after reaching eps (a run
-    stops a window after it reaches eps; timed with an eps it never reaches, so a timed run is
-    ``max_steps`` steps with its evaluations, no window)."""
-    from .thm4_1 import window_length
-    out = []
-    for K in cfg.K_values:
-        kc, ks = cfg.gaps[0]
-        sizes = {"data": _data(cfg, K=K, kappa_c=kc, kappa_s=ks), "eps": NEVER, "attn_const": cfg.attn_const,
-                 "n_samples": cfg.n_samples, "n_eval": cfg.n_eval, "lr": cfg.lr, "eval_every": cfg.eval_every,
-                 "freeze_fp": cfg.freeze_fp, "dtype": cfg.dtype, "fast_grad": cfg.fast_grad}
-        steps = cfg.max_steps + window_length(cfg.max_steps)
-        out.append(Work("claims.fpc.thm4_1:train_one", sizes, count=steps * len(cfg.gaps), points=len(cfg.gaps),
-                        steps_arg="max_steps", scale={"n_samples": 1.0}))
-    return out
-
-
-def sec6_cost(cfg) -> list[Work]:
-    from .sec6 import OBJECTIVES
-    vit = {"img_size": cfg.img_size, "patch": cfg.patch, "dim": cfg.dim, "depth": cfg.depth,
-           "heads": cfg.heads, "dec_dim": 16, "dec_heads": 2}
-    train = {"batch_size": cfg.batch_size, "lr": cfg.lr, "mask_ratio": cfg.mask_ratio}
-    return [Work("claims.fpc._cost:vit_point", {"objective": o, "vit": vit, "train": train, "tau": cfg.tau,
-                                                "n_eval": cfg.n_eval, "top_k": cfg.top_k, "perturb": cfg.perturb,
-                                                "record_every": 50},
-                 count=cfg.steps, steps_arg="steps") for o in OBJECTIVES]
-
-
-def vit_point(*, train: dict, steps: int, record_every: int = 50, seed: int = 0, **kw) -> None:
-    """sec6's ``train_point`` with ``steps`` training steps (``record_every`` only sets how many
-    steps the estimator times)."""
-    from .sec6 import train_point
-    train_point(train={**train, "steps": steps}, seed=seed, **kw)
 
 
 def eq4_1_cost(cfg) -> list[Work]:

@@ -27,7 +27,7 @@ from ._areas import (
     sweep_scale,
 )
 from ._common import DATA_ASSUMPTIONS, MIMConfig
-from ._cost import lem5_2_key_cost
+from ._cost import Work, _spec_work
 from ._thm_f import SWEEP_ASSUMPTIONS
 
 
@@ -111,6 +111,19 @@ def check(cfg, ctx) -> Measurement:
     evidence = {"rows": table, "fit_in_area": fit, "fit_in_P_at_fixed_c_local": slope_in_P(rows, "max_ratio")}
     return Measurement(values, evidence, series, intervals=fit_interval("ratio_exponent_in_area", fit),
                        scale=sweep_scale(rows))
+
+
+# ----------------------------------------------------------------------------- declared cost
+def lem5_2_key_cost(cfg) -> list[Work]:
+    spec = {"n_samples": cfg.train_samples, "steps": cfg.train_steps, "lr": cfg.lr,
+            "record_every": cfg.record_every, "dtype": "float64", "keep_ups": True, "fast": True}
+    return [_spec_work("ratio", p["data"], spec, kernel="claims.fpc.lem5_2_key:ratio_kernel", sign=cfg.sign)
+            for p in area_points(cfg)]
+
+
+def ratio_kernel(*, data: dict, spec: dict, steps: int, seed: int = 0, **kw) -> None:
+    """:func:`ratio_point` with ``steps`` training steps (the cost estimator's kernel)."""
+    ratio_point(data, {**spec, "steps": steps}, seed, **kw)
 
 
 CLAIM = register(Claim(

@@ -13,7 +13,7 @@ from claims import Assumption, Claim, Measurement, Prediction, Regime, Source, r
 from models.data import DataConfig, Distribution
 
 from . import _phases as ph
-from ._cost import phase_diagram_cost
+from ._cost import BY_P, Work, _data
 from ._fit import linear_fit
 from ._runs import local_pairs, rates
 from ._sweep import SweepData, data_dict, largest
@@ -136,6 +136,17 @@ def check(cfg, ctx) -> Measurement:
         undecided=undecided, scale={"P": list(cfg.P_values)},
         notes="Per point and size: the label, fractions of local pairs, switch indices, the global FP "
               "correlation reached at the switch (depth) and its slope against log P are in evidence.points.")
+
+
+# ----------------------------------------------------------------------------- declared cost
+def phase_diagram_cost(cfg) -> list[Work]:
+    n_grid = len(grid(cfg))
+    if not n_grid:
+        return [Work("checks.estimate:run_check", {"claim": "fpc.phase-diagram", "profile": "quick"})]
+    kc, ks = grid(cfg)[0]
+    return [Work("claims.fpc.phase_diagram:classify_run",
+                 {"data": _data(cfg, P=P, kappa_c=kc, kappa_s=ks), "n": cfg.n_samples, "lr": cfg.lr},
+                 count=cfg.steps * n_grid, points=n_grid, steps_arg="steps", scale=BY_P) for P in cfg.P_values]
 
 
 CLAIM = register(Claim(

@@ -24,7 +24,7 @@ from ._areas import (
     sweep_scale,
 )
 from ._common import DATA_ASSUMPTIONS
-from ._cost import sec5_4_pp_cost
+from ._cost import Work, _spec_work
 from ._sweep import SweepData
 from ._thm_f import SWEEP_ASSUMPTIONS, regime
 from ._training import TrainSpec
@@ -93,6 +93,18 @@ def check(cfg, ctx) -> Measurement:
                                 "K_where_small": [r["K"] for r in by_K if r["pp_over_target"] <= cfg.small_ratio]},
                        series=series, intervals=fit_interval("ratio_exponent_in_area", fit),
                        scale=sweep_scale(rows, ("P", "K")))
+
+
+# ----------------------------------------------------------------------------- declared cost
+def sec5_4_pp_cost(cfg) -> list[Work]:
+
+    class _Ctx:                      # points() only derives seeds from the context
+        device = "cpu"
+
+        @staticmethod
+        def seed_for(*keys) -> int:
+            return 0
+    return [_spec_work("areas", p["data"], p["spec"]) for p in points(cfg, _Ctx())]
 
 
 CLAIM = register(Claim(

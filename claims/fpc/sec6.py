@@ -20,7 +20,7 @@ from models.vit_objectives import (
     train_supervised,
 )
 
-from ._cost import sec6_cost
+from ._cost import Work
 from ._training import to_cpu
 
 OTHERS = ("contrastive", "supervised")
@@ -149,6 +149,23 @@ def check(cfg, ctx) -> Measurement:
                                      "xlabel": "objective", "ylabel": "NMI of attention maps (Park et al. 2023)"}},
         notes="Diversity ignores how peaked a map is: near-uniform maps get a top-k order from tiny "
               "differences; the NMI (0 = the same map for every query) is reported beside it.")
+
+
+# ----------------------------------------------------------------------------- declared cost
+def sec6_cost(cfg) -> list[Work]:
+    vit = {"img_size": cfg.img_size, "patch": cfg.patch, "dim": cfg.dim, "depth": cfg.depth,
+           "heads": cfg.heads, "dec_dim": 16, "dec_heads": 2}
+    train = {"batch_size": cfg.batch_size, "lr": cfg.lr, "mask_ratio": cfg.mask_ratio}
+    return [Work("claims.fpc.sec6:vit_point", {"objective": o, "vit": vit, "train": train, "tau": cfg.tau,
+                                                "n_eval": cfg.n_eval, "top_k": cfg.top_k, "perturb": cfg.perturb,
+                                                "record_every": 50},
+                 count=cfg.steps, steps_arg="steps") for o in OBJECTIVES]
+
+
+def vit_point(*, train: dict, steps: int, record_every: int = 50, seed: int = 0, **kw) -> None:
+    """sec6's ``train_point`` with ``steps`` training steps (``record_every`` only sets how many
+    steps the estimator times)."""
+    train_point(train={**train, "steps": steps}, seed=seed, **kw)
 
 
 CLAIM = register(Claim(

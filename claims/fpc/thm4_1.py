@@ -17,7 +17,7 @@ from models.mim import patch_stats_chunked
 from models.train import gradient_descent
 
 from ._common import data_config
-from ._cost import thm4_1_cost
+from ._cost import NEVER, Work, _data
 from ._training import on_model, reduced_model, to_cpu
 
 
@@ -198,6 +198,23 @@ def check(cfg, ctx) -> Measurement:
               "the reported values are the worst over the window trained after that step.",
         scale={"smallest_local_area": min(min(list(r["area_sizes"])[1:] or [0]) for r in runs)},
     )
+
+
+# ----------------------------------------------------------------------------- declared cost
+def thm4_1_cost(cfg) -> list[Work]:
+    """Upper bound: every run to ``max_steps`` plus the window it trains after reaching eps (a run
+    stops a window after it reaches eps; timed with an eps it never reaches, so a timed run is
+    ``max_steps`` steps with its evaluations, no window)."""
+    out = []
+    for K in cfg.K_values:
+        kc, ks = cfg.gaps[0]
+        sizes = {"data": _data(cfg, K=K, kappa_c=kc, kappa_s=ks), "eps": NEVER, "attn_const": cfg.attn_const,
+                 "n_samples": cfg.n_samples, "n_eval": cfg.n_eval, "lr": cfg.lr, "eval_every": cfg.eval_every,
+                 "freeze_fp": cfg.freeze_fp, "dtype": cfg.dtype, "fast_grad": cfg.fast_grad}
+        steps = cfg.max_steps + window_length(cfg.max_steps)
+        out.append(Work("claims.fpc.thm4_1:train_one", sizes, count=steps * len(cfg.gaps), points=len(cfg.gaps),
+                        steps_arg="max_steps", scale={"n_samples": 1.0}))
+    return out
 
 
 CLAIM = register(Claim(
