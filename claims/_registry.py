@@ -12,6 +12,7 @@ from __future__ import annotations
 import importlib
 import pkgutil
 import re
+import sys
 
 from models.errors import SuiteError
 from models.util import natural_key
@@ -100,7 +101,25 @@ def register(claim: Claim) -> Claim:
     if claim.id.lower() in {c.lower() for c in _REGISTRY}:
         raise DuplicateClaim(claim.id)
     _REGISTRY[claim.id] = claim
+    module = _registering_module()
+    if module is not None:
+        _MODULES[claim.id] = module
     return claim
+
+
+def _registering_module() -> str | None:
+    """The claim module on the call stack of :func:`register` (the first caller in a paper's
+    package that is not a ``_`` helper), so that a claim module imported before
+    :func:`load_all` (by a test, or by a helper) is still recorded as the claim's home."""
+    packages = set(_PAPER_PACKAGES.values())
+    frame = sys._getframe(2)
+    while frame is not None:
+        name = frame.f_globals.get("__name__", "")
+        package, _, leaf = name.rpartition(".")
+        if package in packages and not leaf.startswith("_"):
+            return name
+        frame = frame.f_back
+    return None
 
 
 def load_all() -> None:

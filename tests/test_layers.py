@@ -76,6 +76,7 @@ def test_claim_modules_are_named_after_their_ids():
     from claims import _registry
 
     _registry.load_all()
+    assert not _registry.LOAD_ERRORS, _registry.LOAD_ERRORS
     bad = []
     for claim in _registry.all_claims():
         paper, label = claim.id.split(".", 1)
