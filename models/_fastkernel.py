@@ -144,7 +144,9 @@ def _build(cc: str, flags: list):
                 src, out = Path(tmp) / "k.c", Path(tmp) / "k.so"
                 src.write_text(SOURCE)
                 subprocess.run([cc, *flags, str(src), "-o", str(out)], check=True, capture_output=True, timeout=120)
-                atomic_replace(path, lambda tmp: shutil.copyfile(out, tmp))   # concurrent builders agree
+                umask = os.umask(0)
+                os.umask(umask)                                  # a shared cache stays readable to others
+                atomic_replace(path, lambda tmp: shutil.copyfile(out, tmp), mode=0o755 & ~umask)
         return ctypes.CDLL(str(path))
     except (OSError, subprocess.SubprocessError):
         return None

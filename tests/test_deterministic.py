@@ -40,7 +40,8 @@ def det_registry(monkeypatch):
     _registry.register(Claim(id="fpc.det1", title="t", statement="s", source=Source("fpc", "Sec", "quote"),
                              config=Cfg, check=_check,
                              predictions=lambda c: (Prediction("here", "recorded", ">=", 0.0),)))
-    monkeypatch.delenv("CUBLAS_WORKSPACE_CONFIG", raising=False)
+    monkeypatch.setenv("CUBLAS_WORKSPACE_CONFIG", "unset")      # recorded, so the run's value is undone after
+    monkeypatch.delenv("CUBLAS_WORKSPACE_CONFIG")
     assert not torch.are_deterministic_algorithms_enabled()
     yield
     assert not torch.are_deterministic_algorithms_enabled()          # switched off after the run
