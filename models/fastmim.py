@@ -147,7 +147,8 @@ class FastReducedMIM(ReducedMIM):
     def _chunk(self, b: Batch, i0: int, i1: int, n: int, dt, dev) -> Chunk:
         N, P = self.dist.N, self.dist.P
         c = i1 - i0
-        mask, area, mi = b.mask[i0:i1], b.area_idx[i0:i1], b.masked_idx[i0:i1]
+        # int64 and contiguous whatever the batch holds: the fused C loop reads them as int64 arrays
+        mask, area, mi = b.mask[i0:i1], b.area_idx[i0:i1].long(), b.masked_idx[i0:i1].long().contiguous()
         m = mi.shape[1]
         ii, qq = (~mask).nonzero(as_tuple=True)                       # unmasked (image, key) pairs
         rows = area[ii, qq] * c + ii                                   # class-first row a*c + i
@@ -162,7 +163,7 @@ class FastReducedMIM(ReducedMIM):
         return Chunk(i0, i1, W.to(**to), WT.to(**to), mi_d,
                      mi_d[None].expand(N, c, m), col.to(**to), z.to(**to), (z / n).to(**to),
                      own[None].to(**to), (-zown ** 2 / n)[None].to(**to),
-                     b.z[i0:i1].to(dt).contiguous().to(**to), (b.cluster[i0:i1] * P).contiguous().to(**to))
+                     b.z[i0:i1].to(dt).contiguous().to(**to), (b.cluster[i0:i1].long() * P).contiguous().to(**to))
 
     def _work(self, pr: Prepared) -> dict:
         """Work buffers of ``pr``, allocated once and reused by every step."""
