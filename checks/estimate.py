@@ -35,6 +35,7 @@ from pathlib import Path
 from typing import Callable, Sequence
 
 from claims._cost import Work
+from models.util import atomic_replace, cache_dir, torch_threads
 
 SCHEMA = 2                 # 2: warm-up and adaptive step counts (schema-1 timings are dropped)
 BUDGET_S = 20.0            # the longest a single timing at the real size may take before extrapolating
@@ -65,11 +66,7 @@ def torch_version() -> str:
 
 
 def cache_path() -> Path:
-    root = os.environ.get("MLCLAIMS_CACHE")
-    if root:
-        return Path(root) / "step_costs.json"
-    base = os.environ.get("XDG_CACHE_HOME") or os.path.join(os.path.expanduser("~"), ".cache")
-    return Path(base) / "mlclaims" / "step_costs.json"
+    return cache_dir() / "step_costs.json"
 
 
 def cache_key(work: Work, where: str | None = None, torch_v: str | None = None) -> str:
@@ -88,10 +85,8 @@ def load_cache(path: Path | None = None) -> dict:
 def save_cache(entries: dict, path: Path | None = None) -> Path:
     path = path or cache_path()
     path.parent.mkdir(parents=True, exist_ok=True)
-    tmp = path.with_suffix(".tmp")
-    tmp.write_text(json.dumps({"schema": SCHEMA, "entries": entries}, indent=1, sort_keys=True))
-    os.replace(tmp, path)
-    return path
+    text = json.dumps({"schema": SCHEMA, "entries": entries}, indent=1, sort_keys=True)
+    return atomic_replace(path, lambda tmp: Path(tmp).write_text(text))
 
 
 # ----------------------------------------------------------------------------- measuring
@@ -101,10 +96,7 @@ def _kernel(name: str) -> Callable:
 
 
 def _timed(fn: Callable, kwargs: dict, clock=time.thread_time) -> float:
-    import torch
-    threads = torch.get_num_threads()
-    torch.set_num_threads(1)
-    try:
+    with torch_threads(1):
         params = inspect.signature(fn).parameters
         takes = "seed" in params or any(p.kind is p.VAR_KEYWORD for p in params.values())
         if takes and "seed" not in kwargs:
@@ -112,8 +104,6 @@ def _timed(fn: Callable, kwargs: dict, clock=time.thread_time) -> float:
         t0 = clock()
         fn(**kwargs)
         return clock() - t0
-    finally:
-        torch.set_num_threads(threads)
 
 
 def _unit(sizes) -> int:

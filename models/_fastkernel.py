@@ -21,7 +21,7 @@ import subprocess
 import tempfile
 from pathlib import Path
 
-from .util import atomic_replace
+from .util import atomic_replace, cache_dir
 
 SOURCE = r"""
 #include <stdint.h>
@@ -120,11 +120,6 @@ _LIB = None
 _TRIED = False
 
 
-def _cache_dir() -> Path:
-    base = os.environ.get("MLCLAIMS_CACHE") or os.environ.get("XDG_CACHE_HOME") or str(Path.home() / ".cache")
-    return Path(base) / "mlclaims"
-
-
 def _cpu_key() -> str:
     try:
         flags = next((ln for ln in open("/proc/cpuinfo") if ln.startswith("flags")), "")
@@ -136,7 +131,7 @@ def _cpu_key() -> str:
 def _build(cc: str, flags: list):
     """Compile SOURCE with ``flags`` into the cache (once per source, flags and CPU) and load it."""
     key = hashlib.sha256((SOURCE + " ".join(flags) + _cpu_key()).encode()).hexdigest()[:16]
-    path = _cache_dir() / f"fastmim_{key}.so"
+    path = cache_dir() / f"fastmim_{key}.so"
     try:
         if not path.exists():
             path.parent.mkdir(parents=True, exist_ok=True)

@@ -165,14 +165,17 @@ class FastReducedMIM(ReducedMIM):
                      own[None].to(**to), (-zown ** 2 / n)[None].to(**to),
                      b.z[i0:i1].to(dt).contiguous().to(**to), (b.cluster[i0:i1].long() * P).contiguous().to(**to))
 
+    def _alloc(self, pr: Prepared):
+        """(largest chunk, the model's dtype/device, an ``empty`` with them) for work buffers."""
+        kw = dict(dtype=self.Phi.dtype, device=self.Phi.device)
+        return max(ch.c for ch in pr.chunks), kw, lambda *s: torch.empty(*s, **kw)
+
     def _work(self, pr: Prepared) -> dict:
         """Work buffers of ``pr``, allocated once and reused by every step."""
         if pr.ws:
             return pr.ws
         N, P, K, m = self.dist.N, self.dist.P, self.dist.K, pr.m
-        c = max(ch.c for ch in pr.chunks)
-        kw = dict(dtype=self.Phi.dtype, device=self.Phi.device)
-        e = lambda *s: torch.empty(*s, **kw)  # noqa: E731
+        c, kw, e = self._alloc(pr)
         pr.ws.update(Et=e(P, P), dEt=e(P, P), hi=e(P), PhiNK=e(N, K * P), dPhiNK=e(N, K * P),
                      dPhi=e(P, K * N), dUpsT=e(P, P), Tm=e(pr.n, P), Dm=torch.zeros(pr.n, P, **kw),
                      U=e(N * c * m), Wx=e(N * c * m), Z=e(c * m), loss=e(()), lq=e(m), sk=e(m))
@@ -185,9 +188,7 @@ class FastReducedMIM(ReducedMIM):
         if ("row" if fused else "T") in ws:
             return ws
         N, P, m = self.dist.N, self.dist.P, pr.m
-        c = max(ch.c for ch in pr.chunks)
-        kw = dict(dtype=self.Phi.dtype, device=self.Phi.device)
-        e = lambda *s: torch.empty(*s, **kw)  # noqa: E731
+        c, kw, e = self._alloc(pr)
         if fused:
             ws.update(row=e(P), g1=e(m), g2=e(m))
         else:

@@ -132,7 +132,7 @@ def gradient_descent(params: Sequence[torch.Tensor], loss_fn: Callable[[], Any],
         raise InvalidParameter("record_every", record_every, "must be a positive integer")
     params = list(params)
     on_cpu = all(p.device.type == "cpu" for p in params)
-    check_every = check_every or (1 if on_cpu else 16)
+    check_every = check_every or check_every_for("cpu" if on_cpu else params[0].device)
     if not (isinstance(check_every, int) and check_every >= 1):
         raise InvalidParameter("check_every", check_every, "must be a positive integer")
     frozen_ids = {id(p) for p in frozen}

@@ -51,6 +51,15 @@ def atomic_replace(path: str | os.PathLike, write: Callable[[str], None], *, mod
     return path
 
 
+def cache_dir() -> Path:
+    """The suite's on-disk cache folder: ``$MLCLAIMS_CACHE``, else ``$XDG_CACHE_HOME/mlclaims``,
+    else ``~/.cache/mlclaims`` (built kernels, trained models, timed step costs)."""
+    root = os.environ.get("MLCLAIMS_CACHE")
+    if root:
+        return Path(root)
+    return Path(os.environ.get("XDG_CACHE_HOME") or Path.home() / ".cache") / "mlclaims"
+
+
 def natural_key(text: str) -> list:
     """Sort key that orders digit runs by value: ``lemA.9`` before ``lemA.10``."""
     return [int(t) if t.isdigit() else t for t in re.split(r"(\d+)", str(text))]

@@ -81,12 +81,18 @@ def lem5_1_cost(cfg) -> list[Work]:
             Work("claims.fpc._cost:lem5_1_states", {"cfg": dataclasses.asdict(cfg)})]
 
 
-class _KernelContext:
-    """What ``worst_over_states`` reads of a run's context, for timing it outside a run (the
-    generator follows ``RunContext.torch_generator``'s rule)."""
+class KernelContext:
+    """What checks' helpers read of a run's context (``seed_for``, ``torch_generator``, ``tqdm``,
+    ``device``), for building or timing their work outside a run; the seeds follow
+    ``RunContext``'s rule."""
 
-    def __init__(self, seed: int):
+    device = "cpu"
+
+    def __init__(self, seed: int = 0):
         self.seed = seed
+
+    def seed_for(self, *keys) -> int:
+        return derive_seed(self.seed, *keys)
 
     def torch_generator(self, offset: int = 0) -> torch.Generator:
         return torch.Generator().manual_seed(derive_seed(self.seed, "torch", offset))
@@ -103,7 +109,7 @@ def lem5_1_states(*, cfg: dict, seed: int = 0) -> None:
     from ._gradients import lemma_5_1_grad_Phi
     from ._lemma_checks import against_autograd, worst_over_states
     c = _registry.get("fpc.lem5.1").config(**cfg)
-    worst_over_states(c, _KernelContext(seed), against_autograd("Phi", lemma_5_1_grad_Phi, c.perturb))
+    worst_over_states(c, KernelContext(seed), against_autograd("Phi", lemma_5_1_grad_Phi, c.perturb))
 
 
 def p_sweep_cost(cfg) -> list[Work]:

@@ -16,6 +16,7 @@ import torch
 
 from models.data import DataConfig, Distribution
 from models.seeds import derive_seed
+from models.util import torch_threads
 
 from ._common import data_config
 from ._training import TrainSpec, Trajectory, train_reduced
@@ -40,12 +41,8 @@ def spec_of(cfg, **changes) -> TrainSpec:
 @lru_cache(maxsize=6)
 def _cached(dc: DataConfig, spec: TrainSpec, seed: int, device: str) -> Trajectory:
     g = torch.Generator().manual_seed(seed)
-    threads = torch.get_num_threads()
-    torch.set_num_threads(1)        # small matrices: one thread is faster than two contended ones
-    try:
+    with torch_threads(1):          # small matrices: one thread is faster than two contended ones
         return train_reduced(Distribution(dc), spec, g, device=device)
-    finally:
-        torch.set_num_threads(threads)
 
 
 def trajectory(cfg, seed: int, device: str = "cpu", **spec_changes) -> Trajectory:

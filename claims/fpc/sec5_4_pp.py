@@ -24,7 +24,7 @@ from ._areas import (
     sweep_scale,
 )
 from ._common import DATA_ASSUMPTIONS
-from ._cost import Work, _spec_work
+from ._cost import KernelContext, Work, _spec_work
 from ._sweep import SweepData
 from ._thm_f import SWEEP_ASSUMPTIONS, regime
 from ._training import TrainSpec
@@ -97,14 +97,7 @@ def check(cfg, ctx) -> Measurement:
 
 # ----------------------------------------------------------------------------- declared cost
 def sec5_4_pp_cost(cfg) -> list[Work]:
-
-    class _Ctx:                      # points() only derives seeds from the context
-        device = "cpu"
-
-        @staticmethod
-        def seed_for(*keys) -> int:
-            return 0
-    return [_spec_work("areas", p["data"], p["spec"]) for p in points(cfg, _Ctx())]
+    return [_spec_work("areas", p["data"], p["spec"]) for p in points(cfg, KernelContext())]
 
 
 CLAIM = register(Claim(

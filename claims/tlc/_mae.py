@@ -10,8 +10,6 @@ result; callers must not modify the returned model.
 from __future__ import annotations
 
 import hashlib
-import os
-import tempfile
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -19,7 +17,7 @@ import torch
 
 from claims import Regime
 from models.images import LabelledImages, load_digits_images, photo_crops, split
-from models.util import torch_threads
+from models.util import atomic_replace, cache_dir, torch_threads
 from models.vit import MAE, TrainConfig, ViTConfig, pretrain_mae
 
 from ._common import chance_bar
@@ -72,9 +70,7 @@ def photo_mae(mask_ratio: float, steps: int, seed: int, device: str = "cpu") -> 
 
 
 def _cache_dir() -> Path:
-    root = os.environ.get("MLCLAIMS_CACHE") or os.path.join(
-        os.environ.get("XDG_CACHE_HOME") or os.path.join(os.path.expanduser("~"), ".cache"), "mlclaims")
-    return Path(root) / "tlc-mae"
+    return cache_dir() / "tlc-mae"
 
 
 def _digest(key) -> str:
@@ -160,10 +156,7 @@ def _restore(model, state: dict) -> bool:
 def _save(path: Path, obj) -> None:
     try:
         path.parent.mkdir(parents=True, exist_ok=True)
-        fd, tmp = tempfile.mkstemp(dir=path.parent, suffix=".tmp")
-        os.close(fd)
-        torch.save(obj, tmp)
-        os.replace(tmp, path)                      # atomic: concurrent writers store the same bytes
+        atomic_replace(path, lambda tmp: torch.save(obj, tmp))   # concurrent writers store the same bytes
     except OSError:                                # a read-only home only loses the disk cache
         pass
 
