@@ -76,7 +76,7 @@ def trajectory_cost(cfg) -> list[Work]:
 def lem5_1_cost(cfg) -> list[Work]:
     """The float64 GD run and the formula-against-autograd comparison at ``n_states + 1`` states."""
     spec = {"n_samples": cfg.train_samples, "steps": cfg.train_steps, "lr": cfg.lr, "record_every": 5,
-            "dtype": "float64", "keep_ups": False}
+            "dtype": "float64", "keep_ups": False, "fast": False}
     return [_spec_work("train", _data(cfg), spec),
             Work("claims.fpc._cost:lem5_1_states", {"cfg": dataclasses.asdict(cfg)})]
 

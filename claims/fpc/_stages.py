@@ -40,6 +40,8 @@ DYN_PROFILES = {"quick": {}, "full": {"P": 256, "n_samples": 512, "steps": 1500}
 
 def rival_rate(tr) -> np.ndarray:
     """(T, P, K) largest |dL/dPhi_{p->v_{k,a}}| over the non-target features a of cluster k."""
+    if tr.pairs is not None:
+        return tr.pairs["g_rival"]
     g = np.abs(tr.gPhi)                                             # (T, P, Nf)
     N = tr.dist.N
     out = np.empty(g.shape[:2] + (tr.dist.K,))
@@ -114,7 +116,10 @@ def signed(tr, sign: int):
         return tr
     import copy
     t = copy.copy(tr)
-    t.Phi, t.gPhi = sign * tr.Phi, sign * tr.gPhi
+    if tr.pairs is not None:        # the rival rate is a magnitude: unchanged
+        t.pairs = {k: v if k == "g_rival" else sign * v for k, v in tr.pairs.items()}
+    else:
+        t.Phi, t.gPhi = sign * tr.Phi, sign * tr.gPhi
     return t
 
 

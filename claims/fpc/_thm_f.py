@@ -32,7 +32,8 @@ from ._training import TrainSpec, train_reduced
 
 def run_point(data: dict, n: int, steps: int, lr: float, sign: int, seed: int, device: str = 'cpu') -> dict:
     dist = Distribution(DataConfig(**data))
-    tr = train_reduced(dist, TrainSpec(n_samples=n, steps=steps, lr=lr, record_every=1, keep_ups=False),
+    tr = train_reduced(dist, TrainSpec(n_samples=n, steps=steps, lr=lr, record_every=1, keep_ups=False,
+                                       record_pairs=True),
                        torch.Generator().manual_seed(seed), device=device)
     frac = stages(tr)["local"]["fractions"]              # phases of the true run (sign flips items only)
     tr = signed(tr, sign)

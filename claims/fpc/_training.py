@@ -17,7 +17,7 @@ import torch
 from models.attention import ReducedMIM
 from models.data import Batch, Distribution
 from models.fastmim import FastReducedMIM
-from models.mim import PatchStats, patch_stats
+from models.mim import PatchStats, patch_stats_chunked
 from models.train import Recorder, gradient_descent
 
 
@@ -30,8 +30,16 @@ class TrainSpec:
     dtype: str = "float32"
     freeze_phi: bool = False    # positional-only attention (Section 3.1): Phi stays 0
     keep_ups: bool = True       # store the full Ups matrix at each record (P*P floats)
-    fast: bool = False          # closed-form gradient (models/fastmim.py, = autograd to round-off);
-                                # own_attn / global_attn are then not recorded (NaN)
+    fast: bool = True           # closed-form gradient (models/fastmim.py, = autograd to round-off);
+                                # False: autograd on ReducedMIM (the reference the tests compare with)
+    record_pairs: bool = False  # record only the (P, K) per-pair read-outs (PAIR_KEYS), not Phi and its
+                                # gradient (P x K*N each): what the P sweeps read, in bounded memory
+
+
+# the per-pair read-outs ``record_pairs`` keeps at each record, each (P, K): the target FP
+# Phi_{p->v_{k,j(p,k)}}, the global FP Phi_{p->v_{k,1}}, their gradients, and the largest |dL/dPhi|
+# over the other features of cluster k (the rival rate)
+PAIR_KEYS = ("target", "global", "g_target", "g_global", "g_rival")
 
 
 @dataclass
@@ -41,14 +49,13 @@ class Trajectory:
     model: ReducedMIM
     steps: np.ndarray                 # (T,)
     loss: np.ndarray                  # (T,)
-    Phi: np.ndarray                   # (T, P, Nf)
-    gPhi: np.ndarray                  # (T, P, Nf) gradient dL/dPhi
+    Phi: np.ndarray | None            # (T, P, Nf), None with record_pairs
+    gPhi: np.ndarray | None           # (T, P, Nf) gradient dL/dPhi, None with record_pairs
     Ups: np.ndarray | None            # (T, P, P) or None
     gUps: np.ndarray | None           # (T, P, P) or None
     ups_absmax: np.ndarray            # (T,) max |Ups|
-    own_attn: np.ndarray              # (T, P) mean attention of masked p to its own area's unmasked patches
-    global_attn: np.ndarray           # (T, P) same, to the global area (own area excluded)
-    final: PatchStats = field(default=None)
+    final: PatchStats = field(default=None)   # per-position statistics at the end of the run
+    pairs: dict | None = None         # with record_pairs: PAIR_KEYS -> (T, P, K)
 
     # -- indices of the paper's correlations -------------------------------------------------
     def own_feature(self) -> np.ndarray:
@@ -66,12 +73,16 @@ class Trajectory:
 
     def target_fp(self, grad: bool = False) -> np.ndarray:
         """(T, P, K) Phi_{p -> v_{k, j}} (or its gradient) for p's own area j in cluster k."""
+        if self.pairs is not None:
+            return self.pairs["g_target" if grad else "target"]
         src = self.gPhi if grad else self.Phi
         P = self.dist.P
         return src[:, np.arange(P)[:, None], self.own_feature()]
 
     def global_fp(self, grad: bool = False) -> np.ndarray:
         """(T, P, K) Phi_{p -> v_{k,1}} (or its gradient)."""
+        if self.pairs is not None:
+            return self.pairs["g_global" if grad else "global"]
         src = self.gPhi if grad else self.Phi
         return src[:, :, self.global_feature()]
 
@@ -83,26 +94,14 @@ def train_reduced(dist: Distribution, spec: TrainSpec, g: torch.Generator, *, de
     model = reduced_model(dist, dtype, device, fast=spec.fast)
     b_dev = on_model(b, model)
 
-    P = dist.P
-    pos = b.masked_idx.reshape(-1).to(device)
-    counts = torch.zeros(P, dtype=torch.float64, device=device).index_add_(
-        0, pos, torch.ones_like(pos, dtype=torch.float64))
-
-    def per_position(values):  # (n, m) -> (P,) mean over the masked occurrences of each position
-        s = torch.zeros(P, dtype=torch.float64, device=device).index_add_(
-            0, pos, values.detach().reshape(-1).to(torch.float64))
-        return s / counts.clamp_min(1)
-
-    nan = torch.full((P,), float("nan"), dtype=torch.float64)
+    read_pairs = pair_reader(dist, device) if spec.record_pairs else None
 
     def fn(state):
-        row = {"loss": state.loss, "Phi": state.params[0], "gPhi": state.grads[0],
-               "ups_absmax": float(state.params[1].detach().abs().max()), "own_attn": nan, "global_attn": nan}
-        if state.aux is not None:
-            fwd = state.aux
-            A_own = fwd.A.gather(2, fwd.own[..., None])[..., 0]
-            A_glob = torch.where(fwd.own == 0, torch.zeros_like(A_own), fwd.A[..., 0])
-            row.update(own_attn=per_position(A_own), global_attn=per_position(A_glob))
+        row = {"loss": state.loss, "ups_absmax": state.params[1].detach().abs().max()}
+        if read_pairs is not None:
+            row.update(read_pairs(state.params[0].detach(), state.grads[0]))
+        else:
+            row.update(Phi=state.params[0], gPhi=state.grads[0])
         if spec.keep_ups:
             row["Ups"] = state.params[1]
             row["gUps"] = state.grads[1]
@@ -110,20 +109,38 @@ def train_reduced(dist: Distribution, spec: TrainSpec, g: torch.Generator, *, de
 
     rec = Recorder(fn)
     def loss_fn():
-        fwd = model(b_dev)
-        return fwd.loss, fwd
+        return model(b_dev).loss
 
-    grad_fn = model.grad_fn(model.prepare(b)) if spec.fast else None
+    prepared = model.prepare(b) if spec.fast else None
     gradient_descent([model.Phi, model.Ups], loss_fn, steps=spec.steps, lr=spec.lr,
                      callbacks=[rec], record_every=spec.record_every, steps_iter=steps_iter,
-                     frozen=[model.Phi] if spec.freeze_phi else [], grad_fn=grad_fn)
-    with torch.no_grad():
-        fwd = model(b_dev)
-    final = patch_stats(dist, b, to_cpu(fwd))
+                     frozen=[model.Phi] if spec.freeze_phi else [],
+                     grad_fn=model.grad_fn(prepared) if spec.fast else None)
+    # the end-of-run statistics chunk by chunk on the run's device (never the (n, m, P) attention)
+    final = patch_stats_chunked(dist, b, model, prepared)
     st = lambda k: rec.stacked(k).to(torch.float64).numpy()  # noqa: E731
-    return Trajectory(dist, b, model, np.asarray(rec.steps), st("loss"), st("Phi"), st("gPhi"),
-                      st("Ups") if spec.keep_ups else None, st("gUps") if spec.keep_ups else None,
-                      st("ups_absmax"), st("own_attn"), st("global_attn"), final)
+    full = not spec.record_pairs
+    return Trajectory(dist, b, model, np.asarray(rec.steps), st("loss"), st("Phi") if full else None,
+                      st("gPhi") if full else None, st("Ups") if spec.keep_ups else None,
+                      st("gUps") if spec.keep_ups else None, st("ups_absmax"), final,
+                      None if full else {k: st(k) for k in PAIR_KEYS})
+
+
+def pair_reader(dist: Distribution, device: str = "cpu"):
+    """``(Phi, gPhi) -> {PAIR_KEYS: (P, K)}`` computed where Phi lives; the same numbers as
+    ``Trajectory.target_fp``/``global_fp`` and ``_stages.rival_rate`` read off a full record."""
+    P, K, N = dist.P, dist.K, dist.N
+    own = (dist.feat_offset[None, :] + dist.area.T).to(device)           # (P, K) target feature
+    glob = dist.feat_offset.to(device)                                   # (K,) global feature
+    own_in_block = dist.area.T.to(device)                                # (P, K) index within cluster k's block
+    rows = torch.arange(P, device=device)[:, None]
+
+    def read(Phi, gPhi):
+        block = gPhi.abs().reshape(P, K, N).clone()                     # cluster k's features k*N .. (k+1)*N
+        block.scatter_(2, own_in_block[..., None], float("-inf"))
+        return {"target": Phi[rows, own], "global": Phi[:, glob], "g_target": gPhi[rows, own],
+                "g_global": gPhi[:, glob], "g_rival": block.amax(2)}
+    return read
 
 
 # -- devices: a run trains on its device (``ctx.device``); its read-outs come back through ``to_cpu``

@@ -75,8 +75,9 @@ def check(cfg, ctx) -> Measurement:
     worst, errs = worst_over_states(cfg, ctx, against_autograd("Phi", lemma_5_1_grad_Phi, cfg.perturb))
 
     dist = make_dist(cfg)
+    # autograd, not the closed-form step: the signs checked here are those of the formula that step uses
     tr = train_reduced(dist, TrainSpec(n_samples=cfg.train_samples, steps=cfg.train_steps, lr=cfg.lr,
-                                       record_every=5, dtype="float64", keep_ups=False),
+                                       record_every=5, dtype="float64", keep_ups=False, fast=False),
                        ctx.torch_generator(1), steps_iter=lambda n: ctx.trange(n, "GD"))
     scale = np.abs(tr.gPhi).max()
     target = -tr.target_fp(grad=True) / scale                     # (T, P, K) descent directions

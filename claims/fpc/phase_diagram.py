@@ -55,7 +55,8 @@ def pair_labels(grow: np.ndarray, dec: np.ndarray) -> tuple[np.ndarray, np.ndarr
 
 def classify_run(data: dict, n: int, steps: int, lr: float, seed: int, device: str = "cpu") -> dict:
     dist = Distribution(DataConfig(**data))
-    tr = train_reduced(dist, TrainSpec(n_samples=n, steps=steps, lr=lr, record_every=1, keep_ups=False),
+    tr = train_reduced(dist, TrainSpec(n_samples=n, steps=steps, lr=lr, record_every=1, keep_ups=False,
+                                       record_pairs=True),
                        torch.Generator().manual_seed(seed), device=device)
     grow, dec = rates(tr)
     loc = local_pairs(tr)

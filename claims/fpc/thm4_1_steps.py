@@ -12,13 +12,13 @@ from scipy import stats
 
 from claims import Assumption, Claim, Measurement, Prediction, Regime, Source, register
 from models.data import DataConfig, Distribution
-from models.mim import patch_stats
+from models.mim import patch_stats_chunked
 from models.train import gradient_descent
 
 from ._cost import thm4_1_steps_cost
 from ._fit import exp_fit, power_fit
 from ._sweep import SweepData, data_dict, largest
-from ._training import on_model, reduced_model, to_cpu
+from ._training import on_model, reduced_model
 
 LOG2 = math.log(2.0)
 
@@ -50,12 +50,13 @@ def steps_to_eps(data: dict, n: int, n_eval: int, max_steps: int, lr: float, eps
     g = torch.Generator().manual_seed(seed)
     train_b, eval_b = dist.sample(n, g), dist.sample(n_eval, g)
     model = reduced_model(dist, torch.float32, device, fast=True)
-    tb, eb = on_model(train_b, model), on_model(eval_b, model)
+    tb = on_model(train_b, model)
     hit, gaps = {}, []
+    eval_prep = model.prepare(eval_b)    # held-out statistics chunk by chunk, never the (n_eval, m, P) attention
 
     def evaluate(step, state):
         with torch.no_grad():
-            gap = float(patch_stats(dist, eval_b, to_cpu(model(eb))).gap.max())
+            gap = float(patch_stats_chunked(dist, eval_b, model, eval_prep).gap.max())
         gaps.append(gap)
         for e in eps_values:
             if str(e) not in hit and gap <= e:

@@ -1,0 +1,47 @@
+"""The fpc training runs: the compact per-pair record equals the read-outs of the full record,
+and the closed-form step (the default) reads the same stages and items as autograd."""
+from __future__ import annotations
+
+import numpy as np
+import pytest
+import torch
+
+from claims.fpc._common import data_config
+from claims.fpc._stages import monotone_counts, rival_rate, signed, stages
+from claims.fpc._training import PAIR_KEYS, TrainSpec, train_reduced
+from claims.fpc.thmF_1 import Config
+from models.data import Distribution
+
+
+def _run(dist, **kw):
+    spec = TrainSpec(n_samples=48, steps=25, lr=3.0, record_every=1, keep_ups=False, **kw)
+    return train_reduced(dist, spec, torch.Generator().manual_seed(3))
+
+
+@pytest.fixture(scope="module")
+def runs():
+    dist = Distribution(data_config(Config(), P=48, K=3))
+    return {"full": _run(dist), "pairs": _run(dist, record_pairs=True), "autograd": _run(dist, fast=False)}
+
+
+def test_pair_record_equals_full_record_read_outs(runs):
+    full, pairs = runs["full"], runs["pairs"]
+    assert pairs.Phi is None and pairs.gPhi is None and set(pairs.pairs) == set(PAIR_KEYS)
+    for grad in (False, True):
+        np.testing.assert_array_equal(pairs.target_fp(grad=grad), full.target_fp(grad=grad))
+        np.testing.assert_array_equal(pairs.global_fp(grad=grad), full.global_fp(grad=grad))
+    np.testing.assert_array_equal(rival_rate(pairs), rival_rate(full))
+    for sign in (1, -1):
+        a, b = monotone_counts(signed(full, sign)), monotone_counts(signed(pairs, sign))
+        assert a == b
+    assert monotone_counts(signed(pairs, -1))["b_violations"] > 0     # the wrong sign is seen
+
+
+def test_closed_form_step_reads_as_autograd(runs):
+    fast, ref = runs["full"], runs["autograd"]
+    scale = np.abs(ref.gPhi).max()
+    assert np.abs(fast.gPhi - ref.gPhi).max() <= 1e-5 * scale
+    assert np.abs(fast.Phi - ref.Phi).max() <= 1e-5 * np.abs(ref.Phi).max()
+    assert stages(fast)["local"]["fractions"] == stages(ref)["local"]["fractions"]
+    assert monotone_counts(fast) == monotone_counts(ref)
+    np.testing.assert_allclose(fast.final.gap, ref.final.gap, rtol=1e-4, atol=1e-6)
