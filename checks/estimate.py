@@ -9,8 +9,10 @@ measuring budget at its real size is timed at 1/4 and 1/2 of its first ``scale``
 extrapolated along it (exponent declared or fitted from the two sizes); the result says so.
 
 Measurements are cached in the user's cache folder (``$XDG_CACHE_HOME/mlclaims`` or
-``~/.cache/mlclaims``; ``MLCLAIMS_CACHE`` overrides), keyed by kernel, sizes, machine and torch
-version, so ``checks show`` reads them without measuring.
+``~/.cache/mlclaims``; ``MLCLAIMS_CACHE`` overrides), keyed by kernel, sizes, machine, torch
+version and the code that runs (:func:`code_version`: the source of ``models/`` and of the
+kernel's own package), so ``checks show`` reads them without measuring and a change to that code
+makes them "not measured yet" instead of stale.
 
 Projection of one claim: CPU seconds = replicates x sum over its work of
 (points x fixed + count x per-step) (a call kernel: count x per-call); the wall time divides
@@ -23,6 +25,8 @@ points run one at a time, so one worker).
 from __future__ import annotations
 
 import datetime
+import functools
+import hashlib
 import importlib
 import inspect
 import json
@@ -69,8 +73,26 @@ def cache_path() -> Path:
     return cache_dir() / "step_costs.json"
 
 
-def cache_key(work: Work, where: str | None = None, torch_v: str | None = None) -> str:
-    return json.dumps([work.key(), where or machine(), torch_v or torch_version()])
+def cache_key(work: Work, where: str | None = None, torch_v: str | None = None, code: str | None = None) -> str:
+    return json.dumps([work.key(), where or machine(), torch_v or torch_version(),
+                       code or code_version(work.kernel)])
+
+
+_ROOT = Path(__file__).resolve().parent.parent
+
+
+@functools.lru_cache(maxsize=None)
+def code_version(kernel: str) -> str:
+    """A short hash of the Python source a kernel's cost depends on: every module of ``models/``
+    and of the package holding the kernel (``claims.fpc._thm_f:run_point`` -> ``claims/fpc/``; a
+    kernel of ``checks`` runs whole claims: ``checks/`` and ``claims/``)."""
+    package = kernel.split(":", 1)[0].rsplit(".", 1)[0].replace(".", "/")
+    folders = {"models", package} | ({"claims"} if package.split("/")[0] == "checks" else set())
+    h = hashlib.sha256()
+    for folder in sorted(folders):
+        for f in sorted((_ROOT / folder).rglob("*.py")):
+            h.update(f.relative_to(_ROOT).as_posix().encode() + b"\0" + f.read_bytes())
+    return h.hexdigest()[:12]
 
 
 def load_cache(path: Path | None = None) -> dict:

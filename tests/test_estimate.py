@@ -103,12 +103,20 @@ def test_cache_round_trip_and_key(tmp_path):
     w = Work("m:f", {"P": (1, 2)}, steps_arg="steps")
     key = estimate.cache_key(w, "cpu x2", "2.0")
     assert key != estimate.cache_key(w, "cpu x4", "2.0") != estimate.cache_key(w, "cpu x2", "2.1")
+    assert key != estimate.cache_key(w, "cpu x2", "2.0", code="another")     # timed on other code: stale
     assert Work("m:f", {"P": [1, 2]}, steps_arg="steps").key() == w.key()       # tuple vs list
     path = estimate.save_cache({key: {"step_s": 0.5, "fixed_s": 0.1}})
     assert path.is_relative_to(tmp_path)
     assert estimate.load_cache() == {key: {"step_s": 0.5, "fixed_s": 0.1}}
     path.write_text("{not json")
     assert estimate.load_cache() == {}
+
+
+def test_code_version_follows_the_kernels_package():
+    fpc = estimate.code_version("claims.fpc._thm_f:run_point")
+    assert fpc == estimate.code_version("claims.fpc.sec3_1:run_K")            # one package, one version
+    assert fpc != estimate.code_version("claims.ssl._common:run_cl")
+    assert len(fpc) == 12
 
 
 def millisecond_kernel(n: int, steps: int = 1) -> None:
