@@ -16,7 +16,7 @@ the features, so the representation is exact in feature coordinates (Nf = sum_k 
 """
 from __future__ import annotations
 
-from dataclasses import dataclass
+import functools
 
 import torch
 
@@ -28,14 +28,18 @@ POOLS = ("all", "unmasked")
 SIMILARITIES = ("cosine", "dot")
 
 
-@dataclass
 class CLForward:
-    """attn (n, P, P) of every query; A (n, P, N) area attention to unmasked keys (3.1);
-    rep (n, D) pooled representation (feature coordinates for ReducedCL)."""
+    """attn (n, P, P) of every query; rep (n, D) pooled representation (feature coordinates for
+    ReducedCL); A (n, P, N) area attention to unmasked keys (3.1), computed when first read (a
+    training step reads only ``rep``)."""
 
-    attn: torch.Tensor
-    A: torch.Tensor
-    rep: torch.Tensor
+    def __init__(self, attn: torch.Tensor, rep: torch.Tensor, dist: Distribution, b: Batch):
+        self.attn, self.rep = attn, rep
+        self._dist, self._b = dist, b
+
+    @functools.cached_property
+    def A(self) -> torch.Tensor:
+        return _area_attention(self._dist, self._b, self.attn)
 
 
 def two_views(dist: Distribution, n: int, g: torch.Generator) -> tuple[Batch, Batch]:
@@ -78,16 +82,29 @@ class ReducedCL(torch.nn.Module):
 
     def logits(self, b: Batch, Xt: torch.Tensor | None = None) -> torch.Tensor:
         """(n, P, P) logits of every query to every key, as matmuls in the basis:
-        u_p u_q FF[f(p), f(q)] + u_p FE[f(p), q] + u_q Phi[p, f(q)] + Ups[p, q]."""
+        u_p u_q FF[f(p), f(q)] + u_p FE[f(p), q] + u_q Phi[p, f(q)] + Ups[p, q]. Every pass over an
+        (n, P, P) tensor is memory-bound at the full profile's sizes, so the result is written by two
+        fused products (gathering rows and columns of the blocks gives the same numbers but takes
+        more passes, and was slower)."""
         Xt = self.inputs(b) if Xt is None else Xt                          # (n, P, Nf)
         XtT = Xt.transpose(1, 2)                                            # (n, Nf, P)
-        return (Xt @ self.FF @ XtT + Xt @ self.FE + self.Phi @ XtT + self.Ups)
+        n, P, Nf = Xt.shape
+        # two batched products that write the (n, P, P) result: Ups + Phi XtT, then + Xt (FF XtT + FE)
+        pos = torch.baddbmm(self.Ups.expand(n, P, P), self.Phi.expand(n, P, Nf), XtT)
+        return torch.baddbmm(pos, Xt, self.FF @ XtT + self.FE)
 
     def forward(self, b: Batch) -> CLForward:
+        dt = self.Phi.dtype
         Xt = self.inputs(b)                                                 # (n, P, Nf)
         attn = torch.softmax(self.logits(b, Xt), dim=-1)                   # (n, P, P)
-        F = attn @ Xt                                                       # (n, P, Nf)
-        return CLForward(attn, _area_attention(self.dist, b, attn), _pool(F, b, self.pool))
+        # the pooled output sum_p w_p F_p = sum_q (sum_p w_p attn_{p->q}) u_q e_{f(q)}
+        if self.pool == "all":
+            key_w = attn.mean(1)                                            # (n, P)
+        else:
+            w = (~b.mask).to(dt)
+            key_w = (w[:, None, :] @ attn)[:, 0] / w.sum(1, keepdim=True)
+        rep = (key_w[:, None, :] @ Xt)[:, 0]                                # (n, Nf)
+        return CLForward(attn, rep, self.dist, b)
 
     def blocks(self) -> dict[str, torch.Tensor]:
         return {"FF": self.FF, "FE": self.FE, "Phi": self.Phi, "Ups": self.Ups}
@@ -119,7 +136,7 @@ class FullCL(torch.nn.Module):
         H = Xt + self.E.T[None]                                            # (n, P, d)
         attn = torch.softmax(H @ self.Q @ H.transpose(1, 2), dim=-1)       # (n, P, P)
         F = attn @ Xt                                                      # (n, P, d)
-        return CLForward(attn, _area_attention(self.dist, b, attn), _pool(F, b, self.pool))
+        return CLForward(attn, _pool(F, b, self.pool), self.dist, b)
 
     def blocks(self, Q: torch.Tensor | None = None) -> dict[str, torch.Tensor]:
         """The four blocks of Q (or of a gradient) in the feature+position basis."""
