@@ -75,6 +75,22 @@ def test_steps_unreached_eps_is_not_a_verdict():
     assert r["verdict"] == "inconclusive" and r["numeric"]["measured"]["reached"] < 1
 
 
+def test_steps_on_the_evaluation_grid_equal_every_step_evaluation(monkeypatch):
+    """The grid evaluation with its replay finds the same first steps as an evaluation after every
+    step (the grid from step 10 on here, so that crossings fall between grid steps)."""
+    from claims.fpc import thm4_1_steps as m
+    from claims.fpc._sweep import data_dict
+    point = {"data": data_dict(m.Config(), P=32, kappa_c=0.9, kappa_s=0.2), "n": 96, "n_eval": 96,
+             "max_steps": 300, "lr": 10.0, "eps_values": (0.02, 0.01, 0.005, 0.0025), "seed": 5}
+    monkeypatch.setattr(m, "EVAL_RESOLUTION", 10)
+    grid = m.steps_to_eps(**point)
+    monkeypatch.setattr(m, "EVAL_RESOLUTION", 10 ** 9)
+    every = m.steps_to_eps(**point)
+    assert grid["steps_to"] == every["steps_to"]
+    assert sum(t is not None and t > 20 for t in every["steps_to"].values()) >= 2     # past step 10: grid
+    assert grid["replayed_steps"] > 0 and grid["evaluations"] < every["evaluations"]
+
+
 # ----------------------------------------------------------------------------- sec3.1
 def test_sec31_positions_insufficient_for_K_gt_1_and_fp_control_fails():
     small = {"P": 32, "n_samples": 96, "steps": 300, "K_values": (2,)}
