@@ -455,22 +455,21 @@ def measure_missing(claims, profiles: Sequence[str], entries: dict, budget_s: fl
             save_cache(entries)
         except Exception as exc:  # noqa: BLE001  (projections then leave the start-up out)
             say(f"  could not time it: {type(exc).__name__}: {exc}")
-    for c in claims:
-        for prof in profiles:
-            for w in works_of(c, prof):
-                key = cache_key(w, where, tv)
-                if key in entries:
-                    continue
-                say(f"timing {c.id} ({prof}): {w.describe()}")
-                t0 = time.perf_counter()
-                try:
-                    entries[key] = {**measure(w, budget_s), "kernel": w.kernel}
-                except Exception as exc:  # noqa: BLE001  (a kernel that cannot be timed stays untimed)
-                    say(f"  could not time it: {type(exc).__name__}: {exc}")
-                    continue
-                entries[key]["timing_wall_s"] = round(time.perf_counter() - t0, 2)
-                save_cache(entries)
-                done += 1
+    # every key first: its code version is that of the source as loaded now, not as edited while timing
+    todo = [(c, prof, w, cache_key(w, where, tv)) for c in claims for prof in profiles for w in works_of(c, prof)]
+    for c, prof, w, key in todo:
+        if key in entries:
+            continue
+        say(f"timing {c.id} ({prof}): {w.describe()}")
+        t0 = time.perf_counter()
+        try:
+            entries[key] = {**measure(w, budget_s), "kernel": w.kernel}
+        except Exception as exc:  # noqa: BLE001  (a kernel that cannot be timed stays untimed)
+            say(f"  could not time it: {type(exc).__name__}: {exc}")
+            continue
+        entries[key]["timing_wall_s"] = round(time.perf_counter() - t0, 2)
+        save_cache(entries)
+        done += 1
     return done
 
 
