@@ -91,8 +91,18 @@ def code_version(kernel: str) -> str:
     h = hashlib.sha256()
     for folder in sorted(folders):
         for f in sorted((_ROOT / folder).rglob("*.py")):
-            h.update(f.relative_to(_ROOT).as_posix().encode() + b"\0" + f.read_bytes())
+            if f.name.startswith(".") or not f.is_file():      # editor lock files, dangling links
+                continue
+            try:
+                h.update(f.relative_to(_ROOT).as_posix().encode() + b"\0" + f.read_bytes())
+            except OSError:                                    # removed while reading: not part of the code
+                continue
     return h.hexdigest()[:12]
+
+
+def gpu_key(work: Work) -> str:
+    """The key of ``work`` in the GPU table: its sizes and the code that ran (the device is the table's)."""
+    return json.dumps([work.key(), code_version(work.kernel)])
 
 
 def load_cache(path: Path | None = None) -> dict:
@@ -435,7 +445,7 @@ def cpu_lookup(entries: dict) -> Callable[[Work], dict | None]:
 
 
 def gpu_table(path: Path = GPU_TABLE) -> dict | None:
-    """``{"device": ..., "entries": {work key: {"step_s", "fixed_s"}}}`` or None when not recorded."""
+    """``{"device": ..., "entries": {gpu_key(work): {"step_s", "fixed_s"}}}`` or None when not recorded."""
     try:
         doc = json.loads(Path(path).read_text())
     except (OSError, ValueError):
@@ -494,7 +504,7 @@ def gpu_line(claim, profile: str, replicates: int | None = None, table: dict | N
     table = table if table is not None else gpu_table()
     if table is None:
         return "GPU: not measured — no GPU benchmark recorded (benchmarks/gpu_steps.json)"
-    pr = project(claim, profile, lambda w: table["entries"].get(w.key()), replicates=replicates, workers=1)
+    pr = project(claim, profile, lambda w: table["entries"].get(gpu_key(w)), replicates=replicates, workers=1)
     if pr.missing:
         return f"GPU: not measured for {len(pr.missing)} kernel size(s) of this claim"
     return f"GPU: {hours(pr.wall_s)} projected from per-step cost on {table.get('device', 'a GPU')}"

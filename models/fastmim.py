@@ -1,4 +1,4 @@
-"""Analytic, vectorised loss and gradient of the reduced model (an opt-in fast path).
+"""Analytic, vectorised loss and gradient of the reduced model (the step the fpc training runs take).
 
 Same objective as :class:`models.attention.ReducedMIM` (eq. 3.2 logits, loss (2.8) summed
 over masked patches and averaged over images), with the gradient written out instead of

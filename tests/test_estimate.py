@@ -119,6 +119,28 @@ def test_code_version_follows_the_kernels_package():
     assert len(fpc) == 12
 
 
+def test_an_edit_to_the_kernels_code_makes_its_timing_stale(tmp_path, monkeypatch):
+    for folder, text in (("models", "x = 1\n"), ("claims/demo", "def k(steps): pass\n")):
+        (tmp_path / folder).mkdir(parents=True)
+        (tmp_path / folder / "a.py").write_text(text)
+    (tmp_path / "claims/demo/.#a.py").symlink_to(tmp_path / "gone.py")     # an editor's dangling lock link
+    monkeypatch.setattr(estimate, "_ROOT", tmp_path)
+    estimate.code_version.cache_clear()
+    w = Work("claims.demo.a:k", {"n": 4}, steps_arg="steps")
+    before = estimate.cache_key(w, "cpu x2", "2.0")
+    (tmp_path / "claims/demo/a.py").write_text("def k(steps): return 1\n")
+    estimate.code_version.cache_clear()
+    assert estimate.cache_key(w, "cpu x2", "2.0") != before
+    (tmp_path / "models/a.py").write_text("x = 2\n")                     # models/ is part of every kernel's code
+    estimate.code_version.cache_clear()
+    mid = estimate.cache_key(w, "cpu x2", "2.0")
+    (tmp_path / "claims/other.py").write_text("y = 1\n")                 # another package is not
+    estimate.code_version.cache_clear()
+    assert estimate.cache_key(w, "cpu x2", "2.0") == mid
+    assert estimate.gpu_key(w) != w.key()
+    estimate.code_version.cache_clear()
+
+
 def millisecond_kernel(n: int, steps: int = 1) -> None:
     """A tiny real kernel for the timing path."""
     for _ in range(steps):

@@ -68,6 +68,18 @@ def test_steps_exponential_schedule_fails():
     assert r["verdict"] == "fails" and o["outcome"] == "fails" and o["interval"][0] > math.log(2)
 
 
+def test_steps_evaluation_grid_spacing_and_declared_cost():
+    from claims import _registry
+    from claims.fpc import thm4_1_steps as m
+    grid = [s for s in range(4001) if m.on_eval_grid(s, 4000)]
+    assert grid[:200] == list(range(200)) and grid[-1] == 4000
+    assert max((b - a) / b for a, b in zip(grid[199:], grid[200:])) <= 0.01       # <= 1% of the step
+    assert m.grid_evaluations(4000) == len(grid) < 800
+    cfg = _registry.get("fpc.thm4.1-steps").resolve_config("full")
+    evals = [w for w in m.thm4_1_steps_cost(cfg) if w.kernel.endswith(":held_out_evaluations")]
+    assert len(evals) == len(cfg.P_values) and evals[-1].count >= 2 * len(grid)
+
+
 def test_steps_unreached_eps_is_not_a_verdict():
     """A budget too small to reach eps leaves the regime unmet: no holds, no fails."""
     ov = {"P_values": (16, 32, 64), "kappa_pairs": ((0.9, 0.2),), "n_samples": 64, "n_eval": 64, "max_steps": 8}
@@ -77,17 +89,19 @@ def test_steps_unreached_eps_is_not_a_verdict():
 
 def test_steps_on_the_evaluation_grid_equal_every_step_evaluation(monkeypatch):
     """The grid evaluation with its replay finds the same first steps as an evaluation after every
-    step (the grid from step 10 on here, so that crossings fall between grid steps)."""
+    step (the grid from step 20 on here, so that crossings fall between grid steps)."""
     from claims.fpc import thm4_1_steps as m
     from claims.fpc._sweep import data_dict
     point = {"data": data_dict(m.Config(), P=32, kappa_c=0.9, kappa_s=0.2), "n": 96, "n_eval": 96,
              "max_steps": 300, "lr": 10.0, "eps_values": (0.02, 0.01, 0.005, 0.0025), "seed": 5}
     monkeypatch.setattr(m, "EVAL_RESOLUTION", 10)
     grid = m.steps_to_eps(**point)
+    off_grid = lambda t: t is not None and not m.on_eval_grid(t, 300)  # noqa: E731
     monkeypatch.setattr(m, "EVAL_RESOLUTION", 10 ** 9)
     every = m.steps_to_eps(**point)
     assert grid["steps_to"] == every["steps_to"]
-    assert sum(t is not None and t > 20 for t in every["steps_to"].values()) >= 2     # past step 10: grid
+    monkeypatch.setattr(m, "EVAL_RESOLUTION", 10)
+    assert any(off_grid(t) for t in every["steps_to"].values())              # found by the replay
     assert grid["replayed_steps"] > 0 and grid["evaluations"] < every["evaluations"]
 
 

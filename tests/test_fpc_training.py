@@ -34,6 +34,8 @@ def test_pair_record_equals_full_record_read_outs(runs):
     for sign in (1, -1):
         a, b = monotone_counts(signed(full, sign)), monotone_counts(signed(pairs, sign))
         assert a == b
+        np.testing.assert_array_equal(rival_rate(signed(pairs, sign)), rival_rate(signed(full, sign)))
+        np.testing.assert_array_equal(signed(pairs, sign).target_fp(grad=True), sign * full.target_fp(grad=True))
     assert monotone_counts(signed(pairs, -1))["b_violations"] > 0     # the wrong sign is seen
 
 

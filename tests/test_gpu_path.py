@@ -151,3 +151,16 @@ def test_gpu_training_loop_does_not_sync_every_step():
     syncs = [w for w in caught if "synchroniz" in str(w.message)]
     assert len(losses) == steps and all(x == x for x in losses)
     assert len(syncs) < steps // 4, [str(w.message)[:200] for w in syncs[:5]]
+
+
+@pytest.mark.skipif(not torch.cuda.is_available(), reason="needs a GPU")
+def test_fpc_runs_on_a_gpu_return_cpu_read_outs():
+    """An fpc run on CUDA hands its end-of-run statistics back on the CPU, where the claims combine
+    them with the batch (sec3.1 and lemA.9 multiply them with CPU tensors)."""
+    import dataclasses
+
+    from claims.fpc._common import data_config
+    from claims.fpc.sec3_1 import Config, run_K
+    data = dataclasses.asdict(data_config(Config(), P=32, K=2))
+    out = run_K(data, n=32, steps=20, lr=3.0, freeze_phi=True, seed=0, device="cuda")
+    assert out["loss_end"] == out["loss_end"]

@@ -54,3 +54,27 @@ def test_bad_inputs_named():
         info_nce(r, r, tau=0)
     with pytest.raises(InvalidParameter, match="loss='mse'"):
         cl_loss(r, r, loss="mse")
+
+
+@pytest.mark.parametrize("pool", ["all", "unmasked"])
+def test_reduced_model_equals_the_full_model_for_both_poolings(pool):
+    """ReducedCL (gathered logits, pooled from key weights, lazy area attention) against the explicit
+    d-dimensional model: representation, area attention and the gradients of all four blocks."""
+    dist = Distribution(DataConfig(P=24, K=3, kappa_c=0.8, kappa_s=0.3))
+    g = torch.Generator().manual_seed(4)
+    b1, b2 = two_views(dist, 6, g)
+    full = FullCL(dist, generator=g, pool=pool)
+    with torch.no_grad():
+        full.Q.normal_(0, 0.4, generator=g)
+    red = ReducedCL(dist, dtype=torch.float64, pool=pool)
+    with torch.no_grad():
+        for name, p in red.blocks().items():
+            p.copy_(full.blocks()[name])
+    ff, fr = full(b1), red(b1)
+    assert torch.allclose(fr.rep, ff.rep @ full.V, atol=1e-12) and torch.allclose(fr.A, ff.A, atol=1e-12)
+    lf = cl_loss(ff.rep @ full.V, full(b2).rep @ full.V)
+    lr = cl_loss(fr.rep, red(b2).rep)
+    gQ, = torch.autograd.grad(lf, full.Q)
+    gr = dict(zip(red.blocks(), torch.autograd.grad(lr, list(red.blocks().values()))))
+    for name, want in full.blocks(gQ).items():
+        assert torch.allclose(gr[name], want, atol=1e-10 * float(want.abs().max()) + 1e-14), name

@@ -1,14 +1,17 @@
 """Training runs of the reduced model shared by the fpc dynamics claims.
 
 ``train_reduced`` runs full-batch GD from Q = 0 (Phi = Ups = 0) on a fixed sample of
-masked images (the empirical version of the population objective (2.8)) and records, at
-every ``record_every`` steps, the loss, Phi, its gradient, and summaries of Ups.
-``Trajectory`` then reads the quantities the paper talks about off the record:
-target FP correlation Phi_{p->v_{k,j}} (j = area of p in cluster k), global FP
-Phi_{p->v_{k,1}}, PP correlations, per-patch loss gaps and own-area attention.
+masked images (the empirical version of the population objective (2.8)), with the closed-form
+gradient of ``models.fastmim`` (autograd on ``ReducedMIM`` with ``fast=False``), and records, at
+every ``record_every`` steps, the loss, Phi and its gradient (or, with ``record_pairs``, only the
+per-pair read-outs of them), Ups and its gradient (``keep_ups``) and max |Ups|. ``Trajectory``
+then reads the quantities the paper talks about off the record: target FP correlation
+Phi_{p->v_{k,j}} (j = area of p in cluster k), global FP Phi_{p->v_{k,1}}, their rates, PP
+correlations; ``final`` holds the per-patch loss gaps and own-area attention at the end.
 """
 from __future__ import annotations
 
+import dataclasses
 from dataclasses import dataclass, field
 
 import numpy as np
@@ -116,8 +119,10 @@ def train_reduced(dist: Distribution, spec: TrainSpec, g: torch.Generator, *, de
                      callbacks=[rec], record_every=spec.record_every, steps_iter=steps_iter,
                      frozen=[model.Phi] if spec.freeze_phi else [],
                      grad_fn=model.grad_fn(prepared) if spec.fast else None)
-    # the end-of-run statistics chunk by chunk on the run's device (never the (n, m, P) attention)
+    # the end-of-run statistics chunk by chunk on the run's device (never the (n, m, P) attention),
+    # then on the CPU with the batch
     final = patch_stats_chunked(dist, b, model, prepared)
+    final = dataclasses.replace(final, **{f.name: to_cpu(getattr(final, f.name)) for f in dataclasses.fields(final)})
     st = lambda k: rec.stacked(k).to(torch.float64).numpy()  # noqa: E731
     full = not spec.record_pairs
     return Trajectory(dist, b, model, np.asarray(rec.steps), st("loss"), st("Phi") if full else None,
