@@ -284,6 +284,23 @@ def _start_helpers_ignoring_interrupt() -> None:
             signal.signal(signal.SIGINT, old)
 
 
+@contextlib.contextmanager
+def _interrupt_deferred():
+    """A SIGINT that arrives inside the block is raised as KeyboardInterrupt when it ends."""
+    import signal
+    if not threading_main():
+        yield
+        return
+    got = []
+    old = signal.signal(signal.SIGINT, lambda *_: got.append(True))
+    try:
+        yield
+    finally:
+        signal.signal(signal.SIGINT, old)
+    if got:
+        raise KeyboardInterrupt
+
+
 def threading_main() -> bool:
     import threading
     return threading.current_thread() is threading.main_thread()
@@ -319,16 +336,23 @@ class ProcessExecutor(Executor):
 
     def _map(self, fn, points, desc, progress, gpu, deterministic):
         out: list = [None] * len(points)
-        with _bar(progress, len(points), desc) as bar:
-            futs = self._submit(fn, [(i, pt, g) for i, (pt, g) in enumerate(zip(points, gpu))], deterministic)
-            self._gather(futs, out, bar)
+        try:
+            with _bar(progress, len(points), desc) as bar:
+                futs = self._submit(fn, [(i, pt, g) for i, (pt, g) in enumerate(zip(points, gpu))], deterministic)
+                self._gather(futs, out, bar)
+        except KeyboardInterrupt:       # Ctrl-C: stop the points that are running, do not wait for them
+            self.terminate()
+            raise
         return out
 
     def _submit(self, fn, items, deterministic) -> dict:
-        """Submit ``(index, point, gpu)`` items; the futures, keyed to their index."""
+        """Submit ``(index, point, gpu)`` items; the futures, keyed to their index. Ctrl-C waits
+        until the submissions (which start the workers) are done, so that no worker is left
+        half-started when the run stops."""
         _picklable([pt for _, pt, _ in items])
-        pool = self._get_pool()
-        return {pool.submit(run_point, fn, pt, self.threads, True, g, deterministic): i for i, pt, g in items}
+        with _interrupt_deferred():
+            pool = self._get_pool()
+            return {pool.submit(run_point, fn, pt, self.threads, True, g, deterministic): i for i, pt, g in items}
 
     @staticmethod
     def _gather(futs: dict, out: list, bar) -> None:
@@ -347,6 +371,21 @@ class ProcessExecutor(Executor):
         if self._pool is not None:
             self._pool.shutdown(wait=True, cancel_futures=True)
             self._pool = None
+
+    def terminate(self) -> None:
+        """Stop at once: queued points are cancelled and the workers, with the points they are
+        running, are terminated (``close`` would wait for those points to finish)."""
+        if self._pool is None:
+            return
+        procs = list((getattr(self._pool, "_processes", None) or {}).values())
+        for f in getattr(self._pool, "_pending_work_items", {}).values():
+            f.future.cancel()
+        for p in procs:
+            p.terminate()
+        for p in procs:
+            p.join(5)
+        self._pool.shutdown(wait=True, cancel_futures=True)   # the pool is broken now: returns at once
+        self._pool = None
 
 
 class DaskExecutor(Executor):
@@ -434,17 +473,21 @@ class AutoExecutor(Executor):
             return ex._map(fn, points, desc, progress, gpu, deterministic)
         # a mixed sweep: the CPU points go to the pool first, the GPU points run here meanwhile
         out: list = [None] * len(points)
-        with _bar(progress, len(points), desc) as bar:
-            futs = pool._submit(fn, [(i, points[i], False) for i in on_cpu], deterministic)
-            try:
-                for i, g in enumerate(gpu):
-                    if g:
-                        out[i] = self._serial._one(fn, points[i], True, deterministic, bar)
-            except BaseException:
-                for f in futs:
-                    f.cancel()
-                raise
-            pool._gather(futs, out, bar)
+        try:
+            with _bar(progress, len(points), desc) as bar:
+                futs = pool._submit(fn, [(i, points[i], False) for i in on_cpu], deterministic)
+                try:
+                    for i, g in enumerate(gpu):
+                        if g:
+                            out[i] = self._serial._one(fn, points[i], True, deterministic, bar)
+                except BaseException:
+                    for f in futs:
+                        f.cancel()
+                    raise
+                pool._gather(futs, out, bar)
+        except KeyboardInterrupt:       # Ctrl-C: stop the pool's running points too
+            pool.terminate()
+            raise
         return out
 
     def close(self) -> None:

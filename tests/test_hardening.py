@@ -172,7 +172,8 @@ def test_sigkill_of_a_run_leaves_no_worker_behind(tmp_path):
 
 @pytest.mark.slow
 def test_sigint_stops_with_one_line_and_exit_130(tmp_path):
-    p = _spawn("run", "--claim", "fpc.sec3.1", "--results", str(tmp_path), "--no-progress")
+    # a run far longer than the wait, whatever the machine's speed
+    p = _spawn("run", "--claim", "fpc.sec3.1", "--set", "steps=200000", "--results", str(tmp_path), "--no-progress")
     time.sleep(8)
     os.killpg(p.pid, signal.SIGINT)
     out, err = p.communicate(timeout=60)
