@@ -381,7 +381,8 @@ def cmd_estimate(args) -> int:
     if args.json:
         print(json.dumps({prof: [{"claim": p.claim, "cpu_s": p.cpu_s, "wall_s": p.wall_s, "how": p.how_text(),
                                   "replicates": p.replicates, "workers": p.workers, "memory_gb": p.memory_gb,
-                                  "complete": p.complete} for p in prs] for prof, prs in rows.items()},
+                                  "complete": p.complete, "upper_bound": sorted(p.bounds)}
+                                 for p in prs] for prof, prs in rows.items()},
                          indent=1, sort_keys=True))
         return 0
     print(estimate.render_table(rows, estimate.machine()))

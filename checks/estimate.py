@@ -354,6 +354,7 @@ class Projection:
     memory_gb: float | None = None
     startup_cpu_s: float | None = None   # a run's start-up (interpreter, imports, pool): paid once per run
     uses_pool: bool = False              # some sweep has several points (the run starts a worker pool)
+    bounds: set = field(default_factory=set)  # why the projection is an upper bound (Work.upper_bound)
 
     @property
     def alone_cpu_s(self) -> float:
@@ -414,6 +415,8 @@ def project(claim, profile: str, lookup: Callable[[Work], dict | None], *, repli
         pr.cpu_s += reps * cpu
         pr.how.add(e.get("how", "measured at size"))
         pr.works.append((w, e, cpu))
+        if w.upper_bound:
+            pr.bounds.add(w.upper_bound)
     for (_, reps), rows in groups.items():  # points spread over the workers: at least the longest point
         total = sum(c for _, c, _ in rows)
         n = sum(p for p, _, _ in rows)
@@ -496,8 +499,9 @@ def cpu_line(pr: Projection) -> str:
            else "projected from per-step cost extrapolated from smaller sizes")
     par = "serial" if pr.workers == 1 else f"{pr.workers} workers"
     alone = (f"; run alone adds {hours(pr.startup_cpu_s)} CPU of start-up" if pr.startup_cpu_s else "")
-    return (f"CPU: {hours(pr.cpu_s)} CPU time, {hours(pr.wall_s)} wall, {how} (this machine, {par}; "
-            f"{pr.replicates} replicate(s){alone})")
+    bound = f"; an upper bound: {'; '.join(sorted(pr.bounds))}" if pr.bounds else ""
+    return (f"CPU: {'at most ' if pr.bounds else ''}{hours(pr.cpu_s)} CPU time, {hours(pr.wall_s)} wall, {how} "
+            f"(this machine, {par}; {pr.replicates} replicate(s){alone}{bound})")
 
 
 def gpu_line(claim, profile: str, replicates: int | None = None, table: dict | None = None) -> str:
@@ -575,8 +579,9 @@ def render_table(rows: dict[str, list[Projection]], where: str) -> str:
             cells.append(f"{hours(pr.cpu_s):>10} {hours(pr.wall_s):>10}" if pr.complete
                          else f"{'untimed':>10} {'untimed':>10}")
         mem = rows[profs[-1]][i].memory_gb
+        how = rows[profs[-1]][i].how_text() + (" (bound)" if rows[profs[-1]][i].bounds else "")
         lines.append(f"{p0.claim:<{width}} " + " ".join(cells)
-                     + f"  {rows[profs[-1]][i].how_text():<17} {'' if mem is None else f'{mem:.1f}'}")
+                     + f"  {how:<17} {'' if mem is None else f'{mem:.1f}'}")
     startup = {p: max((pr.startup_cpu_s or 0.0 for pr in rows[p]), default=0.0) for p in profs}
     if any(startup.values()):
         lines.append(f"{'start-up, once per run':<{width}} "

@@ -43,6 +43,8 @@ class Work:
                timing at a smaller size and extrapolating.
     per_replicate: False for work a run does once (the symbolic derivation).
     min_steps: the smallest step count to time a step kernel at (0: the estimator's choice).
+    upper_bound: why the projection of this work is an upper bound (runs that stop early are
+               counted to their step limit), or "": ``checks show`` and the table say so.
     memo:      ``"name/size"`` when the check runs this work through an in-process cache of
                ``size`` runs keyed by sizes and replicate seed (``_runs.trajectory``): claims run one
                after another in one process then share it (the estimator's total counts it so).
@@ -57,6 +59,7 @@ class Work:
     per_replicate: bool = True
     min_steps: int = 0
     memo: str = ""
+    upper_bound: str = ""
 
     def __post_init__(self):
         if ":" not in self.kernel:

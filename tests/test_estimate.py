@@ -83,6 +83,19 @@ def test_projection_deterministic_runs_once_and_reports_missing():
     assert "not measured yet" in estimate.cpu_line(pr)
 
 
+def test_an_early_stopping_run_is_shown_as_an_upper_bound():
+    bounded = Claim(id="demo.bound", title="t", statement="s", source=Source("demo", "here", "q"), config=_Cfg,
+                    check=lambda cfg, ctx: Measurement({}),
+                    cost=lambda cfg: [Work("m:step", {"P": 8}, count=100, steps_arg="steps",
+                                           upper_bound="runs stop early")])
+    line = estimate.cpu_line(estimate.project(bounded, "quick", _lookup, replicates=1, workers=1))
+    assert line.startswith("CPU: at most ") and "an upper bound: runs stop early" in line
+    assert "upper bound" not in estimate.cpu_line(estimate.project(_fake(), "quick", _lookup, workers=1))
+    assert "(bound)" in estimate.render_table({"quick": [estimate.project(bounded, "quick", _lookup)]}, "here")
+    assert [w.upper_bound != "" for w in _registry.get("fpc.thm4.1-steps").cost(
+        _registry.get("fpc.thm4.1-steps").resolve_config("quick"))] == [True] * 8
+
+
 def test_measure_fits_and_extrapolates_along_scale(monkeypatch):
     calls = []
 

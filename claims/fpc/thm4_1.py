@@ -213,7 +213,9 @@ def thm4_1_cost(cfg) -> list[Work]:
                  "freeze_fp": cfg.freeze_fp, "dtype": cfg.dtype, "fast_grad": cfg.fast_grad}
         steps = cfg.max_steps + window_length(cfg.max_steps)
         out.append(Work("claims.fpc.thm4_1:train_one", sizes, count=steps * len(cfg.gaps), points=len(cfg.gaps),
-                        steps_arg="max_steps", scale={"n_samples": 1.0}))
+                        steps_arg="max_steps", scale={"n_samples": 1.0},
+                        upper_bound="every run counted to max_steps plus its window; a run stops a window after "
+                                    "it meets eps"))
     return out
 
 

@@ -149,16 +149,18 @@ def thm4_1_steps_cost(cfg) -> list[Work]:
     lr_of = lambda P: cfg.lr * (2.0 ** (-P / cfg.lr_halving) if cfg.lr_halving > 0 else 1.0)  # noqa: E731
     kc, ks = cfg.kappa_pairs[0]
     runs = len(cfg.kappa_pairs)
+    bound = "every run counted to max_steps; a run stops once it has met every eps"
     out = []
     for P in cfg.P_values:
         n_eps = len(set(cfg.eps_values) | {cfg.eps}) if P == cfg.P else 1
         replay = n_eps * max(1, cfg.max_steps // EVAL_RESOLUTION)
         data = data_dict(cfg, P=P, kappa_c=kc, kappa_s=ks)
         out.append(Work("claims.fpc.thm4_1_steps:train_steps", {"data": data, "n": cfg.n_samples, "lr": lr_of(P)},
-                        count=(cfg.max_steps + replay) * runs, points=runs, steps_arg="steps", scale=BY_P))
+                        count=(cfg.max_steps + replay) * runs, points=runs, steps_arg="steps", scale=BY_P,
+                        upper_bound=bound))
         out.append(Work("claims.fpc.thm4_1_steps:held_out_evaluations", {"data": data, "n_eval": cfg.n_eval},
                         count=(grid_evaluations(cfg.max_steps) + replay) * runs, points=runs, steps_arg="evals",
-                        scale=BY_P))
+                        scale=BY_P, upper_bound=bound))
     return out
 
 
