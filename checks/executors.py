@@ -286,19 +286,26 @@ def _start_helpers_ignoring_interrupt() -> None:
 
 @contextlib.contextmanager
 def _interrupt_deferred():
-    """A SIGINT that arrives inside the block is raised as KeyboardInterrupt when it ends."""
+    """A SIGINT that arrives inside the block is delivered when it ends (to the handler that was in
+    place: the CLI's KeyboardInterrupt). Nothing changes where SIGINT is ignored or handled outside
+    Python, or off the main thread. A SIGINT that arrives while the block raises something else is
+    dropped with it (the run stops on that error anyway)."""
     import signal
-    if not threading_main():
+    old = signal.getsignal(signal.SIGINT) if threading_main() else None
+    if not callable(old) and old != signal.SIG_DFL:       # ignored, not ours to handle, or not main thread
         yield
         return
     got = []
-    old = signal.signal(signal.SIGINT, lambda *_: got.append(True))
+    signal.signal(signal.SIGINT, lambda *_: got.append(True))
     try:
         yield
     finally:
         signal.signal(signal.SIGINT, old)
     if got:
-        raise KeyboardInterrupt
+        if callable(old):
+            old(signal.SIGINT, None)                       # default_int_handler: KeyboardInterrupt
+        else:
+            os.kill(os.getpid(), signal.SIGINT)            # SIG_DFL: as if it arrived now
 
 
 def threading_main() -> bool:
@@ -362,10 +369,12 @@ class ProcessExecutor(Executor):
                 out[futs[f]] = f.result()
                 if bar is not None:
                     bar.update()
-        except BaseException:
+        except Exception:
             for f in futs:
                 f.cancel()
             raise
+        # KeyboardInterrupt: nothing cancelled here; ``terminate`` breaks the pool, which fails every
+        # pending future itself (cancelling first races with that: InvalidStateError on Python 3.11)
 
     def close(self) -> None:
         if self._pool is not None:
@@ -373,19 +382,23 @@ class ProcessExecutor(Executor):
             self._pool = None
 
     def terminate(self) -> None:
-        """Stop at once: queued points are cancelled and the workers, with the points they are
-        running, are terminated (``close`` would wait for those points to finish)."""
-        if self._pool is None:
+        """Stop at once: the workers, with the points they are running, are terminated (``close``
+        would wait for those points to finish); the broken pool fails every pending point."""
+        pool, self._pool = self._pool, None
+        if pool is None:
             return
-        procs = list((getattr(self._pool, "_processes", None) or {}).values())
-        for f in getattr(self._pool, "_pending_work_items", {}).values():
-            f.future.cancel()
+        if hasattr(pool, "terminate_workers"):                # Python 3.14+
+            pool.terminate_workers()
+            return
+        procs = list((getattr(pool, "_processes", None) or {}).values())
         for p in procs:
             p.terminate()
         for p in procs:
             p.join(5)
-        self._pool.shutdown(wait=True, cancel_futures=True)   # the pool is broken now: returns at once
-        self._pool = None
+            if p.is_alive():
+                p.kill()
+                p.join(5)
+        pool.shutdown(wait=True)                              # broken now: its manager thread ends at once
 
 
 class DaskExecutor(Executor):
@@ -480,7 +493,7 @@ class AutoExecutor(Executor):
                     for i, g in enumerate(gpu):
                         if g:
                             out[i] = self._serial._one(fn, points[i], True, deterministic, bar)
-                except BaseException:
+                except Exception:       # (Ctrl-C: see ProcessExecutor._gather)
                     for f in futs:
                         f.cancel()
                     raise

@@ -233,3 +233,25 @@ def test_a_checks_own_work_runs_on_the_runs_threads_per_point(monkeypatch):
             assert torch.get_num_threads() == 2
     finally:
         torch.set_num_threads(old)
+
+
+def test_interrupt_deferred_delivers_to_the_handler_in_place():
+    import os
+    import signal
+
+    from checks.executors import _interrupt_deferred
+    old = signal.getsignal(signal.SIGINT)
+    try:
+        signal.signal(signal.SIGINT, signal.default_int_handler)
+        ran = []
+        with pytest.raises(KeyboardInterrupt):
+            with _interrupt_deferred():
+                os.kill(os.getpid(), signal.SIGINT)
+                ran.append("after the signal")                 # the block finishes first
+        assert ran == ["after the signal"] and signal.getsignal(signal.SIGINT) is signal.default_int_handler
+        signal.signal(signal.SIGINT, signal.SIG_IGN)              # an ignored Ctrl-C stays ignored
+        with _interrupt_deferred():
+            os.kill(os.getpid(), signal.SIGINT)
+        assert signal.getsignal(signal.SIGINT) == signal.SIG_IGN
+    finally:
+        signal.signal(signal.SIGINT, old)

@@ -171,13 +171,29 @@ def test_sigkill_of_a_run_leaves_no_worker_behind(tmp_path):
 
 
 @pytest.mark.slow
-def test_sigint_stops_with_one_line_and_exit_130(tmp_path):
-    # a run far longer than the wait, whatever the machine's speed
-    p = _spawn("run", "--claim", "fpc.sec3.1", "--set", "steps=200000", "--results", str(tmp_path), "--no-progress")
-    time.sleep(8)
+@pytest.mark.parametrize("wait_for_workers", [False, True])
+def test_sigint_stops_with_one_line_and_exit_130(tmp_path, wait_for_workers):
+    """Ctrl-C stops a run at once, in start-up or with workers running long points and more points
+    queued than workers: one line, exit 130, no traceback, no worker left behind."""
+    p = _spawn("run", "--claim", "fpc.sec3.1", "--set", "steps=200000", "--set", "K_values=(2, 3, 4, 5, 6)",
+               "--executor", "process", "--results", str(tmp_path), "--no-progress")
+    if wait_for_workers:
+        deadline = time.time() + 60
+        while time.time() < deadline and len(_session_pids(p.pid)) < 3:   # workers up
+            time.sleep(0.5)
+        assert len(_session_pids(p.pid)) >= 3
+        time.sleep(2)
+    else:
+        time.sleep(4)
     os.killpg(p.pid, signal.SIGINT)
+    t0 = time.time()
     out, err = p.communicate(timeout=60)
-    assert p.returncode == 130 and "interrupted" in err and "Traceback" not in err
+    assert p.returncode == 130 and "interrupted" in err and "Traceback" not in err, err[-2000:]
+    assert time.time() - t0 < 30
+    deadline = time.time() + 15
+    while time.time() < deadline and _session_pids(p.pid):
+        time.sleep(0.5)
+    assert _session_pids(p.pid) == []
 
 
 # ----------------------------------------------------------------------------- property test
