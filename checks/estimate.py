@@ -115,10 +115,19 @@ def load_cache(path: Path | None = None) -> dict:
 
 
 def save_cache(entries: dict, path: Path | None = None) -> Path:
+    """Write ``entries`` merged into what the cache holds now: two estimates running at once each
+    add their timings instead of the later one writing back its start-time copy over the other's
+    (a lock file serialises the read-merge-write)."""
+    import fcntl
     path = path or cache_path()
     path.parent.mkdir(parents=True, exist_ok=True)
-    text = json.dumps({"schema": SCHEMA, "entries": entries}, indent=1, sort_keys=True)
-    return atomic_replace(path, lambda tmp: Path(tmp).write_text(text))
+    with open(path.with_name(path.name + ".lock"), "a") as lock:
+        fcntl.flock(lock, fcntl.LOCK_EX)
+        merged = {**load_cache(path), **entries}
+        text = json.dumps({"schema": SCHEMA, "entries": merged}, indent=1, sort_keys=True)
+        out = atomic_replace(path, lambda tmp: Path(tmp).write_text(text))
+    entries.update(merged)
+    return out
 
 
 # ----------------------------------------------------------------------------- measuring

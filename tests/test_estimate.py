@@ -125,6 +125,18 @@ def test_cache_round_trip_and_key(tmp_path):
     assert estimate.load_cache() == {}
 
 
+def test_concurrent_estimates_keep_each_others_timings(tmp_path):
+    path = tmp_path / "step_costs.json"
+    first = estimate.load_cache(path)                    # two estimates start from the same cache
+    second = estimate.load_cache(path)
+    first["a"] = {"step_s": 1.0}
+    estimate.save_cache(first, path)
+    second["b"] = {"step_s": 2.0}
+    estimate.save_cache(second, path)                    # the later writer does not drop "a"
+    assert estimate.load_cache(path) == {"a": {"step_s": 1.0}, "b": {"step_s": 2.0}}
+    assert second == estimate.load_cache(path)
+
+
 def test_code_version_follows_the_kernels_package():
     fpc = estimate.code_version("claims.fpc._thm_f:run_point")
     assert fpc == estimate.code_version("claims.fpc.sec3_1:run_K")            # one package, one version
