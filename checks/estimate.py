@@ -224,11 +224,15 @@ def measure(work: Work, budget_s: float = BUDGET_S, clock=time.thread_time) -> d
     longer than ``budget_s``) extrapolated from 1/4 and 1/2 of its first ``scale`` field."""
     sizes = dict(work.sizes)
     today = datetime.date.today().isoformat()
-    big = [f for f in work.scale if isinstance(_get(sizes, f), (int, float)) and _get(sizes, f) >= 4]
-    if not big:
+
+    def at_size() -> dict:                  # timed at the real size
         step, fixed = time_once(work, sizes, clock, budget_s)
         return {"step_s": step, "fixed_s": fixed, "first_s": _LAST_FIRST_S[0], "how": "measured at size",
                 "date": today}
+
+    big = [f for f in work.scale if isinstance(_get(sizes, f), (int, float)) and _get(sizes, f) >= 4]
+    if not big:
+        return at_size()
     f = big[0]
     real = _get(sizes, f)
     xs = [max(1, real // d) if isinstance(real, int) else real / d for d in (4, 2)]
@@ -240,24 +244,18 @@ def measure(work: Work, budget_s: float = BUDGET_S, clock=time.thread_time) -> d
     try:
         small = time_once(work, _at(sizes, f, xs[0]), clock, budget_s)
     except Exception:  # noqa: BLE001  (a size the kernel refuses: time it at its real size)
-        step, fixed = time_once(work, sizes, clock, budget_s)
-        return {"step_s": step, "fixed_s": fixed, "first_s": _LAST_FIRST_S[0], "how": "measured at size",
-                "date": today}
+        return at_size()
     first = _LAST_FIRST_S[0]
     guess = 4.0 ** (work.scale[f] if work.scale[f] is not None else 1.0)
     if cost_to_measure(small[0] * guess, small[1] * guess) <= budget_s:
-        step, fixed = time_once(work, sizes, clock, budget_s)
-        return {"step_s": step, "fixed_s": fixed, "first_s": _LAST_FIRST_S[0], "how": "measured at size",
-                "date": today}
+        return at_size()
     half = time_once(work, _at(sizes, f, xs[1]), clock, budget_s)
     a_step = _exponent(xs[0], xs[1], small[0], half[0], work.scale[f])
     a_fix = _exponent(xs[0], xs[1], small[1], half[1], work.scale[f])
     grow = real / xs[1]
     step, fixed = half[0] * grow ** a_step, half[1] * grow ** a_fix
     if cost_to_measure(step, fixed) <= budget_s:
-        step, fixed = time_once(work, sizes, clock, budget_s)
-        return {"step_s": step, "fixed_s": fixed, "first_s": _LAST_FIRST_S[0], "how": "measured at size",
-                "date": today}
+        return at_size()
     return {"step_s": step, "fixed_s": fixed, "first_s": first, "date": today,
             "how": f"extrapolated along {f} from {xs[0]}, {xs[1]} to {real} (exponent {a_step:.2f})"}
 
