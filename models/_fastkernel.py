@@ -1,4 +1,5 @@
-"""One fused CPU loop for a chunk of the closed-form step (``models.fastmim``).
+"""Fused CPU loops in C, built once with the system compiler (:func:`build`), and the one for a
+chunk of the closed-form MIM step (``models.fastmim``).
 
 Everything of one chunk of images but ``exp`` and the masked-key products, in one pass per image
 over values that stay in cache: the sparse products with the one-hot ``W`` (each row of ``W E^T``
@@ -21,7 +22,7 @@ import subprocess
 import tempfile
 from pathlib import Path
 
-from .util import atomic_replace, cache_dir
+from .util import atomic_replace, cache_dir, umask
 
 SOURCE = r"""
 #include <stdint.h>
@@ -116,10 +117,6 @@ DEFINE(float, f32)
 DEFINE(double, f64)
 """
 
-_LIB = None
-_TRIED = False
-
-
 def _cpu_key() -> str:
     try:
         flags = next((ln for ln in open("/proc/cpuinfo") if ln.startswith("flags")), "")
@@ -128,31 +125,34 @@ def _cpu_key() -> str:
     return platform.machine() + flags
 
 
-def _build(cc: str, flags: list):
-    """Compile SOURCE with ``flags`` into the cache (once per source, flags and CPU) and load it."""
-    key = hashlib.sha256((SOURCE + " ".join(flags) + _cpu_key()).encode()).hexdigest()[:16]
-    path = cache_dir() / f"fastmim_{key}.so"
+def _build(cc: str, flags: list, name: str, source: str):
+    """Compile ``source`` with ``flags`` into the cache (once per source, flags and CPU) and load it."""
+    key = hashlib.sha256((source + " ".join(flags) + _cpu_key()).encode()).hexdigest()[:16]
+    path = cache_dir() / f"{name}_{key}.so"
     try:
         if not path.exists():
             path.parent.mkdir(parents=True, exist_ok=True)
             with tempfile.TemporaryDirectory() as tmp:
                 src, out = Path(tmp) / "k.c", Path(tmp) / "k.so"
-                src.write_text(SOURCE)
+                src.write_text(source)
                 subprocess.run([cc, *flags, str(src), "-o", str(out)], check=True, capture_output=True, timeout=120)
-                umask = os.umask(0)
-                os.umask(umask)                                  # a shared cache stays readable to others
-                atomic_replace(path, lambda tmp: shutil.copyfile(out, tmp), mode=0o755 & ~umask)
+                # a shared cache stays readable to others
+                atomic_replace(path, lambda tmp: shutil.copyfile(out, tmp), mode=0o755 & ~umask())
         return ctypes.CDLL(str(path))
     except (OSError, subprocess.SubprocessError):
         return None
 
 
-def load():
-    """The compiled library, or None (no compiler, build failed, or MLCLAIMS_NO_KERNEL=1)."""
-    global _LIB, _TRIED
-    if _TRIED:
-        return _LIB
-    _TRIED = True
+_LIBS: dict = {}
+
+
+def build(name: str, source: str, argtypes: dict):
+    """The library compiled from ``source`` (C), its functions typed by ``argtypes`` (function name
+    -> ctypes argument types, all returning void); None when there is no compiler, the build
+    fails, or ``MLCLAIMS_NO_KERNEL=1``. Tried once per process and name."""
+    if name in _LIBS:
+        return _LIBS[name]
+    _LIBS[name] = None
     if os.environ.get("MLCLAIMS_NO_KERNEL") == "1":
         return None
     cc = shutil.which(os.environ.get("CC", "cc")) or shutil.which("gcc")
@@ -162,15 +162,22 @@ def load():
     # GCC's unroll-and-jam fuses consecutive row additions into one scalar loop; without it they
     # vectorise (other compilers reject the flag: then the base flags are used)
     for flags in (base + ["-fno-loop-unroll-and-jam"], base):
-        lib = _build(cc, flags)
+        lib = _build(cc, flags, name, source)
         if lib is not None:
             break
     else:
         return None
-    i64, dbl, ptr = ctypes.c_int64, ctypes.c_double, ctypes.c_void_p
-    for name in ("chunk_f32", "chunk_f64"):
-        fn = getattr(lib, name)
+    for fname, types in argtypes.items():
+        fn = getattr(lib, fname)
         fn.restype = None
-        fn.argtypes = [i64] * 5 + [ptr] * 9 + [dbl] + [ptr] * 4 + [i64] + [ptr] * 9
-    _LIB = lib
+        fn.argtypes = types
+    _LIBS[name] = lib
     return lib
+
+
+def load():
+    """The compiled library of the closed-form MIM chunk, or None (no compiler, build failed, or
+    MLCLAIMS_NO_KERNEL=1)."""
+    i64, dbl, ptr = ctypes.c_int64, ctypes.c_double, ctypes.c_void_p
+    sig = [i64] * 5 + [ptr] * 9 + [dbl] + [ptr] * 4 + [i64] + [ptr] * 9
+    return build("fastmim", SOURCE, {"chunk_f32": sig, "chunk_f64": sig})

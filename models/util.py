@@ -1,5 +1,6 @@
 """Small generic helpers every layer may use (the lowest layer, so each has one home): torch
-thread pinning, TF32 for CUDA training, atomic file replacement, natural sort keys."""
+thread pinning, TF32 for CUDA training, atomic file replacement, the umask, the cache folder,
+natural sort keys."""
 from __future__ import annotations
 
 import contextlib
@@ -49,6 +50,13 @@ def atomic_replace(path: str | os.PathLike, write: Callable[[str], None], *, mod
             os.unlink(tmp)
         raise
     return path
+
+
+def umask() -> int:
+    """The process umask, read without changing it (the mode a new file gets is ``0o666 & ~umask()``)."""
+    old = os.umask(0)
+    os.umask(old)
+    return old
 
 
 def cache_dir() -> Path:

@@ -16,7 +16,7 @@ import tempfile
 from pathlib import Path
 from typing import Any
 
-from models.util import atomic_replace
+from models.util import atomic_replace, umask
 
 from .errors import BadResultsDir, CorruptResult, NoResults, ResultSchemaError, WriteFailed
 
@@ -59,12 +59,6 @@ def write_result(results_dir: str | os.PathLike, result: dict) -> Path:
     return path
 
 
-def _umask() -> int:
-    old = os.umask(0)
-    os.umask(old)
-    return old
-
-
 def atomic_write(path: str | os.PathLike, text: str) -> Path:
     """Write ``text`` to ``path`` through a temporary file in the same folder and a rename, with
     the mode the umask gives a new file; on any failure (a full disk) nothing is left behind
@@ -75,7 +69,7 @@ def atomic_write(path: str | os.PathLike, text: str) -> Path:
             fh.flush()
             os.fsync(fh.fileno())
     try:
-        return atomic_replace(path, write, mode=0o666 & ~_umask())
+        return atomic_replace(path, write, mode=0o666 & ~umask())
     except OSError as exc:
         raise WriteFailed(str(path), exc) from exc
 
