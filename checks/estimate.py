@@ -10,9 +10,9 @@ extrapolated along it (exponent declared or fitted from the two sizes); the resu
 
 Measurements are cached in the user's cache folder (``$XDG_CACHE_HOME/mlclaims`` or
 ``~/.cache/mlclaims``; ``MLCLAIMS_CACHE`` overrides), keyed by kernel, sizes, machine, torch
-version and the code that runs (:func:`code_version`: the source of ``models/`` and of the
-kernel's own package), so ``checks show`` reads them without measuring and a change to that code
-makes them "not measured yet" instead of stale.
+version and the code that runs (:func:`code_version`: the source of the kernel's module and of every
+project module it imports, transitively), so ``checks show`` reads them without measuring, a change
+to that code makes them "not measured yet" instead of stale, and a change elsewhere keeps them.
 
 Projection of one claim: CPU seconds = replicates x sum over its work of
 (points x fixed + count x per-step) (a call kernel: count x per-call); the wall time divides
@@ -24,6 +24,7 @@ points run one at a time, so one worker).
 """
 from __future__ import annotations
 
+import ast
 import datetime
 import functools
 import hashlib
@@ -79,24 +80,108 @@ def cache_key(work: Work, where: str | None = None, torch_v: str | None = None, 
 
 
 _ROOT = Path(__file__).resolve().parent.parent
+_PACKAGES = ("models", "claims", "checks")   # the project's top-level packages (folders under _ROOT)
+
+
+def _code_paths(folder: Path) -> list[Path]:
+    """Every ``.py`` file under ``folder`` (recursively), dot-files (editor lock files) left out."""
+    return [f for f in folder.rglob("*.py") if not f.name.startswith(".")]
+
+
+def _module_file(name: str) -> Path | None:
+    """The source file of project module ``name`` (``a.b`` -> ``a/b.py`` or ``a/b/__init__.py``)."""
+    parts = name.split(".")
+    if not name or parts[0] not in _PACKAGES or not all(parts):
+        return None
+    base = _ROOT.joinpath(*parts)
+    for f in (base.with_name(parts[-1] + ".py"), base / "__init__.py"):
+        if f.is_file():
+            return f
+    return None
+
+
+def _imported_modules(tree: ast.AST, package: str) -> set[str]:
+    """The dotted names of the modules that the code in ``tree`` may import, its package being
+    ``package``: ``import a.b`` -> ``a``, ``a.b``; ``from a import b`` -> ``a``, ``a.b`` (``a.b`` counts
+    only where it is a module); relative imports resolved against ``package``; imports inside functions
+    count too."""
+    names: set[str] = set()
+    for node in ast.walk(tree):
+        if isinstance(node, ast.Import):
+            targets = [alias.name for alias in node.names]
+        elif isinstance(node, ast.ImportFrom):
+            if node.level:
+                parts = package.split(".") if package else []
+                if node.level - 1 >= len(parts):
+                    continue                                     # beyond the top package: not ours
+                parts = parts[:len(parts) - (node.level - 1)]
+                base = ".".join(parts + ([node.module] if node.module else []))
+            else:
+                base = node.module or ""
+            targets = [base] + [f"{base}.{alias.name}" for alias in node.names if alias.name != "*"]
+        else:
+            continue
+        for target in targets:
+            parts = target.split(".")
+            names.update(".".join(parts[:i]) for i in range(1, len(parts) + 1))   # a, a.b, a.b.c: each runs
+    return names
+
+
+def code_files(kernel: str) -> list[Path]:
+    """The Python source files a kernel's cost depends on, sorted.
+
+    A kernel of ``checks`` runs whole claims: every file of ``models/``, ``checks/`` and ``claims/``.
+    Any other kernel (``pkg.mod:fn``): the file of its module and of every project module (under
+    ``models/``, ``claims/``, ``checks/``) it imports, transitively, found by a static scan of its
+    ``import`` statements (anywhere in a file, relative ones resolved; importing ``a.b.c`` runs
+    ``a/__init__.py`` and ``a/b/__init__.py`` too). A module not found as a file is left out. Where a
+    file of that closure mentions ``importlib`` or ``__import__`` (imports the scan cannot see), every
+    file of its folder, recursively, is added as well; those added files are hashed but their own
+    imports are not followed (``claims/__init__.py`` imports the registry, which imports the paper
+    packages by name: following them would put every claim's models into every kernel's code)."""
+    module = kernel.split(":", 1)[0]
+    if module.split(".")[0] == "checks":
+        files = {f for folder in ("models", "checks", "claims") for f in _code_paths(_ROOT / folder)}
+    else:
+        files = set()
+        todo = [".".join(module.split(".")[:i]) for i in range(1, module.count(".") + 2)]   # a, a.b, a.b.c
+        seen: set[str] = set()
+        while todo:
+            name = todo.pop()
+            if name in seen:
+                continue
+            seen.add(name)
+            f = _module_file(name)
+            if f is None:                                        # not a module of the project
+                continue
+            files.add(f)
+            try:
+                text = f.read_text(encoding="utf-8", errors="replace")
+            except OSError:                                      # removed while reading: not part of the code
+                continue
+            if "importlib" in text or "__import__" in text:
+                files.update(_code_paths(f.parent))
+            try:
+                tree = ast.parse(text)
+            except (SyntaxError, ValueError):                    # it cannot import anything as it stands
+                continue
+            todo.extend(_imported_modules(tree, name if f.name == "__init__.py" else name.rpartition(".")[0]))
+    return sorted(files, key=lambda f: f.relative_to(_ROOT).as_posix())
 
 
 @functools.lru_cache(maxsize=None)
 def code_version(kernel: str) -> str:
-    """A short hash of the Python source a kernel's cost depends on: every module of ``models/``
-    and of the package holding the kernel (``claims.fpc._thm_f:run_point`` -> ``claims/fpc/``; a
-    kernel of ``checks`` runs whole claims: ``checks/`` and ``claims/``)."""
-    package = kernel.split(":", 1)[0].rsplit(".", 1)[0].replace(".", "/")
-    folders = {"models", package} | ({"claims"} if package.split("/")[0] == "checks" else set())
+    """A short hash of the Python source a kernel's cost depends on (:func:`code_files`, e.g.
+    ``claims.fpc._thm_f:run_point`` -> its module, the ``claims`` and ``models`` modules it imports,
+    transitively): an edit to a file the kernel cannot run leaves its timings valid."""
     h = hashlib.sha256()
-    for folder in sorted(folders):
-        for f in sorted((_ROOT / folder).rglob("*.py")):
-            if f.name.startswith(".") or not f.is_file():      # editor lock files, dangling links
-                continue
-            try:
-                h.update(f.relative_to(_ROOT).as_posix().encode() + b"\0" + f.read_bytes())
-            except OSError:                                    # removed while reading: not part of the code
-                continue
+    for f in code_files(kernel):
+        if not f.is_file():                                    # dangling links, files removed since
+            continue
+        try:
+            h.update(f.relative_to(_ROOT).as_posix().encode() + b"\0" + f.read_bytes())
+        except OSError:                                        # removed while reading: not part of the code
+            continue
     return h.hexdigest()[:12]
 
 

@@ -137,33 +137,91 @@ def test_concurrent_estimates_keep_each_others_timings(tmp_path):
     assert second == estimate.load_cache(path)
 
 
-def test_code_version_follows_the_kernels_package():
-    fpc = estimate.code_version("claims.fpc._thm_f:run_point")
-    assert fpc == estimate.code_version("claims.fpc.sec3_1:run_K")            # one package, one version
-    assert fpc != estimate.code_version("claims.ssl._common:run_cl")
-    assert len(fpc) == 12
+def test_code_version_follows_the_code_the_kernel_imports():
+    def closure(kernel):
+        return {f.relative_to(estimate._ROOT).as_posix() for f in estimate.code_files(kernel)}
+    cl, fpc, check = closure("claims.ssl._common:run_cl"), closure("claims.fpc._thm_f:run_point"), \
+        closure("checks.estimate:run_check")
+    assert {"claims/ssl/_common.py", "claims/__init__.py", "claims/ssl/__init__.py", "models/contrastive.py",
+            "models/data.py"} <= cl
+    assert {"claims/fpc/_thm_f.py", "claims/fpc/_common.py", "models/data.py", "models/train.py"} <= fpc
+    assert "models/contrastive.py" not in fpc                                # used by contrastive claims only
+    assert check >= cl | fpc and "checks/cli.py" in check                   # a check runs whole claims
+    fpc_v = estimate.code_version("claims.fpc._thm_f:run_point")
+    assert fpc_v != estimate.code_version("claims.ssl._common:run_cl") and len(fpc_v) == 12
+    assert estimate.code_files("claims.ssl._common:run_cl") == sorted(estimate.code_files("claims.ssl._common:run_cl"))
 
 
-def test_an_edit_to_the_kernels_code_makes_its_timing_stale(tmp_path, monkeypatch):
-    for folder, text in (("models", "x = 1\n"), ("claims/demo", "def k(steps): pass\n")):
-        (tmp_path / folder).mkdir(parents=True)
-        (tmp_path / folder / "a.py").write_text(text)
-    (tmp_path / "claims/demo/.#a.py").symlink_to(tmp_path / "gone.py")     # an editor's dangling lock link
+@pytest.fixture
+def project(tmp_path, monkeypatch):
+    """A small fake project at ``tmp_path`` as the code root: call it with {relative path: source}."""
+    def write(files):
+        for name, text in files.items():
+            (tmp_path / name).parent.mkdir(parents=True, exist_ok=True)
+            (tmp_path / name).write_text(text)
+        return tmp_path
     monkeypatch.setattr(estimate, "_ROOT", tmp_path)
     estimate.code_version.cache_clear()
-    w = Work("claims.demo.a:k", {"n": 4}, steps_arg="steps")
-    before = estimate.cache_key(w, "cpu x2", "2.0")
-    (tmp_path / "claims/demo/a.py").write_text("def k(steps): return 1\n")
-    estimate.code_version.cache_clear()
-    assert estimate.cache_key(w, "cpu x2", "2.0") != before
-    (tmp_path / "models/a.py").write_text("x = 2\n")                     # models/ is part of every kernel's code
-    estimate.code_version.cache_clear()
-    mid = estimate.cache_key(w, "cpu x2", "2.0")
-    (tmp_path / "claims/other.py").write_text("y = 1\n")                 # another package is not
-    estimate.code_version.cache_clear()
-    assert estimate.cache_key(w, "cpu x2", "2.0") == mid
+    yield write
+    estimate.code_version.cache_clear()                                     # no fake versions for later tests
+
+
+def test_an_edit_to_the_kernels_code_makes_its_timing_stale(project):
+    tmp_path = project({
+        "models/__init__.py": "",
+        "models/a.py": "from . import c\nx = 1\n",            # relative import: models/c.py
+        "models/b.py": "y = 1\n",                                # imported by nobody
+        "models/c.py": "z = 1\n",
+        "models/d.py": "w = 1\n",
+        "models/pkg/__init__.py": "v = 1\n",
+        "models/pkg/sub.py": "u = 1\n",
+        "claims/p/__init__.py": "from ._x import helper\n",     # a package __init__ runs on import
+        "claims/p/_x.py": "def helper(): pass\n",
+        "claims/p/k.py": "import torch\nimport models.a\nimport models.pkg.sub\nfrom models import missing\n\n\n"
+                         "def k(steps):\n    from models import d\n    return d\n",   # imports inside functions count
+        "claims/other.py": "t = 1\n",
+    })
+    (tmp_path / "claims/p/.#k.py").symlink_to(tmp_path / "gone.py")        # an editor's dangling lock link
+    assert [f.relative_to(tmp_path).as_posix() for f in estimate.code_files("claims.p.k:k")] == [
+        "claims/p/__init__.py", "claims/p/_x.py", "claims/p/k.py", "models/__init__.py", "models/a.py",
+        "models/c.py", "models/d.py", "models/pkg/__init__.py", "models/pkg/sub.py"]
+    w = Work("claims.p.k:k", {"n": 4}, steps_arg="steps")
+
+    def key():
+        estimate.code_version.cache_clear()
+        return estimate.cache_key(w, "cpu x2", "2.0")
+    before = key()
+    for name in ("models/b.py", "claims/other.py"):                         # code the kernel does not import
+        (tmp_path / name).write_text("changed = 1\n")
+        assert key() == before, name
+    (tmp_path / "claims/p/.#k.py").unlink()
+    (tmp_path / "claims/p/.#k.py").write_text("an editor's lock file\n")
+    assert key() == before
+    for name in ("claims/p/k.py", "models/c.py", "claims/p/_x.py", "models/pkg/__init__.py", "models/d.py"):
+        (tmp_path / name).write_text((tmp_path / name).read_text() + "# edited\n")
+        assert key() != before, name
+        before = key()
     assert estimate.gpu_key(w) != w.key()
+
+
+def test_a_dynamic_import_brings_in_its_whole_folder(project):
+    tmp_path = project({
+        "claims/q/__init__.py": "",
+        "claims/q/k.py": "import importlib\n\n\ndef k(name):\n    return importlib.import_module(name)\n",
+        "claims/q/sub/z.py": "z = 1\n",
+        "claims/q/y.py": "y = __import__('claims.q.sub.z')\n",
+        "claims/r/plain.py": "import claims.q.y\n",
+        "claims/other.py": "t = 1\n",
+    })
+    (tmp_path / "claims/q/.#k.py").symlink_to(tmp_path / "gone.py")        # dot-files are not code
+    files = [f.relative_to(tmp_path).as_posix() for f in estimate.code_files("claims.q.k:k")]
+    assert files == ["claims/q/__init__.py", "claims/q/k.py", "claims/q/sub/z.py", "claims/q/y.py"]
+    assert "claims/q/sub/z.py" in [f.relative_to(tmp_path).as_posix() for f in estimate.code_files("claims.r.plain:f")]
     estimate.code_version.cache_clear()
+    before = estimate.code_version("claims.q.k:k")
+    (tmp_path / "claims/q/sub/z.py").write_text("z = 2\n")
+    estimate.code_version.cache_clear()
+    assert estimate.code_version("claims.q.k:k") != before
 
 
 def millisecond_kernel(n: int, steps: int = 1) -> None:
