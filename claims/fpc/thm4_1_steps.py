@@ -5,13 +5,15 @@ from __future__ import annotations
 
 import math
 from dataclasses import dataclass
+from typing import Callable, NamedTuple
 
 import numpy as np
 import torch
 from scipy import stats
 
 from claims import Assumption, Claim, Measurement, Prediction, Regime, Source, register
-from models.data import DataConfig, Distribution
+from models.attention import ReducedMIM
+from models.data import Batch, DataConfig, Distribution
 from models.mim import patch_stats_chunked
 from models.train import gradient_descent
 
@@ -46,6 +48,12 @@ EVAL_RESOLUTION = 100     # the held-out gap is evaluated at every step up to 2 
                           # relative spacing <= 1/EVAL_RESOLUTION; a crossing is then located exactly by replay
 
 
+def step_size(cfg, P: int) -> float:
+    """The GD step size at size ``P``: ``lr``, times 2^(-P/lr_halving) if ``lr_halving`` > 0 (the
+    exponentially slower control schedule)."""
+    return cfg.lr * (2.0 ** (-P / cfg.lr_halving) if cfg.lr_halving > 0 else 1.0)
+
+
 def on_eval_grid(step: int, max_steps: int) -> bool:
     """Steps at which ``steps_to_eps`` evaluates the held-out gap while training: every
     (step // EVAL_RESOLUTION)-th step (every step below 2 x EVAL_RESOLUTION; spacing <= 1% of the
@@ -56,6 +64,38 @@ def on_eval_grid(step: int, max_steps: int) -> bool:
 def grid_evaluations(max_steps: int) -> int:
     """How many grid evaluations a run to ``max_steps`` makes."""
     return sum(on_eval_grid(s, max_steps) for s in range(max_steps + 1))
+
+
+class _Run(NamedTuple):
+    """A GD run of :func:`steps_to_eps` set up and not yet started (:func:`_training_run`)."""
+    dist: Distribution
+    g: torch.Generator           # seeded with the run's seed; its next draw follows the training images
+    model: ReducedMIM
+    tb: Batch                    # the training images, on the model's device
+    params: list
+    loss: Callable[[], torch.Tensor]
+    grad_fn: Callable
+
+
+def _training_run(data: dict, n: int, seed: int, device: str) -> _Run:
+    """The GD run of ``steps_to_eps`` before its first step: ``n`` training images drawn from
+    ``seed``, a reduced model from Q = 0, its parameters, loss and closed-form gradient. Also the
+    setup of the estimator's kernel :func:`train_steps`."""
+    dist = Distribution(DataConfig(**data))
+    g = torch.Generator().manual_seed(seed)
+    train_b = dist.sample(n, g)
+    model = reduced_model(dist, torch.float32, device, fast=True)
+    tb = on_model(train_b, model)
+    return _Run(dist, g, model, tb, [model.Phi, model.Ups], lambda: model(tb).loss, model.grad_fn(model.prepare(tb)))
+
+
+def _record_crossings(hit: dict, gap: float, step: int, eps_values) -> list:
+    """Record ``step`` in ``hit`` (keyed by ``str(eps)``) for every eps of ``eps_values`` that
+    ``hit`` lacks and ``gap`` meets (gap <= eps); returns those eps."""
+    met = [e for e in eps_values if str(e) not in hit and gap <= e]
+    for e in met:
+        hit[str(e)] = step
+    return met
 
 
 def steps_to_eps(data: dict, n: int, n_eval: int, max_steps: int, lr: float, eps_values: tuple, seed: int,
@@ -70,13 +110,9 @@ def steps_to_eps(data: dict, n: int, n_eval: int, max_steps: int, lr: float, eps
     which the gap is <= eps, as with an evaluation after every step, unless the gap dipped below eps
     and came back above between two earlier grid steps (a dip shorter than 1% of the run).
     ``steps_run`` is the grid step at which training stopped (every eps met, or max_steps)."""
-    dist = Distribution(DataConfig(**data))
-    g = torch.Generator().manual_seed(seed)
-    train_b, eval_b = dist.sample(n, g), dist.sample(n_eval, g)
-    model = reduced_model(dist, torch.float32, device, fast=True)
-    tb = on_model(train_b, model)
-    params = [model.Phi, model.Ups]
-    grad_fn = model.grad_fn(model.prepare(tb))
+    run = _training_run(data, n, seed, device)
+    dist, model, params = run.dist, run.model, run.params
+    eval_b = dist.sample(n_eval, run.g)   # the held-out images: drawn after the training images
     eval_prep = model.prepare(eval_b)    # held-out statistics chunk by chunk, never the (n_eval, m, P) attention
     hit, gaps, replays, last = {}, [], {}, {}
 
@@ -89,33 +125,27 @@ def steps_to_eps(data: dict, n: int, n_eval: int, max_steps: int, lr: float, eps
             return False
         gap = gap_now()
         gaps.append((step, gap))
-        for e in eps_values:
-            if str(e) not in hit and gap <= e:
-                hit[str(e)] = step
-                if last and last["step"] < step - 1:      # one replay per interval, for every eps met in it
-                    replays.setdefault(step, (last["step"], last["params"], []))[2].append(e)
+        for e in _record_crossings(hit, gap, step, eps_values):
+            if last and last["step"] < step - 1:          # one replay per interval, for every eps met in it
+                replays.setdefault(step, (last["step"], last["params"], []))[2].append(e)
         last.update(step=step, params=[p.detach().clone() for p in params])
         return len(hit) == len(eps_values)
 
-    gradient_descent(params, lambda: model(tb).loss, steps=max_steps, lr=lr, callbacks=[evaluate], grad_fn=grad_fn)
+    gradient_descent(params, run.loss, steps=max_steps, lr=lr, callbacks=[evaluate], grad_fn=run.grad_fn)
     replayed = 0
     for s1, (s0, saved, eps_met) in replays.items():      # the exact first steps in (s0, s1]
         with torch.no_grad():
             for p, v in zip(params, saved):
                 p.copy_(v)
 
-        found = set()
+        found = {}                                       # eps met at a replayed step; the others keep s1
 
         def first_below(k, state, s0=s0, eps_met=eps_met, found=found):
             if k > 0:
-                gap = gap_now()
-                for e in eps_met:
-                    if e not in found and gap <= e:
-                        hit[str(e)] = s0 + k
-                        found.add(e)
+                _record_crossings(found, gap_now(), s0 + k, eps_met)
             return len(found) == len(eps_met)
-        gradient_descent(params, lambda: model(tb).loss, steps=s1 - s0 - 1, lr=lr, callbacks=[first_below],
-                         grad_fn=grad_fn)
+        gradient_descent(params, run.loss, steps=s1 - s0 - 1, lr=lr, callbacks=[first_below], grad_fn=run.grad_fn)
+        hit.update(found)
         replayed += s1 - s0 - 1
     return {"P": dist.P, "lr": lr, "steps_to": {str(e): hit.get(str(e)) for e in eps_values},
             "gap_start": gaps[0][1], "gap_end": gaps[-1][1], "steps_run": gaps[-1][0],
@@ -123,12 +153,10 @@ def steps_to_eps(data: dict, n: int, n_eval: int, max_steps: int, lr: float, eps
 
 
 def train_steps(data: dict, n: int, lr: float, steps: int, seed: int = 0, device: str = "cpu") -> None:
-    """The estimator's kernel for ``steps_to_eps``'s GD steps alone (no evaluation)."""
-    dist = Distribution(DataConfig(**data))
-    model = reduced_model(dist, torch.float32, device, fast=True)
-    tb = on_model(dist.sample(n, torch.Generator().manual_seed(seed)), model)
-    gradient_descent([model.Phi, model.Ups], lambda: model(tb).loss, steps=steps, lr=lr,
-                     grad_fn=model.grad_fn(model.prepare(tb)))
+    """The estimator's kernel for ``steps_to_eps``'s GD steps alone (no evaluation): the same
+    setup (:func:`_training_run`), then ``steps`` steps."""
+    run = _training_run(data, n, seed, device)
+    gradient_descent(run.params, run.loss, steps=steps, lr=lr, grad_fn=run.grad_fn)
 
 
 def held_out_evaluations(data: dict, n_eval: int, evals: int, seed: int = 0, device: str = "cpu") -> None:
@@ -146,7 +174,6 @@ def held_out_evaluations(data: dict, n_eval: int, evals: int, seed: int = 0, dev
 def thm4_1_steps_cost(cfg) -> list[Work]:
     """Upper bound: every run to ``max_steps`` (a run stops at the first grid step at which it has
     met every eps), its grid evaluations, and a replay of at most one grid interval per eps."""
-    lr_of = lambda P: cfg.lr * (2.0 ** (-P / cfg.lr_halving) if cfg.lr_halving > 0 else 1.0)  # noqa: E731
     kc, ks = cfg.kappa_pairs[0]
     runs = len(cfg.kappa_pairs)
     bound = "every run counted to max_steps; a run stops once it has met every eps"
@@ -155,7 +182,8 @@ def thm4_1_steps_cost(cfg) -> list[Work]:
         n_eps = len(set(cfg.eps_values) | {cfg.eps}) if P == cfg.P else 1
         replay = n_eps * max(1, cfg.max_steps // EVAL_RESOLUTION)
         data = data_dict(cfg, P=P, kappa_c=kc, kappa_s=ks)
-        out.append(Work("claims.fpc.thm4_1_steps:train_steps", {"data": data, "n": cfg.n_samples, "lr": lr_of(P)},
+        out.append(Work("claims.fpc.thm4_1_steps:train_steps",
+                        {"data": data, "n": cfg.n_samples, "lr": step_size(cfg, P)},
                         count=(cfg.max_steps + replay) * runs, points=runs, steps_arg="steps", scale=BY_P,
                         upper_bound=bound))
         out.append(Work("claims.fpc.thm4_1_steps:held_out_evaluations", {"data": data, "n_eval": cfg.n_eval},
@@ -212,9 +240,8 @@ def _fits(xs, T) -> dict:
 
 def check(cfg, ctx) -> Measurement:
     eps_all = tuple(sorted(set(cfg.eps_values) | {cfg.eps}, reverse=True))
-    lr_of = lambda P: cfg.lr * (2.0 ** (-P / cfg.lr_halving) if cfg.lr_halving > 0 else 1.0)  # noqa: E731
     pts = [{"data": data_dict(cfg, P=P, kappa_c=kc, kappa_s=ks), "n": cfg.n_samples, "n_eval": cfg.n_eval,
-            "max_steps": cfg.max_steps, "lr": lr_of(P), "eps_values": eps_all if P == cfg.P else (cfg.eps,),
+            "max_steps": cfg.max_steps, "lr": step_size(cfg, P), "eps_values": eps_all if P == cfg.P else (cfg.eps,),
             "seed": ctx.seed_for("thm4.1-steps", i, P), "device": ctx.device}
            for i, (kc, ks) in enumerate(cfg.kappa_pairs) for P in cfg.P_values]
     rows = ctx.map(steps_to_eps, pts, desc="steps to eps")
