@@ -73,6 +73,7 @@ class ReducedCL(torch.nn.Module):
         P, Nf = dist.P, dist.n_features
         z = lambda *s: torch.nn.Parameter(torch.zeros(*s, dtype=dtype, device=device))  # noqa: E731
         self.FF, self.FE, self.Phi, self.Ups = z(Nf, Nf), z(Nf, P), z(P, Nf), z(P, P)
+        self.use_kernel = True              # loss_and_grads: the fused CPU loops where they build
 
     def inputs(self, b: Batch) -> torch.Tensor:
         """(n, P, Nf) masked patches in feature coordinates: row p = u_p e_{f(p)}."""
@@ -108,6 +109,89 @@ class ReducedCL(torch.nn.Module):
 
     def blocks(self) -> dict[str, torch.Tensor]:
         return {"FF": self.FF, "FE": self.FE, "Phi": self.Phi, "Ups": self.Ups}
+
+    def pool_weights(self, b: Batch) -> torch.Tensor:
+        """(n, P) weight of each query in the pooled representation (rows sum to 1)."""
+        dt = self.Phi.dtype
+        if self.pool == "all":
+            return torch.full(b.mask.shape, 1.0 / self.dist.P, dtype=dt, device=b.mask.device)
+        w = (~b.mask).to(dt)
+        return w / w.sum(1, keepdim=True)
+
+    def _kernel(self):
+        """The fused CPU loops (models/_clkernel.py) when they apply, else None."""
+        if not self.use_kernel or self.Phi.device.type != "cpu" or self.Phi.dtype not in _SUFFIX:
+            return None
+        from . import _clkernel
+        return _clkernel.load()
+
+    def loss_and_grads(self, b1: Batch, b2: Batch, loss: str = "infonce", tau: float = 0.1,
+                       similarity: str = "cosine") -> tuple[torch.Tensor, list[torch.Tensor]]:
+        """``cl_loss`` of the two views' representations and its gradients with respect to the
+        blocks (in the order of :meth:`blocks`), for ``models.train.gradient_descent(grad_fn=...)``.
+
+        On the CPU the softmax and its backward pass run in the fused loops of
+        ``models/_clkernel.py`` (see there), chunk by chunk of images; autograd differentiates
+        only the loss of the (n, Nf) representations. Equal to autograd on :meth:`forward` to
+        round-off (tests); where the loops do not apply (no compiler, ``use_kernel`` False, not on
+        the CPU) it is autograd."""
+        lib = self._kernel()
+        if lib is None:
+            value = cl_loss(self(b1).rep, self(b2).rep, loss, tau, similarity)
+            return value.detach(), list(torch.autograd.grad(value, list(self.blocks().values())))
+        d, dt = self.dist, self.Phi.dtype
+        P, K, Nf = d.P, d.K, d.n_features
+        suf = _SUFFIX[dt]
+        logits_fn, forward_fn, backward_fn = (getattr(lib, f"cl_{x}_{suf}") for x in ("logits", "forward", "backward"))
+        c = max(1, _CHUNK_BYTES // (P * P * self.Phi.element_size()))
+        buf = torch.empty(min(c, max(b1.n, b2.n)), P, P, dtype=dt)
+        g = torch.empty(P, dtype=dt)
+        ptr = lambda t: t.data_ptr()  # noqa: E731
+        with torch.no_grad():
+            S = d.feat_offset[:, None] + d.area                             # (K, P): f_k(q)
+            Ups = self.Ups.detach().contiguous()
+            A = self.Phi.detach().T[S].transpose(1, 2).contiguous()          # A_k[p, q] = Phi[p, f_k(q)]
+            B = self.FE.detach()[S].contiguous()                             # B_k[p, q] = FE[f_k(p), q]
+            C = self.FF.detach()[S[:, :, None], S[:, None, :]].contiguous()  # C_k[p, q] = FF[f_k(p), f_k(q)]
+
+            def chunks(b, u):
+                cl = b.cluster.to(torch.int64).contiguous()
+                for s in range(0, b.n, c):
+                    L = buf[: min(c, b.n - s)]
+                    logits_fn(P, L.shape[0], ptr(Ups), ptr(A), ptr(B), ptr(C), ptr(cl[s:]), ptr(u[s:]), ptr(L))
+                    yield s, L.exp_(), cl
+
+            views = []
+            for b in (b1, b2):
+                u = (b.zq.to(dt) * (~b.mask).to(dt)).contiguous()
+                w = self.pool_weights(b).contiguous()
+                kw = torch.empty(b.n, P, dtype=dt)
+                for s, E, _ in chunks(b, u):
+                    forward_fn(P, E.shape[0], ptr(E), ptr(w[s:]), ptr(kw[s:]))
+                rep = torch.zeros(b.n, Nf, dtype=dt).scatter_add_(1, b.feat_idx, kw * u)
+                views.append((b, u, w, rep))
+        r1, r2 = views[0][3].requires_grad_(), views[1][3].requires_grad_()
+        value = cl_loss(r1, r2, loss, tau, similarity)
+        grads = torch.autograd.grad(value, (r1, r2))
+        with torch.no_grad():
+            dUps = torch.zeros(P, P, dtype=dt)
+            dA, dB, dC = (torch.zeros(K, P, P, dtype=dt) for _ in range(3))
+            for (b, u, w, _), gr in zip(views, grads):
+                dkw = (gr.gather(1, b.feat_idx) * u).contiguous()             # dL/dkw[q] = u_q dL/drep[f(q)]
+                for s, E, cl in chunks(b, u):
+                    backward_fn(P, E.shape[0], ptr(E), ptr(cl[s:]), ptr(u[s:]), ptr(w[s:]), ptr(dkw[s:]),
+                                ptr(dUps), ptr(dA), ptr(dB), ptr(dC), ptr(g))
+            # back from the cluster matrices to the blocks: sums over the positions of each feature
+            f = S.reshape(-1)
+            dPhi = torch.zeros(Nf, P, dtype=dt).index_add_(0, f, dA.transpose(1, 2).reshape(K * P, P)).T
+            dFE = torch.zeros(Nf, P, dtype=dt).index_add_(0, f, dB.reshape(K * P, P))
+            rows = torch.zeros(K, Nf, P, dtype=dt).scatter_add_(1, S[:, :, None].expand(K, P, P), dC)
+            dFF = torch.zeros(Nf, Nf, dtype=dt).index_add_(1, f, rows.transpose(0, 1).reshape(Nf, K * P))
+        return value.detach(), [dFF, dFE, dPhi.contiguous(), dUps]
+
+
+_SUFFIX = {torch.float32: "f32", torch.float64: "f64"}
+_CHUNK_BYTES = 1 << 19        # one chunk's logits: half a MiB, in the cache with the (P, P) matrices
 
 
 class FullCL(torch.nn.Module):

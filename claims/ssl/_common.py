@@ -14,7 +14,7 @@ import torch
 from claims import Assumption, Regime
 from claims._data import DATA_ASSUMPTIONS, DrawFields, MIMConfig, SizeFields, data_config  # noqa: F401  (re-exported)
 from models.attention import ReducedMIM
-from models.contrastive import ReducedCL, cl_loss, two_views
+from models.contrastive import ReducedCL, two_views
 from models.data import DataConfig, Distribution
 from models.errors import InvalidParameter
 from models.mim import patch_stats
@@ -181,11 +181,12 @@ def _run_cl(*, data: dict, objective: str, tau: float, batch: int, steps: int, l
 
     mim = ReducedMIM(dist, dtype=torch.float32) if objective == "mae" else None
 
-    def loss_fn():
-        if mim is not None:                      # control: MAE (2.8) on fresh batches
-            return mim(dist.sample(batch, g)).loss
+    def loss_fn():                               # control: MAE (2.8) on fresh batches
+        return mim(dist.sample(batch, g)).loss
+
+    def grad_fn():                               # CL: fresh two-view batches, closed-form gradients
         b1, b2 = two_views(dist, batch, g)
-        return cl_loss(model(b1).rep, model(b2).rep, loss_name, tau, sim)
+        return model.loss_and_grads(b1, b2, loss_name, tau, sim)
 
     track = held.subset(slice(0, min(256, n_eval)))           # images for the trajectory
     loc = local_mask(dist)
@@ -203,7 +204,8 @@ def _run_cl(*, data: dict, objective: str, tau: float, batch: int, steps: int, l
         traj.append((step, float(gl[loc].min()), float(ow[loc].mean() / o0[loc].mean())))
 
     params = [mim.Phi, mim.Ups] if mim is not None else list(model.blocks().values())
-    gradient_descent(params, loss_fn, steps=steps, lr=lr, callbacks=[record], record_every=record_every)
+    gradient_descent(params, loss_fn, steps=steps, lr=lr, callbacks=[record], record_every=record_every,
+                     grad_fn=grad_fn if mim is None else None)
     if mim is not None:                          # masked queries see only (Phi, Ups): FF = FE = 0
         with torch.no_grad():
             model.Phi.copy_(mim.Phi)
