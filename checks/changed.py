@@ -51,7 +51,7 @@ def _imports(path: Path, module: str) -> set[str]:
     """Project modules imported by the file (absolute and relative imports)."""
     try:
         tree = ast.parse(path.read_text(encoding="utf-8"))
-    except (OSError, SyntaxError):
+    except (OSError, SyntaxError, ValueError):       # unreadable, not Python, or not UTF-8
         return set()
     pkg = module if path.name == "__init__.py" else module.rsplit(".", 1)[0]
     out = set()
@@ -85,16 +85,18 @@ def import_graph(root: Path) -> dict[str, set[str]]:
 
 
 def closure(graph: dict[str, set[str]], start: str) -> set[str]:
-    seen, todo = {start}, [start]
+    """``start`` and every module it imports, transitively; importing ``a.b.c`` runs ``a`` and ``a.b``
+    (their ``__init__``) too, and what those import."""
+    seen: set[str] = set()
+    todo = [start]
     while todo:
-        for dep in graph.get(todo.pop(), ()):
-            if dep not in seen:
-                seen.add(dep)
-                todo.append(dep)
-    # a module's package __init__ runs on import too
-    for m in list(seen):
-        parts = m.split(".")
-        seen |= {".".join(parts[:i]) for i in range(1, len(parts))}
+        mod = todo.pop()
+        parts = mod.split(".")
+        for m in [".".join(parts[:i]) for i in range(1, len(parts))] + [mod]:
+            if m not in seen:
+                seen.add(m)
+                todo.append(m)
+        todo.extend(dep for dep in graph.get(mod, ()) if dep not in seen)
     return seen
 
 

@@ -24,7 +24,6 @@ points run one at a time, so one worker).
 """
 from __future__ import annotations
 
-import ast
 import datetime
 import functools
 import hashlib
@@ -41,6 +40,8 @@ from typing import Callable, Sequence
 
 from claims._cost import Work
 from models.util import atomic_replace, cache_dir, torch_threads
+
+from . import changed as _changed
 
 SCHEMA = 2                 # 2: warm-up and adaptive step counts (schema-1 timings are dropped)
 BUDGET_S = 20.0            # the longest a single timing at the real size may take before extrapolating
@@ -88,6 +89,24 @@ def _code_paths(folder: Path) -> list[Path]:
     return [f for f in folder.rglob("*.py") if not f.name.startswith(".")]
 
 
+def _import_graph(root: Path) -> dict:
+    """``checks.changed.import_graph`` of ``root``, parsed again only when a source file changed."""
+    stamp = []
+    for pkg in _changed.PACKAGES:
+        for f in sorted((root / pkg).rglob("*.py")):
+            try:
+                st = f.stat()
+            except OSError:
+                continue
+            stamp.append((f.as_posix(), st.st_mtime_ns, st.st_size))
+    return _import_graph_at(root, tuple(stamp))
+
+
+@functools.lru_cache(maxsize=4)
+def _import_graph_at(root: Path, stamp: tuple) -> dict:
+    return _changed.import_graph(root)
+
+
 def _module_file(name: str) -> Path | None:
     """The source file of project module ``name`` (``a.b`` -> ``a/b.py`` or ``a/b/__init__.py``)."""
     parts = name.split(".")
@@ -98,33 +117,6 @@ def _module_file(name: str) -> Path | None:
         if f.is_file():
             return f
     return None
-
-
-def _imported_modules(tree: ast.AST, package: str) -> set[str]:
-    """The dotted names of the modules that the code in ``tree`` may import, its package being
-    ``package``: ``import a.b`` -> ``a``, ``a.b``; ``from a import b`` -> ``a``, ``a.b`` (``a.b`` counts
-    only where it is a module); relative imports resolved against ``package``; imports inside functions
-    count too."""
-    names: set[str] = set()
-    for node in ast.walk(tree):
-        if isinstance(node, ast.Import):
-            targets = [alias.name for alias in node.names]
-        elif isinstance(node, ast.ImportFrom):
-            if node.level:
-                parts = package.split(".") if package else []
-                if node.level - 1 >= len(parts):
-                    continue                                     # beyond the top package: not ours
-                parts = parts[:len(parts) - (node.level - 1)]
-                base = ".".join(parts + ([node.module] if node.module else []))
-            else:
-                base = node.module or ""
-            targets = [base] + [f"{base}.{alias.name}" for alias in node.names if alias.name != "*"]
-        else:
-            continue
-        for target in targets:
-            parts = target.split(".")
-            names.update(".".join(parts[:i]) for i in range(1, len(parts) + 1))   # a, a.b, a.b.c: each runs
-    return names
 
 
 def code_files(kernel: str) -> list[Path]:
@@ -141,31 +133,20 @@ def code_files(kernel: str) -> list[Path]:
     packages by name: following them would put every claim's models into every kernel's code)."""
     module = kernel.split(":", 1)[0]
     if module.split(".")[0] == "checks":
-        files = {f for folder in ("models", "checks", "claims") for f in _code_paths(_ROOT / folder)}
-    else:
-        files = set()
-        todo = [".".join(module.split(".")[:i]) for i in range(1, module.count(".") + 2)]   # a, a.b, a.b.c
-        seen: set[str] = set()
-        while todo:
-            name = todo.pop()
-            if name in seen:
-                continue
-            seen.add(name)
-            f = _module_file(name)
-            if f is None:                                        # not a module of the project
-                continue
-            files.add(f)
-            try:
-                text = f.read_text(encoding="utf-8", errors="replace")
-            except OSError:                                      # removed while reading: not part of the code
-                continue
-            if "importlib" in text or "__import__" in text:
-                files.update(_code_paths(f.parent))
-            try:
-                tree = ast.parse(text)
-            except (SyntaxError, ValueError):                    # it cannot import anything as it stands
-                continue
-            todo.extend(_imported_modules(tree, name if f.name == "__init__.py" else name.rpartition(".")[0]))
+        return sorted({f for folder in ("models", "checks", "claims") for f in _code_paths(_ROOT / folder)},
+                      key=lambda f: f.relative_to(_ROOT).as_posix())
+    files = set()
+    for name in _changed.closure(_import_graph(_ROOT), module):   # the graph `run --changed` reads
+        f = _module_file(name)
+        if f is None:                                            # not a module of the project
+            continue
+        files.add(f)
+        try:
+            text = f.read_text(encoding="utf-8", errors="replace")
+        except OSError:                                          # removed while reading: not part of the code
+            continue
+        if "importlib" in text or "__import__" in text:
+            files.update(_code_paths(f.parent))
     return sorted(files, key=lambda f: f.relative_to(_ROOT).as_posix())
 
 

@@ -18,6 +18,14 @@ def test_import_graph_follows_helpers_and_models():
     assert "claims.tlc._common" not in c
 
 
+def test_closure_follows_what_a_package_init_imports():
+    # importing claims.p.k runs claims/__init__.py and claims/p/__init__.py, and what they import
+    graph = {"claims.p.k": {"models.a"}, "claims.p": {"claims.p._x"}, "claims.p._x": {"models.b"},
+             "claims": set(), "models.a": set(), "models.b": set(), "models.c": set()}
+    assert changed.closure(graph, "claims.p.k") == {"claims", "claims.p", "claims.p.k", "claims.p._x", "models",
+                                                    "models.a", "models.b"}
+
+
 def test_select_picks_claims_whose_imports_changed(monkeypatch):
     claims = _registry.all_claims()
     monkeypatch.setattr(changed, "changed_files", lambda root, ref: {"models/probe.py"})
