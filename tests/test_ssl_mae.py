@@ -75,3 +75,23 @@ def test_regimes_must_have_the_stated_sign_of_delta():
         evaluate("ssl.mae-near-optimal", overrides={"freeze_phi": True})
     with pytest.raises(AssumptionViolated, match="settle_tol"):
         evaluate("ssl.mae-near-optimal", overrides={"settle_tol": 0.5})
+
+
+@pytest.mark.parametrize("freeze_phi", [False, True])
+def test_mae_run_closed_form_equals_autograd(freeze_phi):
+    """run_mae trains with the closed-form step and statistics of models.fastmim; the autograd run on
+    ReducedMIM gives the same numbers to float32 round-off."""
+    import numpy as np
+
+    from claims.ssl._common import run_mae
+    cfg = Config(**SMALL)
+    kw = dict(data=regime_data(cfg, cfg.kappa_pos), n_train=64, steps=150, lr=cfg.mae_lr, n_eval=128,
+              record_every=25, seed=3, freeze_phi=freeze_phi)
+    fast, slow = run_mae(**kw), run_mae(**kw, fast=False)
+    for key in ("gap", "own_attn", "fp_own", "loss", "loss_star", "curve"):
+        a, b = np.asarray(fast[key], float), np.asarray(slow[key], float)
+        ok = np.isfinite(b)
+        assert np.array_equal(ok, np.isfinite(a)), key
+        assert np.allclose(a[ok], b[ok], rtol=1e-5, atol=1e-8), (key, np.abs(a[ok] - b[ok]).max())
+    assert fast["fp_own_is_max"] == slow["fp_own_is_max"]
+    assert fast["q_all"]["queries"] == slow["q_all"]["queries"]
