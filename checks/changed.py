@@ -50,8 +50,8 @@ def module_of(root: Path, path: Path) -> str:
 def _imports(path: Path, module: str) -> set[str]:
     """Project modules imported by the file (absolute and relative imports)."""
     try:
-        tree = ast.parse(path.read_text(encoding="utf-8"))
-    except (OSError, SyntaxError, ValueError):       # unreadable, not Python, or not UTF-8
+        tree = ast.parse(path.read_bytes())            # bytes: a coding line is honoured
+    except (OSError, SyntaxError, ValueError):       # unreadable, not Python, or not in its coding
         return set()
     pkg = module if path.name == "__init__.py" else module.rsplit(".", 1)[0]
     out = set()

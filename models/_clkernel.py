@@ -86,9 +86,14 @@ void cl_forward_##SUF(int64_t P, int64_t c, const T* restrict E, const T* restri
         for (int64_t q = 0; q < P; q++) k[q] = 0;                                             \
         for (int64_t p = 0; p < P; p++) {                                                     \
             const T wp = w[i * P + p];                                                        \
-            if (wp == 0) continue;                                                            \
             const T* e = E + (i * P + p) * P;                                                 \
-            const T f = wp / rowsum_##SUF(e, P);                                              \
+            const T s = rowsum_##SUF(e, P);                                                   \
+            if (wp == 0) {              /* no weight: a NaN row still reaches the loss, as in  \
+                                           autograd (0 * NaN), so that the trainer sees it */  \
+                if (s != s) k[0] = s;                                                         \
+                continue;                                                                     \
+            }                                                                                 \
+            const T f = wp / s;                                                               \
             for (int64_t q = 0; q < P; q++) k[q] += f * e[q];                                 \
         }                                                                                     \
     }                                                                                         \

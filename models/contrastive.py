@@ -141,6 +141,13 @@ class ReducedCL(torch.nn.Module):
             return value.detach(), list(torch.autograd.grad(value, list(self.blocks().values())))
         d, dt = self.dist, self.Phi.dtype
         P, K, Nf = d.P, d.K, d.n_features
+        for name, b in (("b1", b1), ("b2", b2)):        # the C loops index with these: check them first
+            if b.mask.device.type != "cpu" or b.mask.shape[1:] != (P,):
+                raise InvalidParameter(name, f"a batch of shape {tuple(b.mask.shape)} on {b.mask.device}",
+                                       f"must hold images of this model's P = {P} patches, on the CPU")
+            if b.n and not 0 <= int(b.cluster.min()) <= int(b.cluster.max()) < K:
+                raise InvalidParameter(name, f"clusters {int(b.cluster.min())}..{int(b.cluster.max())}",
+                                       f"must be in 0..{K - 1}: a batch of this model's distribution")
         suf = _SUFFIX[dt]
         logits_fn, forward_fn, backward_fn = (getattr(lib, f"cl_{x}_{suf}") for x in ("logits", "forward", "backward"))
         c = max(1, _CHUNK_BYTES // (P * P * self.Phi.element_size()))

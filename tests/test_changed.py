@@ -51,3 +51,9 @@ def test_allow_violations_on_the_cli_runs_a_marked_control(tmp_path, capsys):
     import json
     r = json.loads((tmp_path / "fpc.def3.1.json").read_text())
     assert r["assumption_violations"] and r["verdict"] == "fails"
+
+
+def test_imports_of_a_file_with_a_coding_line_are_read(tmp_path):
+    f = tmp_path / "k.py"
+    f.write_bytes(b"# -*- coding: latin-1 -*-\n# caf\xe9\nfrom models import c\n")
+    assert "models.c" in changed._imports(f, "claims.p.k")

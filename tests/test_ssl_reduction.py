@@ -104,20 +104,54 @@ def _autograd(m, b1, b2, loss, sim, tau=0.1):
 @pytest.mark.parametrize("pool", ["all", "unmasked"])
 @pytest.mark.parametrize("loss,sim", [("infonce", "cosine"), ("infonce", "dot"), ("spectral", "cosine")])
 @pytest.mark.parametrize("chunk_bytes", [1, 3 * 40 * 40 * 8, None], ids=["one-image", "3-images", "default"])
-def test_closed_form_cl_step_equals_autograd(pool, loss, sim, chunk_bytes, monkeypatch):
-    """P = 40 (not a multiple of the loops' 16 lanes), 11 images (chunks with a remainder), K = 3."""
+@pytest.mark.parametrize("dtype,tol", [(torch.float64, 1e-12), (torch.float32, 2e-5)], ids=["f64", "f32"])
+def test_closed_form_cl_step_equals_autograd(pool, loss, sim, chunk_bytes, dtype, tol, monkeypatch):
+    """P = 40 (not a multiple of the loops' 16 lanes), 11 images (chunks with a remainder), K = 3;
+    float64, and float32 (what the claims train with)."""
     import models.contrastive as mc
     if chunk_bytes is not None:
         monkeypatch.setattr(mc, "_CHUNK_BYTES", chunk_bytes)
-    dist, g, m = _cl_models(40, 3, pool, torch.float64)
+    dist, g, m = _cl_models(40, 3, pool, dtype)
     _kernel_or_skip(m)
     b1, b2 = two_views(dist, 11, g)
     value, grads = m.loss_and_grads(b1, b2, loss, 0.1, sim)
     want_value, want = _autograd(m, b1, b2, loss, sim)
-    assert abs(float(value - want_value)) <= 1e-12 * abs(float(want_value))
+    assert abs(float(value - want_value)) <= tol * abs(float(want_value))
     for name, got, exp in zip(m.blocks(), grads, want):
-        assert got.shape == exp.shape, name
-        assert _rel(got, exp) <= 1e-12, (name, _rel(got, exp))
+        assert got.shape == exp.shape and got.dtype == exp.dtype, name
+        assert _rel(got, exp) <= tol, (name, _rel(got, exp))
+
+
+def test_closed_form_cl_step_reports_a_non_finite_row_like_autograd():
+    """A query masked in every image has no weight in the 'unmasked' pooling; if its logits are NaN,
+    autograd's loss is NaN (0 * NaN), and so must the closed form's be, so that the trainer stops."""
+    from models.errors import NonFiniteValue
+    from models.train import gradient_descent
+    dist, g, m = _cl_models(24, 2, "unmasked", torch.float32, scale=0.1)
+    _kernel_or_skip(m)
+    b1, b2 = two_views(dist, 6, g)
+    mask = torch.zeros_like(b1.mask)
+    mask[:, : dist.cfg.n_masked] = True                                  # positions 0.. masked: 3 among them
+    b1, b2 = (dist.with_masks(b, mask) for b in (b1, b2))
+    with torch.no_grad():
+        m.Ups[3, 5] = float("inf")
+    assert not torch.isfinite(_autograd(m, b1, b2, "infonce", "cosine")[0])
+    assert not torch.isfinite(m.loss_and_grads(b1, b2, "infonce", 0.1, "cosine")[0])
+    with pytest.raises(NonFiniteValue):
+        gradient_descent(list(m.blocks().values()), None, steps=1, lr=1.0,
+                         grad_fn=lambda: m.loss_and_grads(b1, b2, "infonce", 0.1, "cosine"))
+
+
+def test_closed_form_cl_step_refuses_a_batch_of_another_distribution():
+    _, g, m = _cl_models(24, 2, "all", torch.float32)
+    other = Distribution(DataConfig(P=24, K=3, kappa_c=0.8, kappa_s=0.25))
+    b1, b2 = two_views(other, 4, g)
+    b1.cluster[:] = 2
+    with pytest.raises(InvalidParameter, match="clusters 2..2"):
+        m.loss_and_grads(b1, b2)
+    wider = Distribution(DataConfig(P=32, K=2, kappa_c=0.8, kappa_s=0.25))
+    with pytest.raises(InvalidParameter, match="P = 24"):
+        m.loss_and_grads(*two_views(wider, 4, g))
 
 
 def _rel(a, b):
