@@ -8,6 +8,14 @@ from typing import Iterable, Sequence
 from models.errors import SuiteError
 
 
+class NotRecorded(SuiteError, LookupError):
+    """A training run's record that the run was told not to keep was read."""
+
+    def __init__(self, what: str, why: str, fix: str):
+        self.what = what
+        super().__init__(f"{what} was not recorded in this run ({why}); {fix}")
+
+
 class AssumptionViolated(SuiteError):
     """The run configuration breaks one of the claim's stated assumptions."""
 

@@ -6,6 +6,7 @@ import numpy as np
 import pytest
 import torch
 
+from claims.errors import NotRecorded
 from claims.fpc._common import data_config
 from claims.fpc._stages import monotone_counts, rival_rate, signed, stages
 from claims.fpc._training import PAIR_KEYS, TrainSpec, train_reduced
@@ -26,7 +27,11 @@ def runs():
 
 def test_pair_record_equals_full_record_read_outs(runs):
     full, pairs = runs["full"], runs["pairs"]
-    assert pairs.Phi is None and pairs.gPhi is None and set(pairs.pairs) == set(PAIR_KEYS)
+    assert set(pairs.pairs) == set(PAIR_KEYS)
+    for name in ("Phi", "gPhi"):                       # not kept: reading it names the record and the fix
+        for read in (lambda a: a[0], np.asarray, lambda a: a.shape, len):
+            with pytest.raises(NotRecorded, match=f"{name} was not recorded.*record_pairs=False"):
+                read(getattr(pairs, name))
     for grad in (False, True):
         np.testing.assert_array_equal(pairs.target_fp(grad=grad), full.target_fp(grad=grad))
         np.testing.assert_array_equal(pairs.global_fp(grad=grad), full.global_fp(grad=grad))

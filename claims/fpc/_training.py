@@ -17,6 +17,7 @@ from dataclasses import dataclass, field
 import numpy as np
 import torch
 
+from claims.errors import NotRecorded
 from models.attention import ReducedMIM
 from models.data import Batch, Distribution
 from models.fastmim import FastReducedMIM
@@ -52,8 +53,8 @@ class Trajectory:
     model: ReducedMIM
     steps: np.ndarray                 # (T,)
     loss: np.ndarray                  # (T,)
-    Phi: np.ndarray | None            # (T, P, Nf), None with record_pairs
-    gPhi: np.ndarray | None           # (T, P, Nf) gradient dL/dPhi, None with record_pairs
+    Phi: np.ndarray | Unrecorded      # (T, P, Nf); with record_pairs an Unrecorded (reading it raises)
+    gPhi: np.ndarray | Unrecorded     # (T, P, Nf) gradient dL/dPhi; likewise
     Ups: np.ndarray | None            # (T, P, P) or None
     gUps: np.ndarray | None           # (T, P, P) or None
     ups_absmax: np.ndarray            # (T,) max |Ups|
@@ -88,6 +89,34 @@ class Trajectory:
             return self.pairs["g_global" if grad else "global"]
         src = self.gPhi if grad else self.Phi
         return src[:, :, self.global_feature()]
+
+
+class Unrecorded:
+    """Stands in a :class:`Trajectory` for a record the run did not keep: indexing it, converting it
+    to an array, or reading an attribute raises :class:`claims.errors.NotRecorded` naming the record
+    and the option that keeps it (instead of a ``NoneType`` error far from the cause)."""
+
+    def __init__(self, what: str, why: str, fix: str):
+        self._args = (what, why, fix)
+
+    def _raise(self, *_, **__):
+        raise NotRecorded(*self._args)
+
+    __getitem__ = __array__ = __iter__ = __len__ = __float__ = _raise
+
+    def __getattr__(self, name: str):
+        if name.startswith("__"):
+            raise AttributeError(name)
+        self._raise()
+
+    def __repr__(self) -> str:
+        return f"<{self._args[0]}: not recorded>"
+
+
+def _not_kept(what: str) -> Unrecorded:
+    return Unrecorded(what, "record_pairs=True keeps only the per-pair read-outs " + ", ".join(PAIR_KEYS),
+                      "train with TrainSpec(record_pairs=False) to read it, or read "
+                      "target_fp() / global_fp() / pairs")
 
 
 def train_reduced(dist: Distribution, spec: TrainSpec, g: torch.Generator, *, device: str = "cpu",
@@ -125,8 +154,8 @@ def train_reduced(dist: Distribution, spec: TrainSpec, g: torch.Generator, *, de
     final = dataclasses.replace(final, **{f.name: to_cpu(getattr(final, f.name)) for f in dataclasses.fields(final)})
     st = lambda k: rec.stacked(k).to(torch.float64).numpy()  # noqa: E731
     full = not spec.record_pairs
-    return Trajectory(dist, b, model, np.asarray(rec.steps), st("loss"), st("Phi") if full else None,
-                      st("gPhi") if full else None, st("Ups") if spec.keep_ups else None,
+    return Trajectory(dist, b, model, np.asarray(rec.steps), st("loss"), st("Phi") if full else _not_kept("Phi"),
+                      st("gPhi") if full else _not_kept("gPhi"), st("Ups") if spec.keep_ups else None,
                       st("gUps") if spec.keep_ups else None, st("ups_absmax"), final,
                       None if full else {k: st(k) for k in PAIR_KEYS})
 
