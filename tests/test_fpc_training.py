@@ -52,3 +52,21 @@ def test_closed_form_step_reads_as_autograd(runs):
     assert stages(fast)["local"]["fractions"] == stages(ref)["local"]["fractions"]
     assert monotone_counts(fast) == monotone_counts(ref)
     np.testing.assert_allclose(fast.final.gap, ref.final.gap, rtol=1e-4, atol=1e-6)
+
+
+def test_run_cache_is_bounded_in_runs_and_bytes(monkeypatch):
+    from claims.fpc import _runs
+    cfg = Config(P=24, steps=20, record_every=1)
+    monkeypatch.setattr(_runs, "_RUNS", type(_runs._RUNS)())
+    trs = [_runs.trajectory(cfg, seed) for seed in range(8)]
+    assert len(_runs._RUNS) == _runs.MAX_RUNS                       # the count bound
+    assert _runs.trajectory(cfg, 7) is trs[7]                         # a hit: the same run, not trained again
+    one = _runs.record_bytes(trs[0])
+    assert one == _runs.expected_record_bytes(data_config(cfg), _runs.spec_of(cfg))
+    monkeypatch.setenv("MLCLAIMS_RUN_CACHE_GB", str(2.5 * one / 2 ** 30))
+    assert _runs.runs_kept(data_config(cfg), _runs.spec_of(cfg)) == 2
+    _runs.trajectory(cfg, 100)
+    assert len(_runs._RUNS) == 2 and _runs.record_bytes(trs[0]) * 2 <= _runs.run_cache_bytes()
+    monkeypatch.setenv("MLCLAIMS_RUN_CACHE_GB", "1e-9")                # below one run: the newest is kept
+    _runs.trajectory(cfg, 101)
+    assert len(_runs._RUNS) == 1

@@ -68,10 +68,14 @@ def _record_every(spec: dict) -> dict:
 # ----------------------------------------------------------------------------- per claim family
 def trajectory_cost(cfg) -> list[Work]:
     """One ``_runs.trajectory`` run (the dynamics lemmas, hypotheses B.1/B.2, eq. 5.1, ...), run in
-    the check's process through its in-process cache (``_runs._cached``, 6 runs)."""
-    from ._runs import _cached, spec_of
-    w = _spec_work("train", _data(cfg), _record_every(dataclasses.asdict(spec_of(cfg))))
-    return [dataclasses.replace(w, memo=f"claims.fpc._runs.trajectory/{_cached.cache_info().maxsize}")]
+    the check's process through its in-process cache (``_runs._cached``: up to 6 runs, fewer where
+    their records would exceed its byte bound)."""
+    from claims._data import data_config
+
+    from ._runs import runs_kept, spec_of
+    spec = spec_of(cfg)
+    w = _spec_work("train", _data(cfg), _record_every(dataclasses.asdict(spec)))
+    return [dataclasses.replace(w, memo=f"claims.fpc._runs.trajectory/{runs_kept(data_config(cfg), spec)}")]
 
 
 def lem5_1_cost(cfg) -> list[Work]:

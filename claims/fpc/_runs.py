@@ -2,14 +2,15 @@
 
 Several claims (Lemma 5.3, Theorems F.1-F.4, Hypotheses B.1/B.2, the end-of-stage lemmas)
 look at the same kind of run; ``trajectory`` trains once per (data, spec, seed) in a process
-and keeps the last few runs. ``TrainFields`` are the configuration fields these claims add
+and keeps the last few runs, within a byte bound. ``TrainFields`` are the configuration fields these claims add
 to ``MIMConfig``.
 """
 from __future__ import annotations
 
 import dataclasses
+import os
+from collections import OrderedDict
 from dataclasses import dataclass
-from functools import lru_cache
 
 import numpy as np
 import torch
@@ -38,11 +39,53 @@ def spec_of(cfg, **changes) -> TrainSpec:
     return TrainSpec(**values)
 
 
-@lru_cache(maxsize=6)
+MAX_RUNS = 6                        # runs kept in a process ...
+RUN_CACHE_GB = 10.0                 # ... and at most this much of their records (the newest is always kept):
+                                    # the full profile's 5 replicate runs of the dynamics claims (1.9 GB each)
+_RUNS: OrderedDict = OrderedDict()  # (data, spec, seed, device) -> Trajectory, oldest first
+
+
+def run_cache_bytes() -> int:
+    """The byte bound of the in-process cache: ``$MLCLAIMS_RUN_CACHE_GB`` (GiB) or ``RUN_CACHE_GB``."""
+    return int(float(os.environ.get("MLCLAIMS_RUN_CACHE_GB") or RUN_CACHE_GB) * 2 ** 30)
+
+
+def record_bytes(tr: Trajectory) -> int:
+    """Bytes of a run's per-step records (the arrays that grow with the steps)."""
+    arrays = [tr.loss, tr.ups_absmax, tr.Phi, tr.gPhi, tr.Ups, tr.gUps, *(tr.pairs or {}).values()]
+    return sum(a.nbytes for a in arrays if isinstance(a, np.ndarray))
+
+
+def expected_record_bytes(dc: DataConfig, spec: TrainSpec) -> int:
+    """:func:`record_bytes` of the run of ``spec`` on ``dc``, before it runs (float64 records)."""
+    dist = Distribution(dc)
+    T = spec.steps // spec.record_every + 1 + (spec.steps % spec.record_every != 0)
+    per = 2 + (5 * dist.P * dist.K if spec.record_pairs else 2 * dist.P * dist.n_features)
+    per += 2 * dist.P * dist.P if spec.keep_ups else 0
+    return 8 * T * per
+
+
+def runs_kept(dc: DataConfig, spec: TrainSpec) -> int:
+    """How many runs like this one the cache holds at once (what the estimator counts on)."""
+    return max(1, min(MAX_RUNS, run_cache_bytes() // max(1, expected_record_bytes(dc, spec))))
+
+
 def _cached(dc: DataConfig, spec: TrainSpec, seed: int, device: str) -> Trajectory:
+    """The run, trained once per process and key while it stays in the cache: the last
+    ``MAX_RUNS`` runs, fewer where their records would exceed :func:`run_cache_bytes` (at the full
+    profile one dynamics run's records are about 1.9 GB)."""
+    key = (dc, spec, seed, device)
+    if key in _RUNS:
+        _RUNS.move_to_end(key)
+        return _RUNS[key]
     g = torch.Generator().manual_seed(seed)
     with torch_threads(1):          # small matrices: one thread is faster than two contended ones
-        return train_reduced(Distribution(dc), spec, g, device=device)
+        tr = train_reduced(Distribution(dc), spec, g, device=device)
+    _RUNS[key] = tr
+    limit = run_cache_bytes()
+    while len(_RUNS) > 1 and (len(_RUNS) > MAX_RUNS or sum(map(record_bytes, _RUNS.values())) > limit):
+        _RUNS.popitem(last=False)
+    return tr
 
 
 def trajectory(cfg, seed: int, device: str = "cpu", **spec_changes) -> Trajectory:
