@@ -4,8 +4,10 @@ fails on a false case, overrides of data fields reach the measurement, and the c
 import math
 
 import numpy as np
+import pytest
 
 from checks.runner import evaluate
+from claims.fpc.eq4_1 import Config as EQ41Config
 from claims.fpc.thm4_1_steps import poly_exp_fit
 
 
@@ -24,17 +26,65 @@ EQ41 = {"kappa_pairs": ((0.5, 0.3), (0.6, 0.4)), "n_samples": 5000}
 def test_eq41_exponents_hold_and_wrong_exponent_fails():
     r = run("fpc.eq4.1", **EQ41)
     assert r["verdict"] == "holds", r["numeric"]["outcomes"]
-    assert all(o["interval_method"].startswith("t-interval") for o in r["numeric"]["outcomes"])
+    assert all(o["interval_method"] == "deterministic: measured once" for o in r["numeric"]["outcomes"])
     r = run("fpc.eq4.1", delta_shift=0.5, **EQ41)          # a trend prediction: fails at reduced scale
     assert r["verdict"] == "fails"
     o = outcome(r, "exponent[kc=0.5,ks=0.3]")                 # Delta + 0.5 = 0.2 predicted, about -0.3 measured
     assert o["outcome"] == "fails" and o["interval"][1] < 0.2 - 0.15
 
 
-def test_eq41_one_replicate_uses_the_fits_own_interval():
-    r = run("fpc.eq4.1", replicates=1, **EQ41)
-    o = outcome(r, "exponent[kc=0.6,ks=0.4]")
-    assert o["interval_method"] == "the fit's own 95% interval" and o["interval"][1] > o["interval"][0]
+def _eq41_monte_carlo(data: dict, n: int, seed: int) -> dict:
+    """Mean and standard error of the per-sample growth and decoupling (Lemma 5.1 at Q = 0), each local
+    size drawn n times and weighted by its local positions, as eq4.1's Monte Carlo did."""
+    from claims.fpc.eq4_1 import _z
+    from models.data import DataConfig, Distribution
+    dist = Distribution(DataConfig(**data))
+    sizes = np.array(dist.sizes_per_area)
+    rng = np.random.default_rng(seed)
+    out = {"growth": [0.0, 0.0], "decoupling": [0.0, 0.0]}
+    W = sum(int((sizes[1:] == C).sum()) * C for C in np.unique(sizes[1:]))
+    for C in np.unique(sizes[1:]):
+        j = 1 + int(np.argmax(sizes[1:] == C))
+        colors = sizes.copy()
+        colors[j] -= 1
+        A = rng.multivariate_hypergeometric(colors, dist.P - dist.cfg.n_masked, size=n) / dist.P
+        z = _z(rng, dist.cfg, A.shape)
+        zA2 = (z * A) ** 2
+        rest = zA2.sum(1) - zA2[:, j]
+        Aj, A1, zj, z1 = A[:, j], A[:, 0], z[:, j], z[:, 0]
+        per = {"growth": zj * Aj * (zj ** 2 * (1 - Aj) ** 2 + rest),
+               "decoupling": -z1 * A1 * (-zj ** 2 * Aj * (1 - Aj) - z1 ** 2 * A1 * (1 - A1) + rest - zA2[:, 0])}
+        w = int((sizes[1:] == C).sum()) * C / W
+        for k, v in per.items():
+            out[k][0] += w * v.mean()
+            out[k][1] += (w * v.std() / np.sqrt(n)) ** 2
+    return {k: (m, np.sqrt(v)) for k, (m, v) in out.items()}
+
+
+@pytest.mark.parametrize("z_dist", ["uniform", "constant", "two-point"])
+@pytest.mark.parametrize("kappa", [(0.9, 0.4), (0.5, 0.3)])
+def test_eq41_exact_expectations_equal_monte_carlo(z_dist, kappa):
+    """The exact expected growth and decoupling (hypergeometric moments x moments of z) against the
+    per-sample gradients' mean over 100000 draws per local size: within 4 standard errors."""
+    from claims.fpc._sweep import data_dict
+    from claims.fpc.eq4_1 import init_ratio
+    cfg = EQ41Config(z_dist=z_dist)
+    data = data_dict(cfg, P=48, kappa_c=kappa[0], kappa_s=kappa[1])
+    exact, mc = init_ratio(data), _eq41_monte_carlo(data, 100000, 11)
+    for name, (mean, se) in mc.items():
+        assert abs(exact[name] - mean) <= 4 * se, (name, exact[name], mean, se)
+
+
+def test_eq41_exact_expectation_comparison_is_sensitive():
+    """The same comparison rejects the exact value of another z law (two-point instead of uniform on
+    [1, 2]: E z^3 differs by 10%): it resolves far smaller errors than a missing term would make."""
+    from claims.fpc._sweep import data_dict
+    from claims.fpc.eq4_1 import init_ratio
+    cfg = EQ41Config()
+    wrong = init_ratio(data_dict(EQ41Config(z_dist="two-point"), P=48, kappa_c=0.9,
+                                 kappa_s=0.4))
+    mean, se = _eq41_monte_carlo(data_dict(cfg, P=48, kappa_c=0.9, kappa_s=0.4), 100000, 12)["growth"]
+    assert abs(wrong["growth"] - mean) > 10 * se
 
 
 def test_eq41_sizes_that_do_not_follow_the_power_law_are_undecided():

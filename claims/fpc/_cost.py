@@ -139,8 +139,11 @@ def sec3_1_cost(cfg) -> list[Work]:
 
 
 def eq4_1_cost(cfg) -> list[Work]:
-    """``init_ratio`` per (P, kappa pair): Monte Carlo draws, linear in ``n``."""
+    """``init_ratio`` per (P, kappa pair): exact expectations; and the Monte Carlo cross-check at the
+    smallest P, linear in ``n``."""
     kc, ks = cfg.kappa_pairs[0]
-    return [Work("claims.fpc.eq4_1:init_ratio", {"data": _data(cfg, P=P, kappa_c=kc, kappa_s=ks), "n": cfg.n_samples},
-                 count=len(cfg.kappa_pairs), points=len(cfg.kappa_pairs), scale={"n": 1.0})
-            for P in cfg.P_values]
+    exact = [Work("claims.fpc.eq4_1:init_ratio", {"data": _data(cfg, P=P, kappa_c=kc, kappa_s=ks)},
+                  count=len(cfg.kappa_pairs), points=len(cfg.kappa_pairs)) for P in cfg.P_values]
+    P0 = min(cfg.P_values)
+    return exact + [Work("claims.fpc.eq4_1:init_ratio_mc", {"data": _data(cfg, P=P0, kappa_c=kc, kappa_s=ks),
+                                                              "n": cfg.n_samples}, scale={"n": 1.0})]
