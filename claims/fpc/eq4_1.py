@@ -71,7 +71,6 @@ def init_ratio(data: dict) -> dict:
     Averaged over the local areas of the realised partition."""
     dist = Distribution(DataConfig(**data))
     P = dist.P
-    sizes = np.array(dist.sizes_per_area)                               # (N,) area sizes, area 0 global
     u = float(P - dist.cfg.n_masked)                                    # unmasked keys drawn ...
     M = float(P - 1)                                                    # ... from the other positions
     m = z_moments(dist.cfg)
@@ -81,11 +80,8 @@ def init_ratio(data: dict) -> dict:
         R = sum(r)
         return float(_ff(u, R) / _ff(M, R))
 
-    g_sum = d_sum = w_sum = 0.0
-    for C in np.unique(sizes[1:]):                                      # local sizes (a few distinct values)
-        j = 1 + int(np.argmax(sizes[1:] == C))
-        c = sizes.astype(float)
-        c[j] -= 1                                                       # p itself is masked
+    def per_size(colors: np.ndarray, j: int) -> tuple[float, float]:
+        c = colors.astype(float)
         cj, c1 = c[j], c[0]
         # raw moments of X_j and X_1 from falling ones: X^2 = (X)_2 + X, X^3 = (X)_3 + 3 (X)_2 + X
         Xj = E(1) * cj
@@ -106,13 +102,9 @@ def init_ratio(data: dict) -> dict:
         # decoupling E[-z_1 A_1 D_1], D_1 = -z_j^2 A_j (1 - A_j) - z_1^2 A_1 (1 - A_1) + sum_{a != j, 1} z_a^2 A_a^2
         ds = (m[1] * m[2] * (X1Xj / P ** 2 - X1Xj2 / P ** 3) + m[3] * (X12 / P ** 2 - X13 / P ** 3)
               - m[1] * m[2] * S_1aa / P ** 3)
-        w = int((sizes[1:] == C).sum()) * C                             # local positions with this size
-        g_sum += w * gs
-        d_sum += w * ds
-        w_sum += w
-    g, d = float(g_sum / w_sum), float(d_sum / w_sum)
-    return {"P": P, "growth": g, "decoupling": d, "ratio": d / g, "uniform_prediction": uniform_ratio(dist),
-            "C_global": int(sizes[0]), "C_local_mean": float(np.repeat(sizes[1:], sizes[1:]).mean())}
+        return gs, ds
+
+    return _local_size_average(dist, per_size)
 
 
 def init_ratio_mc(data: dict, n: int, seed: int) -> dict:
@@ -121,14 +113,9 @@ def init_ratio_mc(data: dict, n: int, seed: int) -> dict:
     expectation; the measurement before December 2026)."""
     dist = Distribution(DataConfig(**data))
     P = dist.P
-    sizes = np.array(dist.sizes_per_area)                               # (N,) area sizes, area 0 global
     rng = np.random.default_rng(seed)
     unmasked = P - dist.cfg.n_masked
-    g_sum = d_sum = w_sum = 0.0
-    for C in np.unique(sizes[1:]):                                      # local sizes (a few distinct values)
-        j = 1 + int(np.argmax(sizes[1:] == C))
-        colors = sizes.copy()
-        colors[j] -= 1                                                  # p itself is masked
+    def per_size(colors: np.ndarray, j: int) -> tuple[float, float]:
         gs = ds = 0.0
         for rows in np.diff(np.r_[0:n:4096, n]):                          # chunks bound the memory
             X = rng.multivariate_hypergeometric(colors, unmasked, size=int(rows))   # (rows, N) counts
@@ -141,12 +128,28 @@ def init_ratio_mc(data: dict, n: int, seed: int) -> dict:
             D1 = -zj ** 2 * Aj * (1 - Aj) - z1 ** 2 * A1 * (1 - A1) + rest - zA2[:, 0]
             gs += float((zj * Aj * Dj).sum())
             ds += float((-z1 * A1 * D1).sum())
+        return gs / n, ds / n
+
+    return _local_size_average(dist, per_size)
+
+
+def _local_size_average(dist: Distribution, per_size) -> dict:
+    """The growth and decoupling of a masked local query, averaged over the local positions:
+    ``per_size(colors, j)`` gives them for one local size (area j of that size, ``colors`` the area
+    sizes of the other P - 1 positions, p itself masked), weighted by the local positions of that size."""
+    sizes = np.array(dist.sizes_per_area)                               # (N,) area sizes, area 0 global
+    g_sum = d_sum = w_sum = 0.0
+    for C in np.unique(sizes[1:]):                                      # local sizes (a few distinct values)
+        j = 1 + int(np.argmax(sizes[1:] == C))
+        colors = sizes.copy()
+        colors[j] -= 1                                                  # p itself is masked
+        gs, ds = per_size(colors, j)
         w = int((sizes[1:] == C).sum()) * C                             # local positions with this size
-        g_sum += w * gs / n
-        d_sum += w * ds / n
+        g_sum += w * gs
+        d_sum += w * ds
         w_sum += w
     g, d = float(g_sum / w_sum), float(d_sum / w_sum)
-    return {"P": P, "growth": g, "decoupling": d, "ratio": d / g, "uniform_prediction": uniform_ratio(dist),
+    return {"P": dist.P, "growth": g, "decoupling": d, "ratio": d / g, "uniform_prediction": uniform_ratio(dist),
             "C_global": int(sizes[0]), "C_local_mean": float(np.repeat(sizes[1:], sizes[1:]).mean())}
 
 
