@@ -196,6 +196,23 @@ def test_sigint_stops_with_one_line_and_exit_130(tmp_path, wait_for_workers):
     assert _session_pids(p.pid) == []
 
 
+def test_an_interrupt_raised_inside_exec_still_exits_130(tmp_path):
+    """Ctrl-C that lands in code run by ``exec`` of a string (dataclasses and namedtuple build their
+    methods so, which makes it common during start-up) is caught by the CLI; ``python -m checks``
+    must then exit 130 with its one line, not die by SIGINT at interpreter exit (CPython's flag for
+    an unhandled interrupt is set by the inner ``exec``). Deterministic: the interrupt is raised
+    from an ``exec`` in place of ``list``."""
+    (tmp_path / "ki_main.py").write_text(
+        "import runpy\nimport checks.cli as cli\n"
+        "cli.cmd_list = lambda args: exec('raise KeyboardInterrupt')\n"
+        "runpy.run_module('checks', run_name='__main__', alter_sys=True)\n")
+    env = {**os.environ, "PYTHONPATH": os.pathsep.join([str(tmp_path), str(ROOT)])}
+    p = subprocess.run([sys.executable, "-m", "ki_main", "list"], cwd=ROOT, env=env, capture_output=True,
+                       text=True, timeout=120)
+    assert p.returncode == 130, (p.returncode, p.stderr[-2000:])
+    assert "interrupted" in p.stderr and "Traceback" not in p.stderr
+
+
 # ----------------------------------------------------------------------------- property test
 TOKENS = ["run", "list", "show", "report", "--claim", "--paper", "--set", "--seed", "--replicates",
           "--profile", "--results", "--out", "--json", "--device", "--executor", "fpc.eq3.2", "thm4.1",
