@@ -144,7 +144,7 @@ def test_reproduce_command_is_shell_quoted():
 
 # ----------------------------------------------------------------------------- signals
 def _spawn(*args):
-    env = {**os.environ, "PYTHONPATH": str(ROOT)}
+    env = {**os.environ, "PYTHONPATH": str(ROOT), "PYTHONFAULTHANDLER": "1"}
     return subprocess.Popen([sys.executable, "-m", "checks", *args], cwd=ROOT, env=env,
                             stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, start_new_session=True)
 
@@ -187,7 +187,13 @@ def test_sigint_stops_with_one_line_and_exit_130(tmp_path, wait_for_workers):
         time.sleep(4)
     os.killpg(p.pid, signal.SIGINT)
     t0 = time.time()
-    out, err = p.communicate(timeout=60)
+    try:
+        out, err = p.communicate(timeout=60)
+    except subprocess.TimeoutExpired:        # say where the run waits (faulthandler), then leave nothing behind
+        os.kill(p.pid, signal.SIGABRT)
+        out, err = p.communicate(timeout=30)
+        os.killpg(p.pid, signal.SIGKILL)
+        pytest.fail(f"the run did not stop within 60 s of Ctrl-C; its threads were at:\n{err[-6000:]}")
     assert p.returncode == 130 and "interrupted" in err and "Traceback" not in err, err[-2000:]
     assert time.time() - t0 < 30
     deadline = time.time() + 15
