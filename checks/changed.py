@@ -69,9 +69,16 @@ def _imports(path: Path, module: str) -> set[str]:
     return {m for m in out if m.split(".")[0] in PACKAGES}
 
 
-def import_graph(root: Path) -> dict[str, set[str]]:
-    """module -> project modules it imports (only modules that exist as files)."""
-    files = {module_of(root, p): p for pkg in PACKAGES for p in (root / pkg).rglob("*.py")}
+def module_files(root: Path) -> dict[str, Path]:
+    """module -> its source file, for every ``.py`` file of the project's packages (a package is its
+    ``__init__.py``)."""
+    return {module_of(root, p): p for pkg in PACKAGES for p in (root / pkg).rglob("*.py")}
+
+
+def import_graph(root: Path, files: dict[str, Path] | None = None) -> dict[str, set[str]]:
+    """module -> project modules it imports (only modules that exist as files); ``files`` is
+    :func:`module_files` of ``root`` where the caller has it already."""
+    files = module_files(root) if files is None else files
     graph = {}
     for mod, path in files.items():
         deps = set()

@@ -89,8 +89,9 @@ def _code_paths(folder: Path) -> list[Path]:
     return [f for f in folder.rglob("*.py") if not f.name.startswith(".")]
 
 
-def _import_graph(root: Path) -> dict:
-    """``checks.changed.import_graph`` of ``root``, parsed again only when a source file changed."""
+def _import_graph(root: Path) -> tuple[dict, dict]:
+    """``checks.changed.import_graph`` of ``root`` and its module -> file map, parsed again only
+    when a source file changed."""
     stamp = []
     for pkg in _changed.PACKAGES:
         for f in sorted((root / pkg).rglob("*.py")):
@@ -103,20 +104,9 @@ def _import_graph(root: Path) -> dict:
 
 
 @functools.lru_cache(maxsize=4)
-def _import_graph_at(root: Path, stamp: tuple) -> dict:
-    return _changed.import_graph(root)
-
-
-def _module_file(name: str) -> Path | None:
-    """The source file of project module ``name`` (``a.b`` -> ``a/b.py`` or ``a/b/__init__.py``)."""
-    parts = name.split(".")
-    if not name or parts[0] not in _PACKAGES or not all(parts):
-        return None
-    base = _ROOT.joinpath(*parts)
-    for f in (base.with_name(parts[-1] + ".py"), base / "__init__.py"):
-        if f.is_file():
-            return f
-    return None
+def _import_graph_at(root: Path, stamp: tuple) -> tuple[dict, dict]:
+    files = _changed.module_files(root)
+    return _changed.import_graph(root, files), files
 
 
 def code_files(kernel: str) -> list[Path]:
@@ -136,9 +126,10 @@ def code_files(kernel: str) -> list[Path]:
         return sorted({f for folder in ("models", "checks", "claims") for f in _code_paths(_ROOT / folder)},
                       key=lambda f: f.relative_to(_ROOT).as_posix())
     files = set()
-    for name in _changed.closure(_import_graph(_ROOT), module):   # the graph `run --changed` reads
-        f = _module_file(name)
-        if f is None:                                            # not a module of the project
+    graph, module_files = _import_graph(_ROOT)                  # the graph `run --changed` reads
+    for name in _changed.closure(graph, module):
+        f = module_files.get(name)
+        if f is None or name.split(".")[0] not in _PACKAGES:    # not a module of the code a kernel runs
             continue
         files.add(f)
         try:
