@@ -101,6 +101,21 @@ def test_eq41_override_of_a_data_field_reaches_the_measurement():
     assert b["C_local_mean"] > 1.5 * a["C_local_mean"] and a["ratio"] != b["ratio"]
 
 
+def test_eq41_pair_whose_local_areas_stay_at_two_patches_is_undecided_not_failed():
+    """Full profile's (0.75, 0.1): round(P^0.1) local areas stay at 2 patches up to P = 8192, so the
+    exact slope (0.22) is far from Delta = 0.4; the finite-size guard counts the C_j - 1 other keys a
+    masked p has (0.23, off by more than tol) and withholds the verdict instead of a fails."""
+    from claims import _registry
+    from claims.fpc.eq4_1 import finite_size_exponent
+    cfg = _registry.get("fpc.eq4.1").resolve_config("full")
+    assert abs(finite_size_exponent(cfg, 0.75, 0.1) - 0.4) <= cfg.tol                  # C_j: misses it
+    assert abs(finite_size_exponent(cfg, 0.75, 0.1, other_keys=True) - 0.4) > cfg.tol   # C_j - 1: sees it
+    r = run("fpc.eq4.1", P_values=cfg.P_values, fit_last=cfg.fit_last, kappa_pairs=((0.75, 0.1),), n_samples=2000)
+    o = outcome(r, "exponent[kc=0.75,ks=0.1]")
+    assert abs(r["numeric"]["measured"]["exponent[kc=0.75,ks=0.1]"] - 0.4) > cfg.tol   # would have failed
+    assert o["outcome"] == "inconclusive" and "C_j - 1" in o["reason"] and r["verdict"] == "inconclusive"
+
+
 # ----------------------------------------------------------------------------- thm4.1-steps
 def test_poly_exp_fit_separates_the_models():
     P = np.array([16, 32, 64, 128, 256])
