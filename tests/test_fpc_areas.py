@@ -120,6 +120,35 @@ def test_sec54_has_no_K_field_and_does_not_judge_the_K_exponent():
     assert [p.name for p in c.predictions(c.resolve_config())] == ["ratio_at_largest_K", "ratio_exponent_in_area"]
 
 
+def _sec54_measure(ratio_of_K: dict):
+    """sec5.4-pp's check on made-up training outcomes: the ratio by K (configured areas), no training."""
+    from claims.fpc import sec5_4_pp as m
+
+    class Ctx:
+        device = "cpu"
+
+        def seed_for(self, *a):
+            return 0
+
+        def map(self, fn, pts, desc=""):
+            return [{"P": p["data"]["P"], "K": p["data"]["K"], "c_local": p["data"]["c_local"],
+                     "min_local_area": round(p["data"]["c_local"] * 3), "p_area_masked": 0.5,
+                     "pp_over_target": ratio_of_K[p["data"]["K"]] * (64 / p["data"]["P"]) / p["data"]["c_local"] * 3.5,
+                     "projected_pp_over_target": 0.0, "other_fp_over_target": 0.0, "target_fp_min": 1.0,
+                     "own_attn_end": 0.5} for p in pts]
+    return m.check(m.Config(K_values=tuple(sorted(ratio_of_K))), Ctx())
+
+
+def test_sec54_a_ratio_too_large_only_at_large_K_is_not_a_fails():
+    """The seed's condition on K is lost: too large at K = 4 but small at K = 1 is undecided; too
+    large at both, or with one K only, stays a measurement the judge can fail."""
+    m = _sec54_measure({1: 0.2, 2: 0.3, 4: 0.5})
+    assert m.values["ratio_at_largest_K"] == 0.5 and "lost in the seed" in m.undecided["ratio_at_largest_K"]
+    assert "ratio_at_largest_K" not in _sec54_measure({1: 0.4, 2: 0.45, 4: 0.5}).undecided
+    assert "ratio_at_largest_K" not in _sec54_measure({4: 0.5}).undecided
+    assert "ratio_at_largest_K" not in _sec54_measure({1: 0.1, 4: 0.2}).undecided      # holds: nothing to guard
+
+
 def test_sec54_false_smallness_fails_at_full_P():
     r = run("fpc.sec5.4-pp", P=256, smaller_P=(128,), K_values=(2,), n_per_cluster=32, steps=100, small_ratio=0.01)
     assert r["verdict"] == "fails" and outcome(r, "ratio_at_largest_K")["outcome"] == "fails"
