@@ -129,29 +129,3 @@ def test_mae_cache_rejects_altered_or_misshapen_entries(tmp_path, monkeypatch):
     third = _mae.trained_mae(vc, tc, "digits", 11)
     assert all(torch.equal(v, third.model.state_dict()[k]) for k, v in first.model.state_dict().items())
     assert _mae.weights_digest(torch.load(path, weights_only=True)) == saved["weights_digest"]
-
-
-def _fig2_measure(medians: dict):
-    """tlc.sec6.1's check on made-up median distances per mask ratio (no training)."""
-    from claims.tlc import sec6_1 as m
-
-    class Ctx:
-        seed, device = 0, "cpu"
-
-        def map(self, fn, pts, desc=""):
-            return [{"mask_ratio": p["mask_ratio"], "median": medians[p["mask_ratio"]],
-                     "mean": medians[p["mask_ratio"]], "n_images": 10, "test_loss": 0.1,
-                     "final_train_loss": 0.1, "settle": 0.0} for p in pts]
-    return m.check(m.Config(mask_ratios=tuple(sorted(medians))), Ctx())
-
-
-def test_fig2_a_slope_flattened_by_the_ceiling_is_not_a_fails():
-    """Index slopes that fall with the mask ratio because the distances crowd under 1 (d_1 rising) are
-    undecided; slopes that fall with d_1 fixed are a fails the judge can give."""
-    crowd = {0.5: [0.1, 0.3, 0.5, 0.7, 0.9], 0.7: [0.5, 0.62, 0.74, 0.86, 0.98], 0.9: [0.8, 0.85, 0.9, 0.95, 1.0]}
-    m = _fig2_measure(crowd)
-    assert m.values["ratio_slope"] < 0 and m.evidence["ratio_slope_headroom"] > 0
-    assert "ceiling" in m.undecided["ratio_slope"]
-    flat = {0.5: [0.1, 0.3, 0.5, 0.7, 0.85], 0.7: [0.1, 0.2, 0.3, 0.4, 0.5], 0.9: [0.1, 0.15, 0.2, 0.25, 0.3]}
-    m = _fig2_measure(flat)
-    assert m.values["ratio_slope"] < 0 and m.evidence["ratio_slope_headroom"] < 0 and not m.undecided
