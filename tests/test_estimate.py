@@ -93,7 +93,7 @@ def test_an_early_stopping_run_is_shown_as_an_upper_bound():
     assert "upper bound" not in estimate.cpu_line(estimate.project(_fake(), "quick", _lookup, workers=1))
     assert "(bound)" in estimate.render_table({"quick": [estimate.project(bounded, "quick", _lookup)]}, "here")
     assert [w.upper_bound != "" for w in _registry.get("fpc.thm4.1-steps").cost(
-        _registry.get("fpc.thm4.1-steps").resolve_config("quick"))] == [True] * 8
+        _registry.get("fpc.thm4.1-steps").resolve_config("quick"))] == [True] * 10
 
 
 def test_measure_fits_and_extrapolates_along_scale(monkeypatch):

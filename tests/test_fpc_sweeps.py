@@ -128,7 +128,7 @@ def test_poly_exp_fit_separates_the_models():
 def test_offset_free_fit_tells_a_constant_from_exponential_growth():
     """A polynomial plus a constant (burn-in steps) reads as exponential in the joint model; the
     increments' fit does not; exponential growth stays exponential in both."""
-    from claims.fpc.thm4_1_steps import _fails_needs_offset_free, offset_free_fit
+    from claims.fpc.thm4_1_steps import _fails_needs_offset_free, offset_free_fit, offset_free_threshold
     x = np.array([100, 200, 400, 800, 1600.0])
     T = 50 + 0.02 * x ** 1.3
     assert poly_exp_fit(x, T)["exp_log_factor"] > math.log(2)
@@ -141,6 +141,14 @@ def test_offset_free_fit_tells_a_constant_from_exponential_growth():
     raw = poly_exp_fit(P, E)["exp_log_factor"]
     assert raw > math.log(2) and offset_free_fit(P, E)["exp_log_factor"] > math.log(2)
     assert _fails_needs_offset_free("e", raw, P, E, math.log(2), "sizes") is None     # the fails stands
+    # just above the threshold (a factor 2.2 over the sweep, no constant) the fails stands too: the
+    # increments' fit is compared with what growth at the threshold reads there (about 0.53), not log 2
+    x6 = np.array([32, 64, 128, 256, 512, 1024.0])
+    E2 = np.exp(math.log(2.2) * (x6 - 32) / (1024 - 32))
+    raw2 = poly_exp_fit(x6, E2)["exp_log_factor"]
+    assert math.log(2) < raw2 and offset_free_fit(x6, E2)["exp_log_factor"] < math.log(2)
+    assert _fails_needs_offset_free("e", raw2, x6, E2, math.log(2), "sizes") is None
+    assert abs(offset_free_threshold(x6, math.log(2)) - 0.53) < 0.01
     assert _fails_needs_offset_free("e", 0.5, P, E, math.log(2), "sizes") is None     # no fails to guard
     # too few sizes, no constant ratio, or T not increasing: cannot be formed, so no fails
     assert offset_free_fit(P[:3], E[:3]) is None and offset_free_fit(P[[0, 1, 2, 4]], E[[0, 1, 2, 4]]) is None
