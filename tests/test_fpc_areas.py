@@ -117,7 +117,8 @@ def test_sec54_has_no_K_field_and_does_not_judge_the_K_exponent():
         evaluate("fpc.sec5.4-pp", overrides={"K": 3})
     from claims import _registry
     c = _registry.get("fpc.sec5.4-pp")
-    assert [p.name for p in c.predictions(c.resolve_config())] == ["ratio_at_largest_K", "ratio_exponent_in_area"]
+    assert [p.name for p in c.predictions(c.resolve_config())] == ["ratio_at_smallest_K", "ratio_at_largest_K",
+                                                                  "ratio_exponent_in_area"]
 
 
 def _sec54_measure(ratio_of_K: dict):
@@ -147,6 +148,8 @@ def test_sec54_a_ratio_too_large_only_at_large_K_is_not_a_fails():
     assert "ratio_at_largest_K" not in _sec54_measure({1: 0.4, 2: 0.45, 4: 0.5}).undecided
     assert "ratio_at_largest_K" not in _sec54_measure({4: 0.5}).undecided
     assert "ratio_at_largest_K" not in _sec54_measure({1: 0.1, 4: 0.2}).undecided      # holds: nothing to guard
+    m = _sec54_measure({1: 0.5, 4: 0.2})              # too large where any bound on K admits it: not hidden
+    assert m.values["ratio_at_smallest_K"] == 0.5 > 1 / 3 and "ratio_at_smallest_K" not in m.undecided
 
 
 def test_sec54_false_smallness_fails_at_full_P():
