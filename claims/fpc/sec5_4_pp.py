@@ -83,11 +83,11 @@ def check(cfg, ctx) -> Measurement:
     base, fit = configured_and_fit(at_K, cfg, "pp_over_target")
     by_K = sorted((r for r in rows if r["P"] == cfg.P and r["c_local"] == cfg.c_local), key=lambda r: r["K"])
     fit_K = grouped_slope([r["K"] for r in by_K], [r["pp_over_target"] for r in by_K], [0] * len(by_K))
-    values = {"ratio_at_smallest_K": by_K[0]["pp_over_target"] if by_K else float("nan"),
+    small_K = by_K[0] if by_K else None
+    values = {"ratio_at_smallest_K": small_K["pp_over_target"] if small_K else float("nan"),
               "ratio_at_largest_K": base["pp_over_target"], "ratio_exponent_in_area": fit["slope"],
               "p_area_masked": base["p_area_masked"], "own_attn_end": min(r["own_attn_end"] for r in rows)}
     undecided = {}
-    small_K = by_K[0] if by_K else None
     if (base["pp_over_target"] > cfg.small_ratio and small_K is not None and small_K["K"] < Kmax
             and small_K["pp_over_target"] <= cfg.small_ratio):
         # the seed's condition on K is lost: a ratio too large only at large K may be outside it
